@@ -1,0 +1,74 @@
+// The `vlmlab` command line: one binary, one subcommand per task.
+//
+//   vlmlab plugins [--kind=encoder] [--json]
+//   vlmlab validate FILE... [field.path=value ...] [--clear=PATH] [--merge=TEXT] [--canonical]
+//   vlmlab diff A B
+//   vlmlab expand SWEEP [--json]
+//   (any command) --plugin_lib=libfoo.so[,libbar.so]
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "glog/logging.h"
+#include "platform/cli/cli_flags.h"
+#include "platform/cli/commands.h"
+#include "platform/registry/global_registries.h"
+#include "platform/registry/plugin_loader.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(vlmlab: a research platform for vision-language models
+
+usage: vlmlab COMMAND [ARGS] [--flags]
+
+commands:
+  plugins              list registered plugins and their options (--kind=K, --json)
+  validate FILE...     check experiment and sweep files; field.path=value overrides,
+                       --clear=PATH, --merge='text fragment', --canonical
+  diff A B             semantic difference of two experiments (or two sweeps) by field path
+  expand SWEEP         list a sweep's runs with names, seeds, hashes and overrides (--json)
+
+flags for every command:
+  --plugin_lib=a.so,b.so   load out-of-tree plugins first
+
+docs/spec.md describes experiment files; docs/architecture.md the design.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+  if (positional.size() < 2 || std::string(positional[1]) == "help") {
+    std::cout << kUsage;
+    return positional.size() < 2 ? 2 : 0;
+  }
+  for (const std::string& lib : absl::GetFlag(FLAGS_plugin_lib)) {
+    absl::Status loaded = vlmlab::LoadPluginLibrary(lib, vlmlab::GlobalRegistries());
+    if (!loaded.ok()) {
+      vlmlab::PrintError(loaded);
+      return 1;
+    }
+  }
+  std::string command = positional[1];
+  std::vector<std::string> args(positional.begin() + 2, positional.end());
+  const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
+      {"plugins", vlmlab::RunPlugins},
+      {"validate", vlmlab::RunValidate},
+      {"diff", vlmlab::RunDiff},
+      {"expand", vlmlab::RunExpand},
+  };
+  auto it = commands.find(command);
+  if (it == commands.end()) {
+    std::cerr << "vlmlab: error: unknown command '" << command
+              << "'; run `vlmlab help` for the list\n";
+    return 2;
+  }
+  return it->second(args);
+}

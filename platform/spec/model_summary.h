@@ -1,0 +1,33 @@
+// Builds a spec's model plugins and checks that they fit together: the encoder's tokens
+// through the projector into the LLM via the fusion style. Returns the shapes a researcher
+// wants to see before a run (visual tokens per image, widths, depths).
+//
+//   std::string part;
+//   absl::StatusOr<ModelSummary> s = SummarizeModel(exp.model(), registries, ctx, &part);
+//   // on error `part` is "encoder", "projector", "fusion", "llm" or "tokenizer"
+#ifndef VLMLAB_PLATFORM_SPEC_MODEL_SUMMARY_H_
+#define VLMLAB_PLATFORM_SPEC_MODEL_SUMMARY_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "platform/plugin_api/registry.h"
+#include "platform/spec/experiment.pb.h"
+
+namespace vlmlab {
+
+struct ModelSummary {
+  std::string encoder, projector, fusion, llm, tokenizer;  // plugin names
+  VisualShape encoder_output;                              // per image
+  VisualShape visual_tokens;                               // per image, after the projector
+  LlmShape llm_shape;                                      // vocab_size resolved
+  std::string ToString() const;
+};
+
+// An unset tokenizer means `byte {}`.
+absl::StatusOr<ModelSummary> SummarizeModel(const Model& model, const PluginRegistries& registries,
+                                            const BuildContext& context, std::string* failing_part);
+
+}  // namespace vlmlab
+
+#endif  // VLMLAB_PLATFORM_SPEC_MODEL_SUMMARY_H_

@@ -1,0 +1,276 @@
+#include "platform/spec/spec_validator.h"
+
+#include <functional>
+#include <map>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "platform/spec/annotations.pb.h"
+#include "platform/spec/closest_match.h"
+#include "platform/spec/field_path.h"
+#include "platform/spec/model_summary.h"
+#include "platform/spec/slot_resolver.h"
+
+namespace vlmlab {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+absl::Status SpecProblems::ToStatus() const {
+  if (problems_.empty()) return absl::OkStatus();
+  std::vector<std::string> lines;
+  for (const SpecProblem& p : problems_) {
+    lines.push_back(p.path.empty() ? absl::StrCat(p.location, ": ", p.message)
+                                   : absl::StrCat(p.location, ": ", p.path, ": ", p.message));
+  }
+  return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+}
+
+namespace {
+
+using Reporter = std::function<void(const FieldPath&, const std::string&)>;
+
+double NumericValue(const Message& m, const FieldDescriptor* f, int index) {
+  const Reflection* r = m.GetReflection();
+  bool rep = index >= 0;
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      return rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f);
+    case FieldDescriptor::CPPTYPE_INT64:
+      return static_cast<double>(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f);
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return static_cast<double>(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f);
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f);
+    default:
+      return 0;
+  }
+}
+
+bool IsNumeric(const FieldDescriptor* f) {
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+    case FieldDescriptor::CPPTYPE_FLOAT:
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string Num(double v) { return absl::StrFormat("%g", v); }
+
+std::string HelpSuffix(const FieldDescriptor* f) {
+  return f->options().HasExtension(help) ? absl::StrCat(" (", f->options().GetExtension(help), ")")
+                                         : "";
+}
+
+class Walker {
+ public:
+  Walker(const PluginRegistries& registries, Reporter report)
+      : registries_(registries), report_(std::move(report)) {}
+
+  void Walk(const Message& msg, const FieldPath& path) {
+    const Descriptor* desc = msg.GetDescriptor();
+    const Reflection* r = msg.GetReflection();
+    for (int i = 0; i < desc->field_count(); ++i) {
+      const FieldDescriptor* f = desc->field(i);
+      FieldPath fpath = path;
+      fpath.push_back({f, -1});
+      bool set = f->is_repeated() ? r->FieldSize(msg, f) > 0 : r->HasField(msg, f);
+      if (!set) {
+        if (f->options().GetExtension(required)) {
+          report_(fpath, absl::StrCat("required but not set", HelpSuffix(f)));
+        }
+        continue;
+      }
+      if (IsNumeric(f)) CheckRange(msg, f, fpath);
+      if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+      if (f->message_type()->full_name() == "google.protobuf.Any") continue;
+      if (!f->is_repeated()) {
+        Walk(r->GetMessage(msg, f), fpath);
+        continue;
+      }
+      const FieldDescriptor* key = MergeKeyField(f->message_type());
+      std::map<std::string, int> seen;
+      for (int j = 0; j < r->FieldSize(msg, f); ++j) {
+        FieldPath epath = path;
+        epath.push_back({f, j});
+        if (key != nullptr) {
+          std::string k = ElementKey(msg, f, j);
+          auto [it, inserted] = seen.emplace(k, j);
+          if (!inserted && !k.empty()) {
+            report_(epath, absl::StrCat("two elements of ", f->name(), " have ", key->name(),
+                                        " '", k, "' (positions ", it->second, " and ", j,
+                                        "); ", key->name(), "s must be unique"));
+          }
+        }
+        Walk(r->GetRepeatedMessage(msg, f, j), epath);
+      }
+    }
+    if (SlotKind(desc).has_value()) CheckSlot(msg, path);
+  }
+
+ private:
+  void CheckRange(const Message& msg, const FieldDescriptor* f, const FieldPath& fpath) {
+    const auto& o = f->options();
+    if (!o.HasExtension(min) && !o.HasExtension(max) && !o.HasExtension(gt)) return;
+    int n = f->is_repeated() ? msg.GetReflection()->FieldSize(msg, f) : 1;
+    for (int j = 0; j < n; ++j) {
+      double v = NumericValue(msg, f, f->is_repeated() ? j : -1);
+      FieldPath p = fpath;
+      if (f->is_repeated()) p.back().index = j;
+      if (o.HasExtension(min) && v < o.GetExtension(min)) {
+        report_(p, absl::StrCat("must be at least ", Num(o.GetExtension(min)), ", got ", Num(v),
+                                HelpSuffix(f)));
+      } else if (o.HasExtension(max) && v > o.GetExtension(max)) {
+        report_(p, absl::StrCat("must be at most ", Num(o.GetExtension(max)), ", got ", Num(v),
+                                HelpSuffix(f)));
+      } else if (o.HasExtension(gt) && !(v > o.GetExtension(gt))) {
+        report_(p, absl::StrCat("must be greater than ", Num(o.GetExtension(gt)), ", got ",
+                                Num(v), HelpSuffix(f)));
+      }
+    }
+  }
+
+  void CheckSlot(const Message& slot, const FieldPath& path) {
+    absl::StatusOr<ResolvedSlot> resolved = ResolveSlot(slot, registries_);
+    if (!resolved.ok()) {
+      FieldPath at = path;
+      const google::protobuf::OneofDescriptor* oneof =
+          slot.GetDescriptor()->FindOneofByName("plugin");
+      const FieldDescriptor* chosen =
+          oneof ? slot.GetReflection()->GetOneofFieldDescriptor(slot, oneof) : nullptr;
+      if (chosen != nullptr) at.push_back({chosen, -1});
+      if (chosen != nullptr && chosen->name() == "external") {
+        at.push_back({chosen->message_type()->FindFieldByName("name"), -1});
+      }
+      report_(at, std::string(resolved.status().message()));
+      return;
+    }
+    FieldPath options_path = path;
+    options_path.push_back({resolved->selected, -1});
+    Reporter report = report_;
+    if (resolved->owned != nullptr) {
+      // External options live in an Any: walk them on their own and report under the slot.
+      FieldPath any_path = options_path;
+      any_path.push_back({resolved->selected->message_type()->FindFieldByName("options"), -1});
+      const Message* options = resolved->owned.get();
+      Reporter outer = report_;
+      report = [outer, any_path, options](const FieldPath& rel, const std::string& message) {
+        outer(any_path, rel.empty() ? message
+                                    : absl::StrCat(FormatPath(*options, rel), ": ", message));
+      };
+      Walker(registries_, report).Walk(*resolved->owned, {});
+      options_path.clear();
+    }
+    if (!resolved->entry->validate) return;
+    ValidationContext ctx;
+    resolved->entry->validate(*resolved->options, ctx);
+    for (const FieldError& e : ctx.errors()) {
+      FieldPath p = options_path;
+      std::string message = e.message;
+      absl::StatusOr<std::vector<PathSegment>> segs = ParsePathText(e.path);
+      absl::StatusOr<FieldPath> rel = segs.ok() ? ResolvePath(*resolved->options, *segs)
+                                                : absl::StatusOr<FieldPath>(segs.status());
+      if (rel.ok()) {
+        p.insert(p.end(), rel->begin(), rel->end());
+      } else if (!e.path.empty()) {
+        message = absl::StrCat(e.path, ": ", message);
+      }
+      report(p, message);
+    }
+  }
+
+  const PluginRegistries& registries_;
+  Reporter report_;
+};
+
+void CheckReferences(const Experiment& exp, const Reporter& report) {
+  std::set<std::string> mixtures;
+  std::vector<std::string> names;
+  for (const DataMixture& d : exp.data()) {
+    mixtures.insert(d.name());
+    names.push_back(d.name());
+  }
+  const Descriptor* e = Experiment::descriptor();
+  std::string known = names.empty() ? "the experiment defines no data mixtures"
+                                    : absl::StrCat("defined: ", absl::StrJoin(names, ", "));
+  for (int i = 0; i < exp.stages_size(); ++i) {
+    const StageSpec& s = exp.stages(i);
+    if (s.has_mixture() && mixtures.count(s.mixture()) == 0) {
+      report({{e->FindFieldByName("stages"), i}, {StageSpec::descriptor()->FindFieldByName("mixture"), -1}},
+             absl::StrCat("no data mixture named '", s.mixture(), "'",
+                          DidYouMean(s.mixture(), names), "; ", known));
+    }
+  }
+  for (int i = 0; i < exp.evaluators_size(); ++i) {
+    const EvaluatorSpec& ev = exp.evaluators(i);
+    if (ev.has_data() && mixtures.count(ev.data()) == 0) {
+      report({{e->FindFieldByName("evaluators"), i},
+              {EvaluatorSpec::descriptor()->FindFieldByName("data"), -1}},
+             absl::StrCat("no data mixture named '", ev.data(), "'", DidYouMean(ev.data(), names),
+                          "; ", known));
+    }
+  }
+  for (int i = 0; i < exp.data_size(); ++i) {
+    if (exp.data(i).components_size() == 0) {
+      report({{e->FindFieldByName("data"), i}},
+             "a data mixture needs at least one component { dataset { ... } }");
+    }
+  }
+  const std::string& store = exp.runtime().store();
+  if (absl::StrContains(store, "://") && !absl::StartsWith(store, "postgresql://") &&
+      !absl::StartsWith(store, "postgres://")) {
+    report({{e->FindFieldByName("runtime"), -1}, {Runtime::descriptor()->FindFieldByName("store"), -1}},
+           absl::StrCat("store '", store,
+                        "' is neither a file path (SQLite) nor a postgresql:// URL"));
+  }
+}
+
+}  // namespace
+
+void ValidateSpecMessage(const Message& root, const SpecSources& sources,
+                         const PluginRegistries& registries, SpecProblems* problems) {
+  Walker(registries,
+         [&](const FieldPath& path, const std::string& message) {
+           problems->Add({sources.Locate(root, path), FormatPath(root, path), message});
+         })
+      .Walk(root, {});
+}
+
+absl::Status ValidateExperiment(const LoadedExperiment& loaded,
+                                const PluginRegistries& registries) {
+  const Experiment& exp = loaded.experiment;
+  SpecProblems problems;
+  ValidateSpecMessage(exp, loaded.sources, registries, &problems);
+  Reporter report = [&](const FieldPath& path, const std::string& message) {
+    problems.Add({loaded.sources.Locate(exp, path), FormatPath(exp, path), message});
+  };
+  CheckReferences(exp, report);
+  if (problems.empty()) {
+    std::string part;
+    absl::StatusOr<ModelSummary> summary =
+        SummarizeModel(exp.model(), registries, BuildContext{exp.seed(), &registries}, &part);
+    if (!summary.ok()) {
+      FieldPath path = {{Experiment::descriptor()->FindFieldByName("model"), -1}};
+      if (!part.empty()) path.push_back({Model::descriptor()->FindFieldByName(part), -1});
+      report(path, std::string(summary.status().message()));
+    }
+  }
+  return problems.ToStatus();
+}
+
+}  // namespace vlmlab
