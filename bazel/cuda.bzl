@@ -15,7 +15,8 @@ when `cublas = True`). Only meaningful under --config=cuda; callers select() on
 
 NVCC_FLAGS = "-arch=sm_90 -O3 -std=c++17 -Xcompiler -fPIC --expt-relaxed-constexpr"
 
-def cuda_library(name, srcs, hdrs = [], deps = [], cublas = False, visibility = None):
+def cuda_library(name, srcs, hdrs = [], deps = [], cublas = False, visibility = None, tags = []):
+    """`tags` go on every generated target (e.g. ["manual"] keeps nvcc out of `bazel build //...`)."""
     objs = []
     for src in srcs:
         obj = name + "_" + src.replace("/", "_")[:-len(".cu")] + ".pic.o"
@@ -23,8 +24,11 @@ def cuda_library(name, srcs, hdrs = [], deps = [], cublas = False, visibility = 
             name = obj.replace(".", "_") + "_nvcc",
             srcs = [src] + hdrs,
             outs = [obj],
+            tags = tags,
             tools = ["@cuda//:nvcc"],
-            cmd = "$(location @cuda//:nvcc) " + NVCC_FLAGS +
+            # Run nvcc from its real path: it locates its headers, cicc and ptxas relative
+            # to its own directory, which in the sandbox is only a symlink to bin/nvcc.
+            cmd = "$$(readlink -f $(location @cuda//:nvcc)) " + NVCC_FLAGS +
                   " -I. -I$(GENDIR) -c $(location %s) -o $@" % src,
         )
         objs.append(obj)
@@ -34,4 +38,5 @@ def cuda_library(name, srcs, hdrs = [], deps = [], cublas = False, visibility = 
         hdrs = hdrs,
         deps = deps + (["@cuda//:cublas"] if cublas else ["@cuda//:cudart"]),
         visibility = visibility,
+        tags = tags,
     )

@@ -88,7 +88,7 @@ class Collector : public MessageDifferencer::Reporter {
   }
 
  private:
-  // The message holding the last field of `path`.
+  // The message holding the last field of `path`, or nullptr when a step is absent.
   static const Message* Parent(const Message& root,
                                const std::vector<MessageDifferencer::SpecificField>& path,
                                bool use_new_index) {
@@ -96,9 +96,14 @@ class Collector : public MessageDifferencer::Reporter {
     for (size_t i = 0; i + 1 < path.size(); ++i) {
       const FieldDescriptor* f = path[i].field;
       if (f == nullptr || f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) return nullptr;
-      int index = use_new_index ? path[i].new_index : path[i].index;
-      m = f->is_repeated() ? &m->GetReflection()->GetRepeatedMessage(*m, f, index)
-                           : &m->GetReflection()->GetMessage(*m, f);
+      const google::protobuf::Reflection* r = m->GetReflection();
+      if (f->is_repeated()) {
+        int index = use_new_index ? path[i].new_index : path[i].index;
+        if (index < 0 || index >= r->FieldSize(*m, f)) return nullptr;
+        m = &r->GetRepeatedMessage(*m, f, index);
+      } else {
+        m = &r->GetMessage(*m, f);
+      }
     }
     return m;
   }
@@ -123,6 +128,20 @@ class Collector : public MessageDifferencer::Reporter {
     std::string value =
         ValueText(*parent, leaf.field, use_new_index ? leaf.new_index : leaf.index);
     SpecChange change{kind, Format(root, path, use_new_index), "", ""};
+    // A singular scalar at its default on the other side was normalised away: that is a
+    // change of value, not an addition or removal.
+    const Message* other = leaf.field->is_repeated() ||
+                                   leaf.field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE
+                               ? nullptr
+                               : Parent(use_new_index ? a_ : b_, path, !use_new_index);
+    if (other != nullptr) {
+      std::string other_value = ValueText(*other, leaf.field, -1);
+      change.kind = SpecChange::Kind::kModified;
+      change.before = use_new_index ? other_value : value;
+      change.after = use_new_index ? value : other_value;
+      out_->push_back(std::move(change));
+      return;
+    }
     (kind == SpecChange::Kind::kAdded ? change.after : change.before) = value;
     out_->push_back(std::move(change));
   }

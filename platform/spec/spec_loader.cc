@@ -57,11 +57,10 @@ absl::StatusOr<LoadedExperiment> Resolve(const Experiment& parsed, SpecFile file
   if (file.prefix.empty()) chain.push_back(key);
   if (parsed.has_base()) {
     std::string base_path = Relative(file.path, parsed.base());
-    FieldPath base_field = file.prefix;
-    base_field.push_back({Experiment::descriptor()->FindFieldByName("base"), -1});
     SpecSources here;
     here.Add(file);
-    std::string where = here.Locate(*file.root, base_field);
+    std::string where =
+        here.Locate(parsed, {{Experiment::descriptor()->FindFieldByName("base"), -1}});
     std::string base_key = Canonical(base_path);
     for (size_t i = 0; i < chain.size(); ++i) {
       if (chain[i] == base_key) {

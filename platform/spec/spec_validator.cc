@@ -80,9 +80,14 @@ std::string HelpSuffix(const FieldDescriptor* f) {
 class Walker {
  public:
   Walker(const PluginRegistries& registries, Reporter report)
-      : registries_(registries), report_(std::move(report)) {}
+      : registries_(registries),
+        report_([this, report = std::move(report)](const FieldPath& p, const std::string& m) {
+          ++reported_;
+          report(p, m);
+        }) {}
 
   void Walk(const Message& msg, const FieldPath& path) {
+    const int reported_before = reported_;
     const Descriptor* desc = msg.GetDescriptor();
     const Reflection* r = msg.GetReflection();
     for (int i = 0; i < desc->field_count(); ++i) {
@@ -120,7 +125,9 @@ class Walker {
         Walk(r->GetRepeatedMessage(msg, f, j), epath);
       }
     }
-    if (SlotKind(desc).has_value()) CheckSlot(msg, path);
+    // A plugin's own validator runs only on options that passed the schema's checks, so one
+    // mistake is reported once.
+    if (SlotKind(desc).has_value()) CheckSlot(msg, path, reported_ == reported_before);
   }
 
  private:
@@ -145,7 +152,7 @@ class Walker {
     }
   }
 
-  void CheckSlot(const Message& slot, const FieldPath& path) {
+  void CheckSlot(const Message& slot, const FieldPath& path, bool run_plugin_validator) {
     absl::StatusOr<ResolvedSlot> resolved = ResolveSlot(slot, registries_);
     if (!resolved.ok()) {
       FieldPath at = path;
@@ -173,10 +180,12 @@ class Walker {
         outer(any_path, rel.empty() ? message
                                     : absl::StrCat(FormatPath(*options, rel), ": ", message));
       };
-      Walker(registries_, report).Walk(*resolved->owned, {});
+      Walker external(registries_, report);
+      external.Walk(*resolved->owned, {});
+      run_plugin_validator = run_plugin_validator && external.reported_ == 0;
       options_path.clear();
     }
-    if (!resolved->entry->validate) return;
+    if (!run_plugin_validator || !resolved->entry->validate) return;
     ValidationContext ctx;
     resolved->entry->validate(*resolved->options, ctx);
     for (const FieldError& e : ctx.errors()) {
@@ -195,6 +204,7 @@ class Walker {
   }
 
   const PluginRegistries& registries_;
+  int reported_ = 0;
   Reporter report_;
 };
 

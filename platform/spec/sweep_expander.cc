@@ -51,7 +51,10 @@ absl::StatusOr<std::vector<SweepRun>> ExpandSweep(const LoadedSweep& loaded,
                                                   const PluginRegistries& registries) {
   const Sweep& sweep = loaded.sweep;
   SpecProblems problems;
-  ValidateSpecMessage(sweep, loaded.sources, registries, &problems);
+  // The base is validated as each run's resolved experiment, not as written.
+  Sweep without_base = sweep;
+  without_base.clear_base_experiment();
+  ValidateSpecMessage(without_base, loaded.sources, registries, &problems);
   auto report = [&](FieldPath path, const std::string& message) {
     problems.Add({loaded.sources.Locate(sweep, path), FormatPath(sweep, path), message});
   };

@@ -1,0 +1,58 @@
+#include "platform/spec/spec_diff.h"
+
+#include "gtest/gtest.h"
+#include "platform/spec/experiment.pb.h"
+#include "platform/spec/text_parse.h"
+
+namespace vlmlab {
+namespace {
+
+Experiment Parse(const std::string& text) {
+  Experiment e;
+  absl::Status s = ParseTextProto(text, "test", &e);
+  EXPECT_TRUE(s.ok()) << s;
+  return e;
+}
+
+TEST(DiffSpecs, ReportsLeafChangesByPathWithKeys) {
+  Experiment a = Parse(R"pb(
+    model { projector { pixel_shuffle { factor: 2 } } }
+    stages { name: "pre" steps: 10 }
+    stages { name: "sft" steps: 20 }
+  )pb");
+  Experiment b = Parse(R"pb(
+    model { projector { pixel_shuffle { factor: 3 } } }
+    stages { name: "sft" steps: 25 }
+    stages { name: "pre" steps: 10 }
+    stages { name: "dpo" steps: 5 }
+  )pb");
+  EXPECT_EQ(FormatSpecDiff(DiffSpecs(a, b)),
+            "~ model.projector.pixel_shuffle.factor: 2 -> 3\n"
+            "~ stages[sft].steps: 20 -> 25\n"
+            "+ stages[dpo]: { name: \"dpo\" steps: 5 }\n");
+}
+
+TEST(DiffSpecs, SwitchingPluginsIsOneRemovalAndOneAddition) {
+  Experiment a = Parse("model { encoder { vit { depth: 4 } } }");
+  Experiment b = Parse("model { encoder { conv { width: 16 } } }");
+  EXPECT_EQ(FormatSpecDiff(DiffSpecs(a, b)),
+            "- model.encoder.vit: { depth: 4 }\n+ model.encoder.conv: { width: 16 }\n");
+}
+
+TEST(DiffSpecs, ExplicitDefaultsAreNoChange) {
+  Experiment a = Parse("model { encoder { vit { } } }");
+  Experiment b = Parse("seed: 0 model { encoder { vit { depth: 6 } } } runtime { }");
+  EXPECT_TRUE(DiffSpecs(a, b).empty()) << FormatSpecDiff(DiffSpecs(a, b));
+}
+
+TEST(DiffSpecs, RemovedValuesAreReportedAndUnsetScalarsReturnToDefault) {
+  Experiment a = Parse("tags: 'x' tags: 'y' seed: 4");
+  Experiment b = Parse("tags: 'x'");
+  std::vector<SpecChange> changes = DiffSpecs(a, b);
+  std::string text = FormatSpecDiff(changes);
+  EXPECT_NE(text.find("~ seed: 4 -> 0"), std::string::npos) << text;  // back to its default
+  EXPECT_NE(text.find("tags"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace vlmlab

@@ -1,0 +1,58 @@
+// Every built-in plugin registers itself; a library dropped by the linker (a missing
+// alwayslink) shows up here as a missing name.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "google/protobuf/empty.pb.h"
+#include "platform/registry/global_registries.h"
+
+namespace vlmlab {
+namespace {
+
+TEST(BuiltinRegistry, RegistersExactlyTheBuiltinPlugins) {
+  const std::map<PluginKind, std::vector<std::string>> expected = {
+      {PluginKind::kEncoder, {"conv", "multi", "vit"}},
+      {PluginKind::kProjector, {"avg_pool", "linear", "mlp", "perceiver", "pixel_shuffle"}},
+      {PluginKind::kFusion, {"cross_attention", "self_attention"}},
+      {PluginKind::kLlm, {"gpt2", "llama"}},
+      {PluginKind::kStage, {"dpo", "pretrain", "sft"}},
+      {PluginKind::kEvaluator,
+       {"anls", "caption", "exact_match", "llm_judge", "mcq", "pope", "vqa_accuracy"}},
+      {PluginKind::kDataset, {"coco_captions", "image_folder", "synthetic", "vqav2", "webdataset"}},
+      {PluginKind::kTokenizer, {"byte"}},
+  };
+  for (PluginKind kind : kAllPluginKinds) {
+    EXPECT_THAT(GlobalRegistries().ForKind(kind).Names(),
+                ::testing::ElementsAreArray(expected.at(kind)))
+        << PluginKindName(kind);
+  }
+}
+
+TEST(BuiltinRegistry, EveryEntryHasADescriptionAndItsOptionsType) {
+  for (PluginKind kind : kAllPluginKinds) {
+    for (const PluginEntryBase* e : GlobalRegistries().ForKind(kind).Entries()) {
+      EXPECT_FALSE(e->description.empty()) << e->name;
+      EXPECT_EQ(e->origin, "built-in") << e->name;
+      ASSERT_NE(e->options_prototype, nullptr) << e->name;
+    }
+  }
+}
+
+TEST(Registry, RefusesDuplicateNamesAndNamesTheirOrigins) {
+  PluginRegistries registries;
+  auto create = [](const google::protobuf::Empty&, const BuildContext&)
+      -> absl::StatusOr<std::unique_ptr<Stage>> { return nullptr; };
+  ASSERT_TRUE((AddPlugin<Stage, google::protobuf::Empty>(registries, "s", "d", create)).ok());
+  registries.set_origin("libother.so");
+  absl::Status dup = AddPlugin<Stage, google::protobuf::Empty>(registries, "s", "d", create);
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(dup.message().find("libother.so"), std::string::npos) << dup;
+  EXPECT_NE(dup.message().find("built-in"), std::string::npos) << dup;
+  EXPECT_FALSE((AddPlugin<Stage, google::protobuf::Empty>(registries, "", "d", create)).ok());
+}
+
+}  // namespace
+}  // namespace vlmlab

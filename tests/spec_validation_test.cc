@@ -1,0 +1,185 @@
+// Loading and validation of experiment files: every class of bad input gives an error that
+// names the file, line, column and field path, and says what would fix it.
+#include <string>
+
+#include "absl/strings/str_replace.h"
+#include "gtest/gtest.h"
+#include "platform/registry/global_registries.h"
+#include "platform/spec/spec_loader.h"
+#include "platform/spec/spec_validator.h"
+#include "tests/test_files.h"
+
+namespace vlmlab {
+namespace {
+
+// Loads then validates; returns the error message, or "" when the file is valid.
+std::string Check(const std::string& path, const std::vector<std::string>& overrides = {}) {
+  absl::StatusOr<LoadedExperiment> loaded = LoadExperimentFile(path, overrides);
+  if (!loaded.ok()) return std::string(loaded.status().message());
+  absl::Status valid = ValidateExperiment(*loaded, GlobalRegistries());
+  return std::string(valid.message());
+}
+
+std::string Variant(const std::string& from, const std::string& to) {
+  std::string text = absl::StrReplaceAll(kValidExperiment, {{from, to}});
+  EXPECT_NE(text, kValidExperiment) << "fixture does not contain: " << from;
+  return text;
+}
+
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
+
+class SpecValidationTest : public ::testing::Test {
+ protected:
+  TestFiles files_{::testing::UnitTest::GetInstance()->current_test_info()->name()};
+};
+
+TEST_F(SpecValidationTest, ValidFilePasses) {
+  EXPECT_EQ(Check(files_.Write("a.textproto", kValidExperiment)), "");
+}
+
+TEST_F(SpecValidationTest, MalformedTextNamesLineAndColumn) {
+  std::string path = files_.Write("a.textproto", Variant("width: 64 depth", "width: 64 } depth"));
+  std::string err = Check(path);
+  EXPECT_CONTAINS(err, path + ":3:");
+}
+
+TEST_F(SpecValidationTest, UnknownFieldSuggestsTheClosest) {
+  std::string path = files_.Write("a.textproto", Variant("depth: 2", "dpeth: 2"));
+  std::string err = Check(path);
+  EXPECT_CONTAINS(err, path + ":3:");
+  EXPECT_CONTAINS(err, "VitOptions has no field named \"dpeth\" (did you mean 'depth'?)");
+}
+
+TEST_F(SpecValidationTest, UnknownBuiltinPluginSuggestsTheClosest) {
+  std::string path = files_.Write("a.textproto", Variant("vit {", "vitt {"));
+  EXPECT_CONTAINS(Check(path), "EncoderSlot has no field named \"vitt\" (did you mean 'vit'?)");
+}
+
+TEST_F(SpecValidationTest, UnknownExternalPluginListsTheRegisteredOnes) {
+  std::string path = files_.Write(
+      "a.textproto", Variant("projector { mlp {} }", "projector { external { name: \"mpl\" } }"));
+  std::string err = Check(path);
+  EXPECT_CONTAINS(err, path + ":4:");
+  EXPECT_CONTAINS(err, "model.projector.external.name: unknown projector plugin 'mpl' "
+                       "(did you mean 'mlp'?); registered: avg_pool, linear, mlp, perceiver, "
+                       "pixel_shuffle");
+}
+
+TEST_F(SpecValidationTest, WrongTypeIsAParseError) {
+  std::string path = files_.Write("a.textproto", Variant("depth: 2", "depth: \"two\""));
+  std::string err = Check(path);
+  EXPECT_CONTAINS(err, path + ":3:");
+  EXPECT_CONTAINS(err, "integer");
+}
+
+TEST_F(SpecValidationTest, ValueOutOfRangeNamesFieldPathAndBound) {
+  std::string path = files_.Write("a.textproto", Variant("depth: 2", "depth: 0"));
+  std::string err = Check(path);
+  EXPECT_CONTAINS(err, path + ":3:");
+  EXPECT_CONTAINS(err, "model.encoder.vit.depth: must be at least 1, got 0");
+  std::string p2 = files_.Write("b.textproto",
+                                Variant("steps: 10", "steps: 10 optimizer { lr: 0 }"));
+  EXPECT_CONTAINS(Check(p2), "stages[pretrain].optimizer.lr: must be greater than 0, got 0");
+}
+
+TEST_F(SpecValidationTest, MissingRequiredParts) {
+  std::string no_llm = files_.Write(
+      "a.textproto", Variant("  llm { llama { hidden: 64 layers: 2 heads: 4 } }\n", ""));
+  EXPECT_CONTAINS(Check(no_llm), "model.llm: required but not set");
+  std::string no_steps = files_.Write("b.textproto", Variant("steps: 10 ", ""));
+  EXPECT_CONTAINS(Check(no_steps), "stages[pretrain].steps: required but not set");
+  std::string no_plugin = files_.Write("c.textproto", Variant("pretrain {} ", ""));
+  EXPECT_CONTAINS(Check(no_plugin),
+                  "stages[pretrain]: no stage plugin chosen; add one of: pretrain {}, sft {}, dpo {}");
+}
+
+TEST_F(SpecValidationTest, NonexistentFile) {
+  std::string err = Check(files_.Path("missing.textproto"));
+  EXPECT_CONTAINS(err, "cannot read spec file");
+  EXPECT_CONTAINS(err, "missing.textproto");
+}
+
+TEST_F(SpecValidationTest, PluginCrossFieldChecksPointAtTheField) {
+  std::string path = files_.Write("a.textproto", Variant("heads: 4 } }\n  projector", "heads: 6 } }\n  projector"));
+  std::string err = Check(path);
+  EXPECT_CONTAINS(err, path + ":3:");
+  EXPECT_CONTAINS(err, "model.encoder.vit.heads: 6 heads do not divide width 64");
+}
+
+TEST_F(SpecValidationTest, ModelPartsMustFitTogether) {
+  std::string path =
+      files_.Write("a.textproto", Variant("projector { mlp {} }", "projector { pixel_shuffle { factor: 3 } }"));
+  std::string err = Check(path);
+  EXPECT_CONTAINS(err, path + ":4:");
+  EXPECT_CONTAINS(err, "model.projector: pixel_shuffle.factor 3 does not divide the 4x4 patch grid");
+}
+
+TEST_F(SpecValidationTest, ReferencesBetweenPartsAreChecked) {
+  std::string path = files_.Write("a.textproto", Variant("mixture: \"caps\"", "mixture: \"cpas\""));
+  EXPECT_CONTAINS(Check(path),
+                  "stages[pretrain].mixture: no data mixture named 'cpas' (did you mean 'caps'?)");
+}
+
+TEST_F(SpecValidationTest, DuplicateNamesAreRefused) {
+  std::string path = files_.Write(
+      "a.textproto", std::string(kValidExperiment) +
+                         "stages { name: \"pretrain\" sft {} steps: 1 mixture: \"caps\" }\n");
+  EXPECT_CONTAINS(Check(path), "two elements of stages have name 'pretrain'");
+}
+
+TEST_F(SpecValidationTest, AllProblemsAreReportedTogether) {
+  std::string path = files_.Write(
+      "a.textproto", Variant("depth: 2", "depth: 0 patch_drop: 2"));
+  std::string err = Check(path);
+  EXPECT_CONTAINS(err, "vit.depth");
+  EXPECT_CONTAINS(err, "vit.patch_drop: must be at most 0.95, got 2");
+}
+
+TEST_F(SpecValidationTest, BaseInheritanceMergesAndLocatesInheritedFields) {
+  std::string base = files_.Write("base.textproto", Variant("depth: 2", "depth: 0"));
+  std::string child = files_.Write("sub/child.textproto",
+                                   "base: \"../base.textproto\"\nname: \"child\"\n");
+  std::string err = Check(child);
+  EXPECT_CONTAINS(err, base + ":3:");  // the bad value lives in the base file
+  std::string fixed = files_.Write("sub/fixed.textproto",
+                                   "base: \"../base.textproto\"\n"
+                                   "model { encoder { vit { depth: 3 } } }\n");
+  EXPECT_EQ(Check(fixed), "");
+  absl::StatusOr<LoadedExperiment> loaded = LoadExperimentFile(fixed);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->experiment.model().encoder().vit().width(), 64);  // inherited
+  EXPECT_FALSE(loaded->experiment.has_base());
+}
+
+TEST_F(SpecValidationTest, MissingAndCyclicBasesAreRefused) {
+  std::string missing = files_.Write("a.textproto", "base: \"nowhere.textproto\"\n");
+  std::string err = Check(missing);
+  EXPECT_CONTAINS(err, missing + ":1:1: base 'nowhere.textproto' does not exist");
+  files_.Write("x.textproto", "base: \"y.textproto\"\n");
+  files_.Write("y.textproto", "base: \"z.textproto\"\n");
+  files_.Write("z.textproto", "base: \"x.textproto\"\n");
+  std::string cycle = Check(files_.Path("x.textproto"));
+  EXPECT_CONTAINS(cycle, "makes a cycle:");
+  EXPECT_CONTAINS(cycle, "x.textproto -> ");
+  std::string self = files_.Write("self.textproto", "base: \"self.textproto\"\n");
+  EXPECT_CONTAINS(Check(self), "makes a cycle");
+}
+
+TEST_F(SpecValidationTest, OverridesApplyAndTheirErrorsNameThem) {
+  std::string path = files_.Write("a.textproto", kValidExperiment);
+  EXPECT_EQ(Check(path, {"model.encoder.vit.depth=5", "stages[pretrain].steps=3"}), "");
+  EXPECT_CONTAINS(Check(path, {"model.encoder.vit.depth=0"}),
+                  "model.encoder.vit.depth: must be at least 1, got 0");
+  EXPECT_CONTAINS(Check(path, {"model.encoder.vit.deptj=5"}),
+                  "override 'model.encoder.vit.deptj=5': VitOptions has no field 'deptj'");
+}
+
+TEST_F(SpecValidationTest, StoreMustBeAPathOrPostgresUrl) {
+  std::string path = files_.Write(
+      "a.textproto", std::string(kValidExperiment) + "runtime { store: \"mysql://x\" }\n");
+  EXPECT_CONTAINS(Check(path), "runtime.store: store 'mysql://x' is neither");
+}
+
+}  // namespace
+}  // namespace vlmlab
