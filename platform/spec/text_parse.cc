@@ -19,7 +19,7 @@ using google::protobuf::DescriptorPool;
 // Adds what the parser's own message leaves out.
 std::string Explain(const std::string& message) {
   static const std::regex kNoField(R"(Message type \"([\w.]+)\" has no field named \"(\w+)\")");
-  static const std::regex kNoType(R"(Could not find type \"([^\"]+)\" stored in)");
+  static const std::regex kNoType(R"(Could not find type \"(?:[^\"/]*/)?([^\"]+)\" stored in)");
   static const std::regex kBadEnum(
       R"(Unknown enumeration value of \"(\w+)\" for field \"(\w+)\")");
   std::smatch m;
@@ -37,7 +37,8 @@ std::string Explain(const std::string& message) {
                         m[2].str(), "\"", hint);
   }
   if (std::regex_search(message, m, kNoType)) {
-    return absl::StrCat(message, "; load the plugin library that defines ", m[1].str(),
+    return absl::StrCat("the options type ", m[1].str(),
+                        " is unknown; load the plugin library that defines ", m[1].str(),
                         " with --plugin_lib");
   }
   if (std::regex_search(message, m, kBadEnum)) {
@@ -53,9 +54,15 @@ class Collector : public google::protobuf::io::ErrorCollector {
     // The parser reports 0-based lines and columns; line -1 means "no location".
     if (line < 0) {
       errors_.push_back(Explain(message));
-    } else {
-      errors_.push_back(absl::StrCat(line + 1, ":", column + 1, ": ", Explain(message)));
+      return;
     }
+    // The parser reports an unknown field after reading its name; point at the name itself.
+    static const std::regex kNoField(R"(has no field named \"(\w+)\")");
+    std::smatch m;
+    if (std::regex_search(message, m, kNoField) && column >= static_cast<int>(m[1].length())) {
+      column -= static_cast<int>(m[1].length());
+    }
+    errors_.push_back(absl::StrCat(line + 1, ":", column + 1, ": ", Explain(message)));
   }
   void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
   const std::vector<std::string>& errors() const { return errors_; }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# End-to-end tests of the vlmlab command line: exit status and messages for good and bad input.
+set -uo pipefail
+
+VLMLAB="$1"
+PLUGIN_DIR="$2"
+EXPERIMENTS="experiments"
+TMP="${TEST_TMPDIR:-$(mktemp -d)}/cli"
+mkdir -p "$TMP"
+failures=0
+
+# expect STATUS NEEDLE -- COMMAND...: runs COMMAND, checks its exit status and that its output
+# (stdout and stderr) contains NEEDLE.
+expect() {
+  local want_status="$1" needle="$2"
+  shift 3
+  local out status
+  out="$("$@" 2>&1)"
+  status=$?
+  if [[ "$status" != "$want_status" ]]; then
+    echo "FAIL: '$*' exited $status, expected $want_status; output:"; echo "$out"
+    failures=$((failures + 1))
+  elif [[ "$out" != *"$needle"* ]]; then
+    echo "FAIL: '$*' output lacks '$needle'; output:"; echo "$out"
+    failures=$((failures + 1))
+  fi
+}
+
+# Usage errors.
+expect 2 "usage: vlmlab COMMAND" -- "$VLMLAB"
+expect 2 "unknown command 'frobnicate'" -- "$VLMLAB" frobnicate
+expect 2 "validate needs at least one file" -- "$VLMLAB" validate
+expect 2 "diff compares two files" -- "$VLMLAB" diff a
+expect 2 "is not a plugin kind" -- "$VLMLAB" plugins --kind=widget
+
+# Listing.
+expect 0 "pixel_shuffle - Pixel shuffle" -- "$VLMLAB" plugins --kind=projector
+expect 0 "factor (int32, default 2, >= 1)" -- "$VLMLAB" plugins --kind=projector
+expect 0 '"name": "vqa_accuracy"' -- "$VLMLAB" plugins --json
+
+# The shipped experiments and sweeps are valid.
+for f in "$EXPERIMENTS"/*.textproto "$EXPERIMENTS"/sweeps/*.textproto; do
+  expect 0 "OK $f" -- "$VLMLAB" validate "$f"
+done
+expect 0 "visual tokens per image" -- "$VLMLAB" validate "$EXPERIMENTS/idefics2_small.textproto"
+expect 0 "pixel_shuffle {" -- "$VLMLAB" validate --canonical "$EXPERIMENTS/idefics3_pixel_shuffle.textproto"
+
+# Each class of bad input: a clear message and exit status 1.
+printf 'name: "x"\nmodel {\n  encoder { vit { depth: 2 }\n' > "$TMP/malformed.textproto"
+expect 1 "malformed.textproto:4:1:" -- "$VLMLAB" validate "$TMP/malformed.textproto"
+printf 'name: "x"\nmodel { encoder { vit { dpeth: 2 } } }\n' > "$TMP/unknown_field.textproto"
+expect 1 "unknown_field.textproto:2:25: VitOptions has no field named \"dpeth\" (did you mean 'depth'?)" \
+  -- "$VLMLAB" validate "$TMP/unknown_field.textproto"
+printf 'name: "x"\nmodel { llm { external { name: "lama" } } }\n' > "$TMP/unknown_plugin.textproto"
+expect 1 "unknown llm plugin 'lama' (did you mean 'llama'?); registered: gpt2, llama" \
+  -- "$VLMLAB" validate "$TMP/unknown_plugin.textproto"
+printf 'name: "x"\nseed: "zero"\n' > "$TMP/wrong_type.textproto"
+expect 1 "wrong_type.textproto:2:7:" -- "$VLMLAB" validate "$TMP/wrong_type.textproto"
+expect 1 "model.encoder.vit.depth: must be at least 1, got 0" \
+  -- "$VLMLAB" validate "$EXPERIMENTS/idefics2_small.textproto" model.encoder.vit.depth=0
+printf 'name: "x"\n' > "$TMP/missing_part.textproto"
+expect 1 "missing_part.textproto: model: required but not set" \
+  -- "$VLMLAB" validate "$TMP/missing_part.textproto"
+expect 1 "cannot read spec file '$TMP/nope.textproto'" -- "$VLMLAB" validate "$TMP/nope.textproto"
+printf 'base: "cycle_b.textproto"\n' > "$TMP/cycle_a.textproto"
+printf 'base: "cycle_a.textproto"\n' > "$TMP/cycle_b.textproto"
+expect 1 "makes a cycle" -- "$VLMLAB" validate "$TMP/cycle_a.textproto"
+printf 'name: "s"\nbase: "absent.textproto"\n' > "$TMP/missing_base.sweep.textproto"
+expect 1 "missing_base.sweep.textproto:2:1: base 'absent.textproto' does not exist" \
+  -- "$VLMLAB" validate "$TMP/missing_base.sweep.textproto"
+expect 1 "override 'model.encoder.vit.dpeth=3'" \
+  -- "$VLMLAB" validate "$EXPERIMENTS/idefics2_small.textproto" model.encoder.vit.dpeth=3
+expect 1 "--merge: merge fragment:1:" \
+  -- "$VLMLAB" validate "$EXPERIMENTS/idefics2_small.textproto" --merge='model { oops }'
+# Every error line is prefixed and there is no crash output.
+out="$("$VLMLAB" validate "$TMP/malformed.textproto" 2>&1)"
+if grep -qv '^vlmlab: error: ' <<<"$out"; then echo "FAIL: unprefixed error output: $out"; failures=$((failures + 1)); fi
+
+# Overrides and fragments that are fine.
+expect 0 "OK" -- "$VLMLAB" validate "$EXPERIMENTS/idefics2_small.textproto" \
+  model.encoder.vit.depth=6 --clear=evaluators --merge='model { projector { mlp {} } }'
+
+# diff: 0 same, 1 different, 2 trouble.
+expect 0 "no differences" -- "$VLMLAB" diff "$EXPERIMENTS/idefics2_small.textproto" "$EXPERIMENTS/idefics2_small.textproto"
+expect 1 "+ model.projector.pixel_shuffle: { factor: 2 layers: 1 }" \
+  -- "$VLMLAB" diff "$EXPERIMENTS/idefics2_small.textproto" "$EXPERIMENTS/idefics3_pixel_shuffle.textproto"
+expect 1 "- model.projector.perceiver:" \
+  -- "$VLMLAB" diff "$EXPERIMENTS/idefics2_small.textproto" "$EXPERIMENTS/idefics3_pixel_shuffle.textproto"
+expect 2 "cannot read spec file" -- "$VLMLAB" diff "$EXPERIMENTS/idefics2_small.textproto" "$TMP/nope.textproto"
+
+# expand.
+expect 0 "sweep 'projector_ablation': 6 runs" -- "$VLMLAB" expand "$EXPERIMENTS/sweeps/projector_ablation.sweep.textproto"
+expect 0 '"overrides": [' -- "$VLMLAB" expand --json "$EXPERIMENTS/sweeps/projector_ablation.sweep.textproto"
+
+# Out-of-tree plugins.
+expect 0 "toy_encoder - Sample out-of-tree encoder" \
+  -- "$VLMLAB" plugins --kind=encoder --plugin_lib="$PLUGIN_DIR/libtoy_encoder_plugin.so"
+expect 1 "built for vlmlab plugin API version 99" \
+  -- "$VLMLAB" plugins --plugin_lib="$PLUGIN_DIR/libfuture_api_plugin.so"
+expect 1 "does not export vlmlab_plugin_info()" \
+  -- "$VLMLAB" plugins --plugin_lib="$PLUGIN_DIR/libnot_a_plugin.so"
+
+if ((failures > 0)); then
+  echo "$failures CLI checks failed"
+  exit 1
+fi
+echo "all CLI checks passed"
