@@ -38,6 +38,13 @@ expect 0 "pixel_shuffle - Pixel shuffle" -- "$VLMLAB" plugins --kind=projector
 expect 0 "factor (int32, default 2, >= 1)" -- "$VLMLAB" plugins --kind=projector
 expect 0 '"name": "vqa_accuracy"' -- "$VLMLAB" plugins --json
 
+# The committed plugin reference matches the registered plugins.
+if ! diff <("$VLMLAB" plugins --markdown) docs/plugin-reference.md >/dev/null; then
+  echo "FAIL: docs/plugin-reference.md is stale; regenerate it with"
+  echo "      ./vlmlab plugins --markdown > docs/plugin-reference.md"
+  failures=$((failures + 1))
+fi
+
 # The shipped experiments and sweeps are valid.
 for f in "$EXPERIMENTS"/*.textproto "$EXPERIMENTS"/sweeps/*.textproto; do
   expect 0 "OK $f" -- "$VLMLAB" validate "$f"

@@ -11,4 +11,5 @@ ABSL_FLAG(std::vector<std::string>, clear, {},
           "Field paths cleared (or list elements removed) before the field=value overrides");
 ABSL_FLAG(std::string, kind, "", "plugins: list only this kind (encoder, projector, ...)");
 ABSL_FLAG(bool, json, false, "Print machine-readable JSON");
+ABSL_FLAG(bool, markdown, false, "plugins: print the options reference as Markdown");
 ABSL_FLAG(bool, canonical, false, "validate: print each experiment's canonical form");

@@ -14,6 +14,7 @@ ABSL_DECLARE_FLAG(std::string, merge);
 ABSL_DECLARE_FLAG(std::vector<std::string>, clear);
 ABSL_DECLARE_FLAG(std::string, kind);
 ABSL_DECLARE_FLAG(bool, json);
+ABSL_DECLARE_FLAG(bool, markdown);
 ABSL_DECLARE_FLAG(bool, canonical);
 
 #endif  // VLMLAB_PLATFORM_CLI_CLI_FLAGS_H_

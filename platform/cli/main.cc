@@ -26,7 +26,8 @@ constexpr char kUsage[] = R"(vlmlab: a research platform for vision-language mod
 usage: vlmlab COMMAND [ARGS] [--flags]
 
 commands:
-  plugins              list registered plugins and their options (--kind=K, --json)
+  plugins              list registered plugins and their options (--kind=K, --json,
+                       --markdown)
   validate FILE...     check experiment and sweep files; field.path=value overrides,
                        --clear=PATH, --merge='text fragment', --canonical
   diff A B             semantic difference of two experiments (or two sweeps) by field path
