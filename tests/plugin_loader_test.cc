@@ -2,11 +2,12 @@
 // for another plugin API version, one without the entry point, a missing file and a file that
 // is not a library are refused with clear errors; an experiment can use the loaded plugin with
 // its own typed options.
+#include "platform/registry/plugin_loader.h"
+
 #include <string>
 
 #include "gtest/gtest.h"
 #include "platform/registry/global_registries.h"
-#include "platform/registry/plugin_loader.h"
 #include "platform/spec/spec_loader.h"
 #include "platform/spec/spec_validator.h"
 #include "tests/test_files.h"
@@ -17,9 +18,6 @@ namespace {
 constexpr char kToy[] = "plugins/examples/libtoy_encoder_plugin.so";
 constexpr char kFuture[] = "plugins/examples/libfuture_api_plugin.so";
 constexpr char kNotAPlugin[] = "plugins/examples/libnot_a_plugin.so";
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 int CountEntries(const PluginRegistries& r) {
   int n = 0;
@@ -82,8 +80,9 @@ TEST(PluginLoader, ExperimentsUseTheLoadedPluginWithItsTypedOptions) {
   files.Write("base.textproto", kValidExperiment);
   auto check = [&](const std::string& encoder) -> std::string {
     std::string path = files.Write(
-        "a.textproto", "base: \"base.textproto\"\nmodel { encoder { external { name: \"toy_encoder\" " +
-                           encoder + " } } projector { linear {} } }\n");
+        "a.textproto",
+        "base: \"base.textproto\"\nmodel { encoder { external { name: \"toy_encoder\" " + encoder +
+            " } } projector { linear {} } }\n");
     absl::StatusOr<LoadedExperiment> loaded = LoadExperimentFile(path);
     if (!loaded.ok()) return std::string(loaded.status().message());
     return std::string(ValidateExperiment(*loaded, GlobalRegistries()).message());

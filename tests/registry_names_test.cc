@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "google/protobuf/empty.pb.h"
+#include "gtest/gtest.h"
 #include "platform/registry/global_registries.h"
 
 namespace vlmlab {
@@ -43,8 +43,10 @@ TEST(BuiltinRegistry, EveryEntryHasADescriptionAndItsOptionsType) {
 
 TEST(Registry, RefusesDuplicateNamesAndNamesTheirOrigins) {
   PluginRegistries registries;
-  auto create = [](const google::protobuf::Empty&, const BuildContext&)
-      -> absl::StatusOr<std::unique_ptr<Stage>> { return nullptr; };
+  auto create = [](const google::protobuf::Empty&,
+                   const BuildContext&) -> absl::StatusOr<std::unique_ptr<Stage>> {
+    return nullptr;
+  };
   ASSERT_TRUE((AddPlugin<Stage, google::protobuf::Empty>(registries, "s", "d", create)).ok());
   registries.set_origin("libother.so");
   absl::Status dup = AddPlugin<Stage, google::protobuf::Empty>(registries, "s", "d", create);

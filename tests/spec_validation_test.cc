@@ -26,9 +26,6 @@ std::string Variant(const std::string& from, const std::string& to) {
   return text;
 }
 
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
-
 class SpecValidationTest : public ::testing::Test {
  protected:
   TestFiles files_{::testing::UnitTest::GetInstance()->current_test_info()->name()};
@@ -61,9 +58,10 @@ TEST_F(SpecValidationTest, UnknownExternalPluginListsTheRegisteredOnes) {
       "a.textproto", Variant("projector { mlp {} }", "projector { external { name: \"mpl\" } }"));
   std::string err = Check(path);
   EXPECT_CONTAINS(err, path + ":4:");
-  EXPECT_CONTAINS(err, "model.projector.external.name: unknown projector plugin 'mpl' "
-                       "(did you mean 'mlp'?); registered: avg_pool, linear, mlp, perceiver, "
-                       "pixel_shuffle");
+  EXPECT_CONTAINS(err,
+                  "model.projector.external.name: unknown projector plugin 'mpl' "
+                  "(did you mean 'mlp'?); registered: avg_pool, linear, mlp, perceiver, "
+                  "pixel_shuffle");
 }
 
 TEST_F(SpecValidationTest, WrongTypeIsAParseError) {
@@ -78,8 +76,8 @@ TEST_F(SpecValidationTest, ValueOutOfRangeNamesFieldPathAndBound) {
   std::string err = Check(path);
   EXPECT_CONTAINS(err, path + ":3:");
   EXPECT_CONTAINS(err, "model.encoder.vit.depth: must be at least 1, got 0");
-  std::string p2 = files_.Write("b.textproto",
-                                Variant("steps: 10", "steps: 10 optimizer { lr: 0 }"));
+  std::string p2 =
+      files_.Write("b.textproto", Variant("steps: 10", "steps: 10 optimizer { lr: 0 }"));
   EXPECT_CONTAINS(Check(p2), "stages[pretrain].optimizer.lr: must be greater than 0, got 0");
 }
 
@@ -90,8 +88,9 @@ TEST_F(SpecValidationTest, MissingRequiredParts) {
   std::string no_steps = files_.Write("b.textproto", Variant("steps: 10 ", ""));
   EXPECT_CONTAINS(Check(no_steps), "stages[pretrain].steps: required but not set");
   std::string no_plugin = files_.Write("c.textproto", Variant("pretrain {} ", ""));
-  EXPECT_CONTAINS(Check(no_plugin),
-                  "stages[pretrain]: no stage plugin chosen; add one of: pretrain {}, sft {}, dpo {}");
+  EXPECT_CONTAINS(
+      Check(no_plugin),
+      "stages[pretrain]: no stage plugin chosen; add one of: pretrain {}, sft {}, dpo {}");
 }
 
 TEST_F(SpecValidationTest, NonexistentFile) {
@@ -101,18 +100,20 @@ TEST_F(SpecValidationTest, NonexistentFile) {
 }
 
 TEST_F(SpecValidationTest, PluginCrossFieldChecksPointAtTheField) {
-  std::string path = files_.Write("a.textproto", Variant("heads: 4 } }\n  projector", "heads: 6 } }\n  projector"));
+  std::string path = files_.Write(
+      "a.textproto", Variant("heads: 4 } }\n  projector", "heads: 6 } }\n  projector"));
   std::string err = Check(path);
   EXPECT_CONTAINS(err, path + ":3:");
   EXPECT_CONTAINS(err, "model.encoder.vit.heads: 6 heads do not divide width 64");
 }
 
 TEST_F(SpecValidationTest, ModelPartsMustFitTogether) {
-  std::string path =
-      files_.Write("a.textproto", Variant("projector { mlp {} }", "projector { pixel_shuffle { factor: 3 } }"));
+  std::string path = files_.Write(
+      "a.textproto", Variant("projector { mlp {} }", "projector { pixel_shuffle { factor: 3 } }"));
   std::string err = Check(path);
   EXPECT_CONTAINS(err, path + ":4:");
-  EXPECT_CONTAINS(err, "model.projector: pixel_shuffle.factor 3 does not divide the 4x4 patch grid");
+  EXPECT_CONTAINS(err,
+                  "model.projector: pixel_shuffle.factor 3 does not divide the 4x4 patch grid");
 }
 
 TEST_F(SpecValidationTest, ReferencesBetweenPartsAreChecked) {
@@ -129,8 +130,7 @@ TEST_F(SpecValidationTest, DuplicateNamesAreRefused) {
 }
 
 TEST_F(SpecValidationTest, AllProblemsAreReportedTogether) {
-  std::string path = files_.Write(
-      "a.textproto", Variant("depth: 2", "depth: 0 patch_drop: 2"));
+  std::string path = files_.Write("a.textproto", Variant("depth: 2", "depth: 0 patch_drop: 2"));
   std::string err = Check(path);
   EXPECT_CONTAINS(err, "vit.depth");
   EXPECT_CONTAINS(err, "vit.patch_drop: must be at most 0.95, got 2");
@@ -138,8 +138,8 @@ TEST_F(SpecValidationTest, AllProblemsAreReportedTogether) {
 
 TEST_F(SpecValidationTest, BaseInheritanceMergesAndLocatesInheritedFields) {
   std::string base = files_.Write("base.textproto", Variant("depth: 2", "depth: 0"));
-  std::string child = files_.Write("sub/child.textproto",
-                                   "base: \"../base.textproto\"\nname: \"child\"\n");
+  std::string child =
+      files_.Write("sub/child.textproto", "base: \"../base.textproto\"\nname: \"child\"\n");
   std::string err = Check(child);
   EXPECT_CONTAINS(err, base + ":3:");  // the bad value lives in the base file
   std::string fixed = files_.Write("sub/fixed.textproto",

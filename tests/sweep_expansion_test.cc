@@ -13,9 +13,6 @@
 namespace vlmlab {
 namespace {
 
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
-
 class SweepExpansionTest : public ::testing::Test {
  protected:
   void SetUp() override { files_.Write("base.textproto", kValidExperiment); }
@@ -41,19 +38,23 @@ TEST_F(SweepExpansionTest, VariantsCrossAxesCrossSeeds) {
     base: "base.textproto"
     variants { name: "deep" set: "model.llm.llama.layers=4" }
     axes { field: "model.encoder.vit.depth" values: "1" values: "3" }
-    axes { name: "proj" points { name: "lin" merge: "model { projector { linear {} } }" }
-                        points { name: "mlp3" set: "model.projector.mlp.layers=3" } }
-    seeds: 5 seeds: 6
+    axes {
+      name: "proj"
+      points { name: "lin" merge: "model { projector { linear {} } }" }
+      points { name: "mlp3" set: "model.projector.mlp.layers=3" }
+    }
+    seeds: 5
+    seeds: 6
   )pb");
   ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 2 * 2 * 2 * 2);
   std::vector<std::string> names;
   for (size_t i = 0; i < runs->size(); i += 2) names.push_back((*runs)[i].name);
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "baseline/depth=1/proj=lin", "baseline/depth=1/proj=mlp3",
-                       "baseline/depth=3/proj=lin", "baseline/depth=3/proj=mlp3",
-                       "deep/depth=1/proj=lin", "deep/depth=1/proj=mlp3",
-                       "deep/depth=3/proj=lin", "deep/depth=3/proj=mlp3"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"baseline/depth=1/proj=lin", "baseline/depth=1/proj=mlp3",
+                                      "baseline/depth=3/proj=lin", "baseline/depth=3/proj=mlp3",
+                                      "deep/depth=1/proj=lin", "deep/depth=1/proj=mlp3",
+                                      "deep/depth=3/proj=lin", "deep/depth=3/proj=mlp3"}));
   const SweepRun& last = runs->back();
   EXPECT_EQ(last.seed, 6);
   EXPECT_EQ(last.experiment.seed(), 6);
@@ -70,15 +71,16 @@ TEST_F(SweepExpansionTest, VariantsCrossAxesCrossSeeds) {
 
 TEST_F(SweepExpansionTest, RunHashEqualsTheEquivalentExperimentFile) {
   absl::StatusOr<std::vector<SweepRun>> runs = Expand(R"pb(
-    name: "s" base: "base.textproto" include_baseline: false
+    name: "s"
+    base: "base.textproto"
+    include_baseline: false
     variants { name: "ps" merge: "model { projector { pixel_shuffle { factor: 2 } } }" }
   )pb");
   ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ(runs->size(), 1);
-  std::string equivalent = files_.Write(
-      "ps.textproto",
-      "base: \"base.textproto\"\nname: \"another name\"\n"
-      "model { projector { pixel_shuffle {} } }\n");
+  std::string equivalent = files_.Write("ps.textproto",
+                                        "base: \"base.textproto\"\nname: \"another name\"\n"
+                                        "model { projector { pixel_shuffle {} } }\n");
   absl::StatusOr<LoadedExperiment> exp = LoadExperimentFile(equivalent);
   ASSERT_TRUE(exp.ok()) << exp.status();
   EXPECT_EQ((*runs)[0].hash, SpecHash(exp->experiment));
@@ -114,9 +116,9 @@ TEST_F(SweepExpansionTest, BadSweepsAreRefusedWithReasons) {
                   "variants[v]: changes nothing");
   EXPECT_CONTAINS(Error("name: 's' base: 'base.textproto' seeds: 1 seeds: 1"),
                   "a seed is listed twice");
-  EXPECT_CONTAINS(
-      Error("name: 's' base: 'base.textproto' variants { name: 'same' set: 'model.encoder.vit.depth=2' }"),
-      "runs 'baseline' and 'same' have the same spec");
+  EXPECT_CONTAINS(Error("name: 's' base: 'base.textproto' variants { name: 'same' set: "
+                        "'model.encoder.vit.depth=2' }"),
+                  "runs 'baseline' and 'same' have the same spec");
   std::string invalid = Error(
       "name: 's' base: 'base.textproto' variants { name: 'v' set: 'model.encoder.vit.depth=0' }");
   EXPECT_CONTAINS(invalid, "run 'v' (model.encoder.vit.depth=0) is invalid");

@@ -1,8 +1,9 @@
 // Helpers for tests that need spec files on disk: each test writes its files into its own
-// directory under TEST_TMPDIR.
+// directory under TEST_TMPDIR. Also EXPECT_CONTAINS for checking error messages.
 //
 //   TestFiles files("validation");
 //   std::string path = files.Write("a.textproto", "name: 'a'");
+//   EXPECT_CONTAINS(status.message(), "does not exist");
 #ifndef VLMLAB_TESTS_TEST_FILES_H_
 #define VLMLAB_TESTS_TEST_FILES_H_
 
@@ -10,6 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+// Checks that `haystack` contains `needle`, printing the haystack when it does not.
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 namespace vlmlab {
 
@@ -34,6 +39,8 @@ class TestFiles {
 };
 
 // A valid experiment for tests to break one field at a time.
+// Tests edit this text by exact substrings and line numbers, so clang-format leaves it be.
+// clang-format off
 inline constexpr char kValidExperiment[] = R"pb(name: "valid"
 model {
   encoder { vit { image_size: 32 patch_size: 8 width: 64 depth: 2 heads: 4 } }
@@ -45,6 +52,7 @@ data { name: "caps" components { dataset { synthetic { tasks: CAPTION } } } }
 stages { name: "pretrain" pretrain {} steps: 10 mixture: "caps" }
 evaluators { name: "vqa" vqa_accuracy {} data: "caps" }
 )pb";
+// clang-format on
 
 }  // namespace vlmlab
 

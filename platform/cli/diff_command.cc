@@ -12,7 +12,7 @@ namespace vlmlab {
 namespace {
 
 absl::StatusOr<std::unique_ptr<google::protobuf::Message>> LoadAny(const std::string& path,
-                                                                  bool* is_sweep) {
+                                                                   bool* is_sweep) {
   absl::StatusOr<std::string> text = ReadSpecFile(path);
   if (!text.ok()) return text.status();
   *is_sweep = IsSweepFile(path, *text);

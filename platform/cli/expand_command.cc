@@ -30,7 +30,8 @@ int RunExpand(const std::vector<std::string>& args) {
   if (absl::GetFlag(FLAGS_json)) {
     nlohmann::json out = nlohmann::json::array();
     for (const SweepRun& r : *runs) {
-      out.push_back({{"name", r.name}, {"seed", r.seed}, {"hash", r.hash}, {"overrides", r.overrides}});
+      out.push_back(
+          {{"name", r.name}, {"seed", r.seed}, {"hash", r.hash}, {"overrides", r.overrides}});
     }
     std::cout << out.dump(2) << "\n";
     return 0;

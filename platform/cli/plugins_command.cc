@@ -1,5 +1,5 @@
-// `vlmlab plugins [--kind=K] [--json | --markdown]`: every registered plugin with its description, origin
-// and options schema (type, default, range, help).
+// `vlmlab plugins [--kind=K] [--json | --markdown]`: every registered plugin with its description,
+// origin and options schema (type, default, range, help).
 #include <iostream>
 
 #include "absl/flags/flag.h"
@@ -37,17 +37,26 @@ std::string TypeName(const FieldDescriptor* f) {
 std::string DefaultText(const FieldDescriptor* f) {
   if (f->is_repeated() || f->message_type() != nullptr) return "";
   switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32: return absl::StrCat(f->default_value_int32());
-    case FieldDescriptor::CPPTYPE_INT64: return absl::StrCat(f->default_value_int64());
-    case FieldDescriptor::CPPTYPE_UINT32: return absl::StrCat(f->default_value_uint32());
-    case FieldDescriptor::CPPTYPE_UINT64: return absl::StrCat(f->default_value_uint64());
-    case FieldDescriptor::CPPTYPE_FLOAT: return absl::StrFormat("%g", f->default_value_float());
-    case FieldDescriptor::CPPTYPE_DOUBLE: return absl::StrFormat("%g", f->default_value_double());
-    case FieldDescriptor::CPPTYPE_BOOL: return f->default_value_bool() ? "true" : "false";
-    case FieldDescriptor::CPPTYPE_ENUM: return f->default_value_enum()->name();
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(f->default_value_int32());
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(f->default_value_int64());
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(f->default_value_uint32());
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(f->default_value_uint64());
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return absl::StrFormat("%g", f->default_value_float());
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return absl::StrFormat("%g", f->default_value_double());
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return f->default_value_bool() ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return f->default_value_enum()->name();
     case FieldDescriptor::CPPTYPE_STRING:
       return f->has_default_value() ? absl::StrCat("\"", f->default_value_string(), "\"") : "";
-    default: return "";
+    default:
+      return "";
   }
 }
 
@@ -97,9 +106,8 @@ void PrintMarkdown(const nlohmann::json& all) {
       for (const auto& o : p["options"]) {
         std::string type = absl::StrReplaceAll(o["type"].get<std::string>(), {{"|", "\\|"}});
         std::cout << "| `" << o["name"].get<std::string>() << "` | " << type << " | "
-                  << o["default"].get<std::string>() << " | "
-                  << o["constraints"].get<std::string>() << " | "
-                  << o["help"].get<std::string>() << " |\n";
+                  << o["default"].get<std::string>() << " | " << o["constraints"].get<std::string>()
+                  << " | " << o["help"].get<std::string>() << " |\n";
       }
     }
   }

@@ -41,24 +41,24 @@ typedef const VlmlabPluginInfo* (*VlmlabPluginInfoFn)(void);
 
 }  // extern "C"
 
-#define VLMLAB_DEFINE_PLUGIN(plugin_name, register_function)                                 \
-  static int VlmlabRegisterTrampoline(void* registries, char* error, size_t error_size) {     \
-    absl::Status status =                                                                    \
-        register_function(*static_cast<::vlmlab::PluginRegistries*>(registries));            \
-    if (status.ok()) return 0;                                                               \
-    std::string message = status.ToString();                                                 \
-    if (error_size > 0) {                                                                    \
-      size_t n = message.size() < error_size - 1 ? message.size() : error_size - 1;          \
-      std::memcpy(error, message.data(), n);                                                 \
-      error[n] = '\0';                                                                       \
-    }                                                                                        \
-    return 1;                                                                                \
-  }                                                                                          \
-  extern "C" __attribute__((visibility("default"))) const VlmlabPluginInfo*                  \
-  vlmlab_plugin_info(void) {                                                                 \
-    static const VlmlabPluginInfo info = {VLMLAB_PLUGIN_API_VERSION, GOOGLE_PROTOBUF_VERSION, \
-                                          plugin_name, &VlmlabRegisterTrampoline};           \
-    return &info;                                                                            \
+#define VLMLAB_DEFINE_PLUGIN(plugin_name, register_function)                                    \
+  static int VlmlabRegisterTrampoline(void* registries, char* error, size_t error_size) {       \
+    absl::Status status =                                                                       \
+        register_function(*static_cast<::vlmlab::PluginRegistries*>(registries));               \
+    if (status.ok()) return 0;                                                                  \
+    std::string message = status.ToString();                                                    \
+    if (error_size > 0) {                                                                       \
+      size_t n = message.size() < error_size - 1 ? message.size() : error_size - 1;             \
+      std::memcpy(error, message.data(), n);                                                    \
+      error[n] = '\0';                                                                          \
+    }                                                                                           \
+    return 1;                                                                                   \
+  }                                                                                             \
+  extern "C" __attribute__((visibility("default"))) const VlmlabPluginInfo* vlmlab_plugin_info( \
+      void) {                                                                                   \
+    static const VlmlabPluginInfo info = {VLMLAB_PLUGIN_API_VERSION, GOOGLE_PROTOBUF_VERSION,   \
+                                          plugin_name, &VlmlabRegisterTrampoline};              \
+    return &info;                                                                               \
   }
 
 #endif  // VLMLAB_PLATFORM_PLUGIN_API_PLUGIN_ABI_H_

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <optional>
+
 #include "absl/strings/string_view.h"
 
 namespace vlmlab {
@@ -23,22 +24,29 @@ enum class PluginKind {
 };
 
 inline constexpr std::array<PluginKind, 8> kAllPluginKinds = {
-    PluginKind::kEncoder, PluginKind::kProjector, PluginKind::kFusion,
-    PluginKind::kLlm,     PluginKind::kStage,     PluginKind::kEvaluator,
-    PluginKind::kDataset, PluginKind::kTokenizer,
+    PluginKind::kEncoder, PluginKind::kProjector, PluginKind::kFusion,  PluginKind::kLlm,
+    PluginKind::kStage,   PluginKind::kEvaluator, PluginKind::kDataset, PluginKind::kTokenizer,
 };
 
 // The lower-case name used in specs (`plugin_kind` annotations) and on the command line.
 inline constexpr const char* PluginKindName(PluginKind kind) {
   switch (kind) {
-    case PluginKind::kEncoder: return "encoder";
-    case PluginKind::kProjector: return "projector";
-    case PluginKind::kFusion: return "fusion";
-    case PluginKind::kLlm: return "llm";
-    case PluginKind::kStage: return "stage";
-    case PluginKind::kEvaluator: return "evaluator";
-    case PluginKind::kDataset: return "dataset";
-    case PluginKind::kTokenizer: return "tokenizer";
+    case PluginKind::kEncoder:
+      return "encoder";
+    case PluginKind::kProjector:
+      return "projector";
+    case PluginKind::kFusion:
+      return "fusion";
+    case PluginKind::kLlm:
+      return "llm";
+    case PluginKind::kStage:
+      return "stage";
+    case PluginKind::kEvaluator:
+      return "evaluator";
+    case PluginKind::kDataset:
+      return "dataset";
+    case PluginKind::kTokenizer:
+      return "tokenizer";
   }
   return "unknown";
 }

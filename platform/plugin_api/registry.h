@@ -21,13 +21,13 @@
 #include <map>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/plugin_api/pipeline_plugins.h"
@@ -84,21 +84,19 @@ class Registry : public RegistryBase {
 
   absl::Status Add(PluginEntry<Interface> entry) {
     if (entry.name.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a ", PluginKindName(kind()), " plugin from ", entry.origin,
-                       " has an empty name"));
+      return absl::InvalidArgumentError(absl::StrCat("a ", PluginKindName(kind()), " plugin from ",
+                                                     entry.origin, " has an empty name"));
     }
     if (entry.options_prototype == nullptr || !entry.create) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(PluginKindName(kind()), " plugin '", entry.name, "' from ", entry.origin,
-                       " needs an options prototype and a factory"));
+      return absl::InvalidArgumentError(absl::StrCat(PluginKindName(kind()), " plugin '",
+                                                     entry.name, "' from ", entry.origin,
+                                                     " needs an options prototype and a factory"));
     }
     auto it = entries_.find(entry.name);
     if (it != entries_.end()) {
       return absl::AlreadyExistsError(
           absl::StrCat(PluginKindName(kind()), " plugin '", entry.name, "' from ", entry.origin,
-                       " is already registered by ", it->second.origin,
-                       "; rename one of them"));
+                       " is already registered by ", it->second.origin, "; rename one of them"));
     }
     std::string name = entry.name;
     entries_.emplace(std::move(name), std::move(entry));
@@ -135,14 +133,22 @@ class PluginRegistries {
 
   RegistryBase& ForKind(PluginKind kind) {
     switch (kind) {
-      case PluginKind::kEncoder: return encoders_;
-      case PluginKind::kProjector: return projectors_;
-      case PluginKind::kFusion: return fusions_;
-      case PluginKind::kLlm: return llms_;
-      case PluginKind::kStage: return stages_;
-      case PluginKind::kEvaluator: return evaluators_;
-      case PluginKind::kDataset: return datasets_;
-      case PluginKind::kTokenizer: return tokenizers_;
+      case PluginKind::kEncoder:
+        return encoders_;
+      case PluginKind::kProjector:
+        return projectors_;
+      case PluginKind::kFusion:
+        return fusions_;
+      case PluginKind::kLlm:
+        return llms_;
+      case PluginKind::kStage:
+        return stages_;
+      case PluginKind::kEvaluator:
+        return evaluators_;
+      case PluginKind::kDataset:
+        return datasets_;
+      case PluginKind::kTokenizer:
+        return tokenizers_;
     }
     return encoders_;  // unreachable: the switch is exhaustive
   }
@@ -175,8 +181,7 @@ Registry<Interface>& PluginRegistries::Get() {
 template <typename Interface, typename Options>
 absl::Status AddPlugin(
     PluginRegistries& registries, std::string name, std::string description,
-    std::function<absl::StatusOr<std::unique_ptr<Interface>>(const Options&,
-                                                             const BuildContext&)>
+    std::function<absl::StatusOr<std::unique_ptr<Interface>>(const Options&, const BuildContext&)>
         create,
     std::function<void(const Options&, ValidationContext&)> validate = nullptr) {
   PluginEntry<Interface> entry;

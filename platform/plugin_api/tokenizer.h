@@ -9,10 +9,10 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/plugin_api/plugin_kind.h"
@@ -26,7 +26,7 @@ enum class SpecialToken {
   kImage,       // placeholder replaced by visual tokens
   kImageStart,  // delimiters around one image's tokens
   kImageEnd,
-  kUser,        // chat turn markers
+  kUser,  // chat turn markers
   kAssistant,
 };
 

@@ -14,9 +14,10 @@
 #define VLMLAB_PLATFORM_PLUGIN_API_VALIDATION_CONTEXT_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace vlmlab {
 

@@ -1,7 +1,8 @@
 // The process-wide plugin registries, and the macro built-in plugins register with.
 //
 //   // plugins/encoders/vit_encoder.cc
-//   VLMLAB_REGISTER_PLUGIN(Encoder, VitOptions, "vit", "Vision Transformer", CreateVit, ValidateVit);
+//   VLMLAB_REGISTER_PLUGIN(Encoder, VitOptions, "vit", "Vision Transformer", CreateVit,
+//   ValidateVit);
 //
 //   const Registry<Encoder>& encoders = GlobalRegistries().Get<Encoder>();
 //
@@ -34,7 +35,7 @@ bool CheckBuiltinRegistration(const absl::Status& status);
 #define VLMLAB_REGISTRATION_CONCAT(a, b) VLMLAB_REGISTRATION_CONCAT_INNER(a, b)
 
 // Registers a built-in plugin at static-initialisation time.
-#define VLMLAB_REGISTER_PLUGIN(Interface, Options, name, description, create, validate)      \
+#define VLMLAB_REGISTER_PLUGIN(Interface, Options, name, description, create, validate)     \
   static const bool VLMLAB_REGISTRATION_CONCAT(vlmlab_registered_plugin_, __LINE__) =       \
       ::vlmlab::internal::CheckBuiltinRegistration(::vlmlab::AddPlugin<Interface, Options>( \
           ::vlmlab::GlobalRegistries(), name, description, create, validate))

@@ -24,8 +24,8 @@ std::string DlError() {
 absl::Status LoadPluginLibrary(const std::string& path, PluginRegistries& registries) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
-    return absl::NotFoundError(absl::StrCat("plugin library '", path,
-                                            "' does not exist; check the --plugin_lib path"));
+    return absl::NotFoundError(
+        absl::StrCat("plugin library '", path, "' does not exist; check the --plugin_lib path"));
   }
   // dlopen searches the library path for names without a slash; a user naming a file in the
   // current directory means that file.
@@ -54,10 +54,10 @@ absl::Status LoadPluginLibrary(const std::string& path, PluginRegistries& regist
         "; rebuild the plugin against this checkout's platform/plugin_api headers"));
   }
   if (info->protobuf_version != GOOGLE_PROTOBUF_VERSION) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "plugin library '", path, "' was built with protobuf ", info->protobuf_version,
-        " but vlmlab uses ", GOOGLE_PROTOBUF_VERSION,
-        "; rebuild the plugin with the same protobuf"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("plugin library '", path, "' was built with protobuf ", info->protobuf_version,
+                     " but vlmlab uses ", GOOGLE_PROTOBUF_VERSION,
+                     "; rebuild the plugin with the same protobuf"));
   }
   // Loading one library twice is a no-op (dlopen returned the same handle).
   static auto* loaded = new std::set<std::pair<void*, PluginRegistries*>>();
@@ -74,9 +74,9 @@ absl::Status LoadPluginLibrary(const std::string& path, PluginRegistries& regist
   if (rc != 0) {
     // A library that fails half-way leaves nothing behind.
     for (PluginKind kind : kAllPluginKinds) registries.ForKind(kind).RemoveOrigin(path);
-    return absl::FailedPreconditionError(absl::StrCat(
-        "plugin library '", path, "' (", info->name ? info->name : "unnamed",
-        ") failed to register: ", error[0] ? error : "no reason given"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("plugin library '", path, "' (", info->name ? info->name : "unnamed",
+                     ") failed to register: ", error[0] ? error : "no reason given"));
   }
   loaded->insert({handle, &registries});
   return absl::OkStatus();

@@ -40,17 +40,14 @@ std::string Scalar(const Message& m, const FieldDescriptor* f, int index) {
     case FieldDescriptor::CPPTYPE_FLOAT:
       return absl::StrFormat("%.9g", rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      return absl::StrFormat("%.17g",
-                             rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
+      return absl::StrFormat("%.17g", rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
     case FieldDescriptor::CPPTYPE_BOOL:
       return (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false";
     case FieldDescriptor::CPPTYPE_ENUM:
       return (rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name();
     case FieldDescriptor::CPPTYPE_STRING:
-      return absl::StrCat("\"",
-                          absl::CEscape(rep ? r->GetRepeatedString(m, f, index)
-                                            : r->GetString(m, f)),
-                          "\"");
+      return absl::StrCat(
+          "\"", absl::CEscape(rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f)), "\"");
     case FieldDescriptor::CPPTYPE_MESSAGE:
       break;
   }
@@ -61,10 +58,14 @@ std::string Scalar(const Message& m, const FieldDescriptor* f, int index) {
 bool EqualsDefault(const Message& m, const FieldDescriptor* f) {
   const Reflection* r = m.GetReflection();
   switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32: return r->GetInt32(m, f) == f->default_value_int32();
-    case FieldDescriptor::CPPTYPE_INT64: return r->GetInt64(m, f) == f->default_value_int64();
-    case FieldDescriptor::CPPTYPE_UINT32: return r->GetUInt32(m, f) == f->default_value_uint32();
-    case FieldDescriptor::CPPTYPE_UINT64: return r->GetUInt64(m, f) == f->default_value_uint64();
+    case FieldDescriptor::CPPTYPE_INT32:
+      return r->GetInt32(m, f) == f->default_value_int32();
+    case FieldDescriptor::CPPTYPE_INT64:
+      return r->GetInt64(m, f) == f->default_value_int64();
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return r->GetUInt32(m, f) == f->default_value_uint32();
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return r->GetUInt64(m, f) == f->default_value_uint64();
     case FieldDescriptor::CPPTYPE_FLOAT: {
       float a = r->GetFloat(m, f), b = f->default_value_float();
       return std::memcmp(&a, &b, sizeof a) == 0;
@@ -73,11 +74,14 @@ bool EqualsDefault(const Message& m, const FieldDescriptor* f) {
       double a = r->GetDouble(m, f), b = f->default_value_double();
       return std::memcmp(&a, &b, sizeof a) == 0;
     }
-    case FieldDescriptor::CPPTYPE_BOOL: return r->GetBool(m, f) == f->default_value_bool();
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return r->GetBool(m, f) == f->default_value_bool();
     case FieldDescriptor::CPPTYPE_ENUM:
       return r->GetEnumValue(m, f) == f->default_value_enum()->number();
-    case FieldDescriptor::CPPTYPE_STRING: return r->GetString(m, f) == f->default_value_string();
-    case FieldDescriptor::CPPTYPE_MESSAGE: return false;
+    case FieldDescriptor::CPPTYPE_STRING:
+      return r->GetString(m, f) == f->default_value_string();
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return false;
   }
   return false;
 }
@@ -180,8 +184,7 @@ std::string SpecHashFull(const Message& spec) {
   unsigned int length = 0;
   CHECK(EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) == 1)
       << "SHA-256 failed";
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string SpecHash(const Message& spec) { return SpecHashFull(spec).substr(0, 16); }

@@ -2,25 +2,22 @@
 
 #include "gtest/gtest.h"
 #include "platform/spec/experiment.pb.h"
-#include "platform/spec/text_parse.h"
+#include "platform/spec/spec_test_util.h"
 
 namespace vlmlab {
 namespace {
 
-Experiment Parse(const std::string& text) {
-  Experiment e;
-  absl::Status s = ParseTextProto(text, "test", &e);
-  EXPECT_TRUE(s.ok()) << s;
-  return e;
-}
-
 TEST(SpecHash, StableUnderFormattingCommentsOrderAndNumberSpelling) {
-  Experiment a = Parse(R"pb(
+  Experiment a = ParseExperimentForTest(R"pb(
     name: "a"
     model { encoder { vit { depth: 8 width: 256 } } }
-    stages { name: "s" steps: 10 optimizer { lr: 0.001 } }
+    stages {
+      name: "s"
+      steps: 10
+      optimizer { lr: 0.001 }
+    }
   )pb");
-  Experiment b = Parse(
+  Experiment b = ParseExperimentForTest(
       "# a comment\nstages{optimizer{lr:1e-3} steps:10 name:'s'}\n"
       "model{encoder{vit{width:256\n depth:8}}} name: 'a'");
   EXPECT_EQ(SpecHash(a), SpecHash(b));
@@ -30,35 +27,37 @@ TEST(SpecHash, StableUnderFormattingCommentsOrderAndNumberSpelling) {
 }
 
 TEST(SpecHash, DefaultsAndUnhashedFieldsDoNotCountButChangesDo) {
-  Experiment a = Parse("name: 'a' model { encoder { vit { } } }");
-  Experiment explicit_default = Parse(
+  Experiment a = ParseExperimentForTest("name: 'a' model { encoder { vit { } } }");
+  Experiment explicit_default = ParseExperimentForTest(
       "name: 'b' description: 'x' seed: 9 tags: 't' runtime { output_dir: 'elsewhere' }"
       " model { encoder { vit { depth: 6 patch_size: 16 } } }");
   EXPECT_EQ(SpecHash(a), SpecHash(explicit_default));
-  Experiment changed = Parse("name: 'a' model { encoder { vit { depth: 7 } } }");
+  Experiment changed = ParseExperimentForTest("name: 'a' model { encoder { vit { depth: 7 } } }");
   EXPECT_NE(SpecHash(a), SpecHash(changed));
   // Choosing a plugin with default options is a choice.
-  Experiment conv = Parse("name: 'a' model { encoder { conv { } } }");
+  Experiment conv = ParseExperimentForTest("name: 'a' model { encoder { conv { } } }");
   EXPECT_NE(SpecHash(a), SpecHash(conv));
-  Experiment threads = Parse("name: 'a' model { encoder { vit { } } } runtime { threads: 4 }");
+  Experiment threads =
+      ParseExperimentForTest("name: 'a' model { encoder { vit { } } } runtime { threads: 4 }");
   EXPECT_NE(SpecHash(a), SpecHash(threads));
 }
 
 TEST(SpecHash, ListOrderMatters) {
-  Experiment a = Parse("stages { name: 'x' } stages { name: 'y' }");
-  Experiment b = Parse("stages { name: 'y' } stages { name: 'x' }");
+  Experiment a = ParseExperimentForTest("stages { name: 'x' } stages { name: 'y' }");
+  Experiment b = ParseExperimentForTest("stages { name: 'y' } stages { name: 'x' }");
   EXPECT_NE(SpecHash(a), SpecHash(b));
 }
 
 TEST(CanonicalText, IsReadableNestedText) {
-  Experiment a = Parse("model { encoder { vit { depth: 8 mlp_ratio: 0.1 } } }");
+  Experiment a = ParseExperimentForTest("model { encoder { vit { depth: 8 mlp_ratio: 0.1 } } }");
   EXPECT_EQ(CanonicalText(a),
             "model {\n  encoder {\n    vit {\n      depth: 8\n      mlp_ratio: 0.100000001\n"
             "    }\n  }\n}\n");
 }
 
 TEST(NormalizeSpec, DropsDefaultsAndEmptyMessagesButKeepsChosenPlugins) {
-  Experiment a = Parse("seed: 0 model { encoder { vit { depth: 6 } } } runtime { threads: 0 }");
+  Experiment a = ParseExperimentForTest(
+      "seed: 0 model { encoder { vit { depth: 6 } } } runtime { threads: 0 }");
   NormalizeSpec(&a);
   EXPECT_FALSE(a.has_seed());
   EXPECT_FALSE(a.has_runtime());

@@ -6,8 +6,9 @@
 #define VLMLAB_PLATFORM_SPEC_CLOSEST_MATCH_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace vlmlab {
 

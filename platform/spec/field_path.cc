@@ -98,8 +98,8 @@ absl::StatusOr<const FieldDescriptor*> FindFieldOrError(const Descriptor* type,
   if (field != nullptr) return field;
   std::vector<std::string> names;
   for (int i = 0; i < type->field_count(); ++i) names.push_back(type->field(i)->name());
-  return absl::InvalidArgumentError(absl::StrCat(type->name(), " has no field '", name, "'",
-                                                 DidYouMean(name, names)));
+  return absl::InvalidArgumentError(
+      absl::StrCat(type->name(), " has no field '", name, "'", DidYouMean(name, names)));
 }
 
 absl::StatusOr<FieldPath> ResolvePath(const Message& root,
@@ -109,9 +109,8 @@ absl::StatusOr<FieldPath> ResolvePath(const Message& root,
   for (size_t s = 0; s < segments.size(); ++s) {
     const PathSegment& seg = segments[s];
     if (current == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("'", segments[s - 1].name, "' is not a message; it has no field '",
-                       seg.name, "'"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", segments[s - 1].name, "' is not a message; it has no field '", seg.name, "'"));
     }
     absl::StatusOr<const FieldDescriptor*> field =
         FindFieldOrError(current->GetDescriptor(), seg.name);
@@ -139,8 +138,8 @@ absl::StatusOr<FieldPath> ResolvePath(const Message& root,
         if (step.index < 0) {
           std::vector<std::string> keys;
           for (int i = 0; i < size; ++i) keys.push_back(ElementKey(*current, *field, i));
-          return absl::NotFoundError(absl::StrCat("'", seg.name, "' has no element '", seg.key,
-                                                  "'", DidYouMean(seg.key, keys)));
+          return absl::NotFoundError(absl::StrCat("'", seg.name, "' has no element '", seg.key, "'",
+                                                  DidYouMean(seg.key, keys)));
         }
       }
     }

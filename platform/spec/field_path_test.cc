@@ -3,22 +3,18 @@
 #include "gtest/gtest.h"
 #include "platform/spec/closest_match.h"
 #include "platform/spec/experiment.pb.h"
-#include "platform/spec/text_parse.h"
+#include "platform/spec/spec_test_util.h"
 
 namespace vlmlab {
 namespace {
 
 Experiment Sample() {
-  Experiment e;
-  EXPECT_TRUE(ParseTextProto(R"pb(
-                               stages { name: "pretrain" steps: 10 }
-                               stages { name: "sft" steps: 20 }
-                               tags: "a"
-                               model { encoder { vit { depth: 3 } } }
-                             )pb",
-                             "sample", &e)
-                  .ok());
-  return e;
+  return ParseExperimentForTest(R"pb(
+    stages { name: "pretrain" steps: 10 }
+    stages { name: "sft" steps: 20 }
+    tags: "a"
+    model { encoder { vit { depth: 3 } } }
+  )pb");
 }
 
 TEST(ParsePathText, SegmentsIndicesAndKeys) {

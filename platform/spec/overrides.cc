@@ -24,8 +24,8 @@ using google::protobuf::Reflection;
 namespace {
 
 bool IsQuoted(absl::string_view v) {
-  return v.size() >= 2 && ((v.front() == '"' && v.back() == '"') ||
-                           (v.front() == '\'' && v.back() == '\''));
+  return v.size() >= 2 &&
+         ((v.front() == '"' && v.back() == '"') || (v.front() == '\'' && v.back() == '\''));
 }
 
 std::string QuoteIfBare(absl::string_view v) {
@@ -98,8 +98,8 @@ absl::StatusOr<std::unique_ptr<Message>> ParseValue(const Message& parent,
       type = absl::StrCat("one of ", absl::StrJoin(names, ", "));
     }
     return absl::InvalidArgumentError(absl::StrCat("'", absl::StripAsciiWhitespace(value),
-                                                   "' is not a valid ", field->name(), " (",
-                                                   type, "): ", parsed.message()));
+                                                   "' is not a valid ", field->name(), " (", type,
+                                                   "): ", parsed.message()));
   }
   return scratch;
 }
@@ -135,13 +135,13 @@ absl::Status Apply(absl::string_view text, Message* spec) {
         FindFieldOrError(current->GetDescriptor(), seg.name);
     if (!field.ok()) return field.status();
     if ((*field)->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "'", seg.name, "' is a ", (*field)->cpp_type_name(), " and has no fields"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", seg.name, "' is a ", (*field)->cpp_type_name(), " and has no fields"));
     }
     if ((*field)->message_type()->full_name() == "google.protobuf.Any") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "'", seg.name, "' holds an external plugin's options; set it whole with ", seg.name,
-          "={[type.googleapis.com/Type] { ... }} or use a merge fragment"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", seg.name, "' holds an external plugin's options; set it whole with ",
+                       seg.name, "={[type.googleapis.com/Type] { ... }} or use a merge fragment"));
     }
     const Reflection* r = current->GetReflection();
     if (!(*field)->is_repeated()) {
@@ -155,8 +155,8 @@ absl::Status Apply(absl::string_view text, Message* spec) {
     int size = r->FieldSize(*current, *field);
     if (seg.selector == PathSegment::Selector::kNone) {
       return absl::InvalidArgumentError(absl::StrCat("'", seg.name,
-                                                     "' is a list; pick an element with ",
-                                                     seg.name, "[i] or ", seg.name, "[name]"));
+                                                     "' is a list; pick an element with ", seg.name,
+                                                     "[i] or ", seg.name, "[name]"));
     }
     if (seg.selector == PathSegment::Selector::kIndex) {
       if (seg.index > size) {
@@ -169,8 +169,8 @@ absl::Status Apply(absl::string_view text, Message* spec) {
     }
     const FieldDescriptor* key = MergeKeyField((*field)->message_type());
     if (key == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "elements of '", seg.name, "' have no key; address them by position [i]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("elements of '", seg.name, "' have no key; address them by position [i]"));
     }
     int index = FindElementByKey(*current, *field, seg.key);
     if (index < 0) {
@@ -197,8 +197,8 @@ absl::Status Apply(absl::string_view text, Message* spec) {
     if (last.selector == PathSegment::Selector::kIndex) {
       index = last.index;
       if (index > size || (clear && index == size)) {
-        return absl::NotFoundError(absl::StrCat("'", last.name, "' has ", size,
-                                                " elements; there is no [", index, "]"));
+        return absl::NotFoundError(
+            absl::StrCat("'", last.name, "' has ", size, " elements; there is no [", index, "]"));
       }
     } else {
       const FieldDescriptor* key = MergeKeyField((*field)->message_type());
@@ -211,9 +211,8 @@ absl::Status Apply(absl::string_view text, Message* spec) {
         if (clear) {
           std::vector<std::string> keys;
           for (int i = 0; i < size; ++i) keys.push_back(ElementKey(*current, *field, i));
-          return absl::NotFoundError(absl::StrCat("'", last.name, "' has no element '",
-                                                  last.key, "' to remove",
-                                                  DidYouMean(last.key, keys)));
+          return absl::NotFoundError(absl::StrCat("'", last.name, "' has no element '", last.key,
+                                                  "' to remove", DidYouMean(last.key, keys)));
         }
         index = size;  // appended below, with its key
       }
@@ -245,8 +244,7 @@ absl::Status Apply(absl::string_view text, Message* spec) {
   AppendElement(scratch, 0, current, *field);  // now the last element
   if (last.selector == PathSegment::Selector::kKey) {
     Message* element = r->MutableRepeatedMessage(current, *field, size);
-    element->GetReflection()->SetString(element, MergeKeyField((*field)->message_type()),
-                                        last.key);
+    element->GetReflection()->SetString(element, MergeKeyField((*field)->message_type()), last.key);
   }
   if (index < size) {
     // Move the new element into place and drop the one it replaces.
@@ -261,8 +259,7 @@ absl::Status Apply(absl::string_view text, Message* spec) {
 absl::Status ApplyOverride(absl::string_view override_text, Message* spec) {
   absl::Status st = Apply(absl::StripAsciiWhitespace(override_text), spec);
   if (st.ok()) return st;
-  return absl::Status(st.code(),
-                      absl::StrCat("override '", override_text, "': ", st.message()));
+  return absl::Status(st.code(), absl::StrCat("override '", override_text, "': ", st.message()));
 }
 
 absl::Status ApplyMergeFragment(absl::string_view fragment, Message* spec) {

@@ -19,9 +19,8 @@
 #ifndef VLMLAB_PLATFORM_SPEC_OVERRIDES_H_
 #define VLMLAB_PLATFORM_SPEC_OVERRIDES_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace vlmlab {

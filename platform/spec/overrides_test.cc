@@ -2,24 +2,20 @@
 
 #include "gtest/gtest.h"
 #include "platform/spec/experiment.pb.h"
-#include "platform/spec/text_parse.h"
+#include "platform/spec/spec_test_util.h"
 
 namespace vlmlab {
 namespace {
 
 Experiment Base() {
-  Experiment e;
-  EXPECT_TRUE(ParseTextProto(R"pb(
-                               name: "base"
-                               model { encoder { vit { depth: 3 } } }
-                               stages { name: "pretrain" steps: 10 }
-                               stages { name: "sft" steps: 20 }
-                               tags: "a"
-                               tags: "b"
-                             )pb",
-                             "base", &e)
-                  .ok());
-  return e;
+  return ParseExperimentForTest(R"pb(
+    name: "base"
+    model { encoder { vit { depth: 3 } } }
+    stages { name: "pretrain" steps: 10 }
+    stages { name: "sft" steps: 20 }
+    tags: "a"
+    tags: "b"
+  )pb");
 }
 
 void Apply(const std::string& o, Experiment* e) {

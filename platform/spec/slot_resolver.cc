@@ -35,8 +35,7 @@ std::string Choices(const Descriptor* slot_type, const RegistryBase& registry) {
   }
   std::string out = absl::StrJoin(builtins, ", ");
   if (!external.empty()) {
-    absl::StrAppend(&out, ", or external { name: \"", absl::StrJoin(external, "\" | \""),
-                    "\" }");
+    absl::StrAppend(&out, ", or external { name: \"", absl::StrJoin(external, "\" | \""), "\" }");
   }
   return out;
 }
@@ -55,18 +54,17 @@ absl::StatusOr<ResolvedSlot> ResolveSlot(const Message& slot, const PluginRegist
   out.kind = *kind;
   out.selected = slot.GetReflection()->GetOneofFieldDescriptor(slot, oneof);
   if (out.selected == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("no ", PluginKindName(*kind),
-                                                   " plugin chosen; add one of: ",
-                                                   Choices(type, registry)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no ", PluginKindName(*kind), " plugin chosen; add one of: ", Choices(type, registry)));
   }
   const Message& selected = slot.GetReflection()->GetMessage(slot, out.selected);
   if (out.selected->message_type() != ExternalPlugin::descriptor()) {
     out.name = out.selected->name();
     out.entry = registry.FindEntry(out.name);
     if (out.entry == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the built-in ", PluginKindName(*kind), " plugin '", out.name,
-          "' is not registered in this build (its library was not linked in)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the built-in ", PluginKindName(*kind), " plugin '", out.name,
+                       "' is not registered in this build (its library was not linked in)"));
     }
     if (out.entry->options_prototype->GetDescriptor() != out.selected->message_type()) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -82,10 +80,10 @@ absl::StatusOr<ResolvedSlot> ResolveSlot(const Message& slot, const PluginRegist
   out.entry = registry.FindEntry(out.name);
   if (out.entry == nullptr) {
     std::vector<std::string> names = registry.Names();
-    return absl::NotFoundError(absl::StrCat(
-        "unknown ", PluginKindName(*kind), " plugin '", out.name, "'",
-        DidYouMean(out.name, names), "; registered: ", absl::StrJoin(names, ", "),
-        ". Load out-of-tree plugins with --plugin_lib=lib.so"));
+    return absl::NotFoundError(absl::StrCat("unknown ", PluginKindName(*kind), " plugin '",
+                                            out.name, "'", DidYouMean(out.name, names),
+                                            "; registered: ", absl::StrJoin(names, ", "),
+                                            ". Load out-of-tree plugins with --plugin_lib=lib.so"));
   }
   const Descriptor* want = out.entry->options_prototype->GetDescriptor();
   if (!external.has_options()) {
@@ -95,9 +93,9 @@ absl::StatusOr<ResolvedSlot> ResolveSlot(const Message& slot, const PluginRegist
   absl::string_view url = external.options().type_url();
   absl::string_view type_name = url.substr(url.rfind('/') + 1);
   if (type_name != want->full_name()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        PluginKindName(*kind), " plugin '", out.name, "' takes options of type ",
-        want->full_name(), ", but external.options holds ", type_name));
+    return absl::InvalidArgumentError(absl::StrCat(PluginKindName(*kind), " plugin '", out.name,
+                                                   "' takes options of type ", want->full_name(),
+                                                   ", but external.options holds ", type_name));
   }
   std::shared_ptr<Message> unpacked(out.entry->options_prototype->New());
   if (!unpacked->ParseFromString(external.options().value())) {

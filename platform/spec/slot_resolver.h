@@ -26,8 +26,8 @@ struct ResolvedSlot {
   const PluginEntryBase* entry = nullptr;
   // The field of the oneof that is set (the built-in's options field, or `external`).
   const google::protobuf::FieldDescriptor* selected = nullptr;
-  const google::protobuf::Message* options = nullptr;         // points into the spec or owned
-  std::shared_ptr<const google::protobuf::Message> owned;     // unpacked external options
+  const google::protobuf::Message* options = nullptr;      // points into the spec or owned
+  std::shared_ptr<const google::protobuf::Message> owned;  // unpacked external options
 };
 
 // The kind a slot message selects from, or nullopt if `type` is not a plugin slot.

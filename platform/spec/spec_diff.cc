@@ -114,8 +114,8 @@ class Collector : public MessageDifferencer::Reporter {
     FieldPath fp;
     for (const auto& sf : path) {
       if (sf.field == nullptr) break;
-      fp.push_back({sf.field, sf.field->is_repeated() ? (use_new_index ? sf.new_index : sf.index)
-                                                      : -1});
+      fp.push_back(
+          {sf.field, sf.field->is_repeated() ? (use_new_index ? sf.new_index : sf.index) : -1});
     }
     return FormatPath(root, fp);
   }
@@ -125,15 +125,14 @@ class Collector : public MessageDifferencer::Reporter {
     const Message* parent = Parent(root, path, use_new_index);
     if (parent == nullptr || path.back().field == nullptr) return;
     const auto& leaf = path.back();
-    std::string value =
-        ValueText(*parent, leaf.field, use_new_index ? leaf.new_index : leaf.index);
+    std::string value = ValueText(*parent, leaf.field, use_new_index ? leaf.new_index : leaf.index);
     SpecChange change{kind, Format(root, path, use_new_index), "", ""};
     // A singular scalar at its default on the other side was normalised away: that is a
     // change of value, not an addition or removal.
-    const Message* other = leaf.field->is_repeated() ||
-                                   leaf.field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE
-                               ? nullptr
-                               : Parent(use_new_index ? a_ : b_, path, !use_new_index);
+    const Message* other =
+        leaf.field->is_repeated() || leaf.field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE
+            ? nullptr
+            : Parent(use_new_index ? a_ : b_, path, !use_new_index);
     if (other != nullptr) {
       std::string other_value = ValueText(*other, leaf.field, -1);
       change.kind = SpecChange::Kind::kModified;
@@ -176,7 +175,9 @@ std::string FormatSpecDiff(const std::vector<SpecChange>& changes) {
   std::string out;
   for (const SpecChange& c : changes) {
     switch (c.kind) {
-      case SpecChange::Kind::kAdded: absl::StrAppend(&out, "+ ", c.path, ": ", c.after, "\n"); break;
+      case SpecChange::Kind::kAdded:
+        absl::StrAppend(&out, "+ ", c.path, ": ", c.after, "\n");
+        break;
       case SpecChange::Kind::kRemoved:
         absl::StrAppend(&out, "- ", c.path, ": ", c.before, "\n");
         break;

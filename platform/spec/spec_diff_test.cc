@@ -2,25 +2,18 @@
 
 #include "gtest/gtest.h"
 #include "platform/spec/experiment.pb.h"
-#include "platform/spec/text_parse.h"
+#include "platform/spec/spec_test_util.h"
 
 namespace vlmlab {
 namespace {
 
-Experiment Parse(const std::string& text) {
-  Experiment e;
-  absl::Status s = ParseTextProto(text, "test", &e);
-  EXPECT_TRUE(s.ok()) << s;
-  return e;
-}
-
 TEST(DiffSpecs, ReportsLeafChangesByPathWithKeys) {
-  Experiment a = Parse(R"pb(
+  Experiment a = ParseExperimentForTest(R"pb(
     model { projector { pixel_shuffle { factor: 2 } } }
     stages { name: "pre" steps: 10 }
     stages { name: "sft" steps: 20 }
   )pb");
-  Experiment b = Parse(R"pb(
+  Experiment b = ParseExperimentForTest(R"pb(
     model { projector { pixel_shuffle { factor: 3 } } }
     stages { name: "sft" steps: 25 }
     stages { name: "pre" steps: 10 }
@@ -33,21 +26,22 @@ TEST(DiffSpecs, ReportsLeafChangesByPathWithKeys) {
 }
 
 TEST(DiffSpecs, SwitchingPluginsIsOneRemovalAndOneAddition) {
-  Experiment a = Parse("model { encoder { vit { depth: 4 } } }");
-  Experiment b = Parse("model { encoder { conv { width: 16 } } }");
+  Experiment a = ParseExperimentForTest("model { encoder { vit { depth: 4 } } }");
+  Experiment b = ParseExperimentForTest("model { encoder { conv { width: 16 } } }");
   EXPECT_EQ(FormatSpecDiff(DiffSpecs(a, b)),
             "- model.encoder.vit: { depth: 4 }\n+ model.encoder.conv: { width: 16 }\n");
 }
 
 TEST(DiffSpecs, ExplicitDefaultsAreNoChange) {
-  Experiment a = Parse("model { encoder { vit { } } }");
-  Experiment b = Parse("seed: 0 model { encoder { vit { depth: 6 } } } runtime { }");
+  Experiment a = ParseExperimentForTest("model { encoder { vit { } } }");
+  Experiment b =
+      ParseExperimentForTest("seed: 0 model { encoder { vit { depth: 6 } } } runtime { }");
   EXPECT_TRUE(DiffSpecs(a, b).empty()) << FormatSpecDiff(DiffSpecs(a, b));
 }
 
 TEST(DiffSpecs, RemovedValuesAreReportedAndUnsetScalarsReturnToDefault) {
-  Experiment a = Parse("tags: 'x' tags: 'y' seed: 4");
-  Experiment b = Parse("tags: 'x'");
+  Experiment a = ParseExperimentForTest("tags: 'x' tags: 'y' seed: 4");
+  Experiment b = ParseExperimentForTest("tags: 'x'");
   std::vector<SpecChange> changes = DiffSpecs(a, b);
   std::string text = FormatSpecDiff(changes);
   EXPECT_NE(text.find("~ seed: 4 -> 0"), std::string::npos) << text;  // back to its default

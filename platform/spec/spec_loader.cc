@@ -151,9 +151,10 @@ absl::StatusOr<LoadedSweep> LoadSweepFile(const std::string& path) {
   SpecSources here;
   here.Add(SpecFile{path, {}, root, locations});
   if (!root->has_base()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": a sweep needs a base experiment: set base: \"file.textproto\" or "
-              "base_experiment { ... }"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path,
+                     ": a sweep needs a base experiment: set base: \"file.textproto\" or "
+                     "base_experiment { ... }"));
   }
   std::string base_path = Relative(path, root->base());
   std::string where = here.Locate(*root, {{Sweep::descriptor()->FindFieldByName("base"), -1}});
@@ -163,9 +164,9 @@ absl::StatusOr<LoadedSweep> LoadSweepFile(const std::string& path) {
                                             "); paths are relative to the sweep file"));
   }
   if (IsSweepFile(base_path, "")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": base '", root->base(), "' is a sweep; a sweep's base must be an "
-                     "experiment file"));
+    return absl::InvalidArgumentError(absl::StrCat(where, ": base '", root->base(),
+                                                   "' is a sweep; a sweep's base must be an "
+                                                   "experiment file"));
   }
   absl::StatusOr<LoadedExperiment> base = LoadExperimentFile(base_path);
   if (!base.ok()) return base.status();

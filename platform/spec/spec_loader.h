@@ -4,7 +4,8 @@
 //
 //   absl::StatusOr<LoadedExperiment> exp =
 //       LoadExperimentFile("experiments/idefics2_small.textproto", {"seed=3"});
-//   absl::StatusOr<LoadedSweep> sweep = LoadSweepFile("experiments/sweeps/projector.sweep.textproto");
+//   absl::StatusOr<LoadedSweep> sweep =
+//   LoadSweepFile("experiments/sweeps/projector.sweep.textproto");
 #ifndef VLMLAB_PLATFORM_SPEC_SPEC_LOADER_H_
 #define VLMLAB_PLATFORM_SPEC_SPEC_LOADER_H_
 
@@ -25,7 +26,7 @@ struct LoadedExperiment {
 };
 
 struct LoadedSweep {
-  Sweep sweep;            // as written (base_experiment, if inline, as written too)
+  Sweep sweep;  // as written (base_experiment, if inline, as written too)
   std::string path;
   SpecSources sources;    // the sweep file, for locating errors in the sweep itself
   LoadedExperiment base;  // the resolved base experiment

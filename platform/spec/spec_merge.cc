@@ -61,19 +61,27 @@ void CopyField(const Message& src, Message* dst, const FieldDescriptor* field) {
   }
   if (!s->HasField(src, field)) return;
   switch (field->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32: d->SetInt32(dst, field, s->GetInt32(src, field)); break;
-    case FieldDescriptor::CPPTYPE_INT64: d->SetInt64(dst, field, s->GetInt64(src, field)); break;
+    case FieldDescriptor::CPPTYPE_INT32:
+      d->SetInt32(dst, field, s->GetInt32(src, field));
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:
+      d->SetInt64(dst, field, s->GetInt64(src, field));
+      break;
     case FieldDescriptor::CPPTYPE_UINT32:
       d->SetUInt32(dst, field, s->GetUInt32(src, field));
       break;
     case FieldDescriptor::CPPTYPE_UINT64:
       d->SetUInt64(dst, field, s->GetUInt64(src, field));
       break;
-    case FieldDescriptor::CPPTYPE_FLOAT: d->SetFloat(dst, field, s->GetFloat(src, field)); break;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      d->SetFloat(dst, field, s->GetFloat(src, field));
+      break;
     case FieldDescriptor::CPPTYPE_DOUBLE:
       d->SetDouble(dst, field, s->GetDouble(src, field));
       break;
-    case FieldDescriptor::CPPTYPE_BOOL: d->SetBool(dst, field, s->GetBool(src, field)); break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      d->SetBool(dst, field, s->GetBool(src, field));
+      break;
     case FieldDescriptor::CPPTYPE_ENUM:
       d->SetEnumValue(dst, field, s->GetEnumValue(src, field));
       break;

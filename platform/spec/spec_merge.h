@@ -26,8 +26,8 @@ void CopyField(const google::protobuf::Message& src, google::protobuf::Message* 
                const google::protobuf::FieldDescriptor* field);
 
 // Appends element `index` of repeated `field` of `src` to the same field of `dst`.
-void AppendElement(const google::protobuf::Message& src, int index,
-                   google::protobuf::Message* dst, const google::protobuf::FieldDescriptor* field);
+void AppendElement(const google::protobuf::Message& src, int index, google::protobuf::Message* dst,
+                   const google::protobuf::FieldDescriptor* field);
 
 }  // namespace vlmlab
 

@@ -2,21 +2,15 @@
 
 #include "gtest/gtest.h"
 #include "platform/spec/experiment.pb.h"
-#include "platform/spec/text_parse.h"
+#include "platform/spec/spec_test_util.h"
 
 namespace vlmlab {
 namespace {
 
-Experiment Parse(const std::string& text) {
-  Experiment e;
-  absl::Status s = ParseTextProto(text, "test", &e);
-  EXPECT_TRUE(s.ok()) << s;
-  return e;
-}
-
 TEST(MergeSpec, ScalarsReplaceMessagesMergeAndUnsetFieldsStay) {
-  Experiment dst = Parse("name: 'base' seed: 3 model { llm { llama { hidden: 64 layers: 2 } } }");
-  Experiment src = Parse("name: 'child' model { llm { llama { layers: 8 } } }");
+  Experiment dst = ParseExperimentForTest(
+      "name: 'base' seed: 3 model { llm { llama { hidden: 64 layers: 2 } } }");
+  Experiment src = ParseExperimentForTest("name: 'child' model { llm { llama { layers: 8 } } }");
   ASSERT_TRUE(MergeSpec(src, &dst).ok());
   EXPECT_EQ(dst.name(), "child");
   EXPECT_EQ(dst.seed(), 3);
@@ -25,25 +19,33 @@ TEST(MergeSpec, ScalarsReplaceMessagesMergeAndUnsetFieldsStay) {
 }
 
 TEST(MergeSpec, ChoosingAnotherPluginReplacesTheOneofMember) {
-  Experiment dst = Parse("model { projector { perceiver { num_latents: 8 } } }");
-  Experiment src = Parse("model { projector { mlp { layers: 3 } } }");
+  Experiment dst = ParseExperimentForTest("model { projector { perceiver { num_latents: 8 } } }");
+  Experiment src = ParseExperimentForTest("model { projector { mlp { layers: 3 } } }");
   ASSERT_TRUE(MergeSpec(src, &dst).ok());
   EXPECT_FALSE(dst.model().projector().has_perceiver());
   EXPECT_EQ(dst.model().projector().mlp().layers(), 3);
 }
 
 TEST(MergeSpec, KeyedListsMergeByKeyOtherListsReplace) {
-  Experiment dst = Parse(R"pb(
+  Experiment dst = ParseExperimentForTest(R"pb(
     stages { name: "a" steps: 1 batch_size: 4 }
     stages { name: "b" steps: 2 }
-    tags: "x" tags: "y"
-    data { name: "d" components { weight: 1 } components { weight: 2 } }
+    tags: "x"
+    tags: "y"
+    data {
+      name: "d"
+      components { weight: 1 }
+      components { weight: 2 }
+    }
   )pb");
-  Experiment src = Parse(R"pb(
+  Experiment src = ParseExperimentForTest(R"pb(
     stages { name: "b" steps: 20 }
     stages { name: "c" steps: 3 }
     tags: "z"
-    data { name: "d" components { weight: 5 } }
+    data {
+      name: "d"
+      components { weight: 5 }
+    }
   )pb");
   ASSERT_TRUE(MergeSpec(src, &dst).ok());
   ASSERT_EQ(dst.stages_size(), 3);
@@ -57,8 +59,8 @@ TEST(MergeSpec, KeyedListsMergeByKeyOtherListsReplace) {
 }
 
 TEST(MergeSpec, KeyedElementWithoutKeyIsAnError) {
-  Experiment dst = Parse("stages { name: 'a' }");
-  Experiment src = Parse("stages { steps: 3 }");
+  Experiment dst = ParseExperimentForTest("stages { name: 'a' }");
+  Experiment src = ParseExperimentForTest("stages { steps: 3 }");
   absl::Status s = MergeSpec(src, &dst);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("stages[0] has no name"), std::string::npos) << s;

@@ -56,8 +56,7 @@ Found LocateInFile(const Message& resolved, const FieldPath& path, const SpecFil
     if (tree == nullptr) break;
     if (step.field->is_repeated()) {
       file_msg = &fr->GetRepeatedMessage(*file_msg, step.field, file_index);
-      res = res != nullptr ? &res->GetReflection()->GetRepeatedMessage(*res, step.field,
-                                                                        step.index)
+      res = res != nullptr ? &res->GetReflection()->GetRepeatedMessage(*res, step.field, step.index)
                            : nullptr;
     } else {
       file_msg = &fr->GetMessage(*file_msg, step.field);

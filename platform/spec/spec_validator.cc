@@ -117,9 +117,9 @@ class Walker {
           std::string k = ElementKey(msg, f, j);
           auto [it, inserted] = seen.emplace(k, j);
           if (!inserted && !k.empty()) {
-            report_(epath, absl::StrCat("two elements of ", f->name(), " have ", key->name(),
-                                        " '", k, "' (positions ", it->second, " and ", j,
-                                        "); ", key->name(), "s must be unique"));
+            report_(epath, absl::StrCat("two elements of ", f->name(), " have ", key->name(), " '",
+                                        k, "' (positions ", it->second, " and ", j, "); ",
+                                        key->name(), "s must be unique"));
           }
         }
         Walk(r->GetRepeatedMessage(msg, f, j), epath);
@@ -146,8 +146,8 @@ class Walker {
         report_(p, absl::StrCat("must be at most ", Num(o.GetExtension(max)), ", got ", Num(v),
                                 HelpSuffix(f)));
       } else if (o.HasExtension(gt) && !(v > o.GetExtension(gt))) {
-        report_(p, absl::StrCat("must be greater than ", Num(o.GetExtension(gt)), ", got ",
-                                Num(v), HelpSuffix(f)));
+        report_(p, absl::StrCat("must be greater than ", Num(o.GetExtension(gt)), ", got ", Num(v),
+                                HelpSuffix(f)));
       }
     }
   }
@@ -177,8 +177,8 @@ class Walker {
       const Message* options = resolved->owned.get();
       Reporter outer = report_;
       report = [outer, any_path, options](const FieldPath& rel, const std::string& message) {
-        outer(any_path, rel.empty() ? message
-                                    : absl::StrCat(FormatPath(*options, rel), ": ", message));
+        outer(any_path,
+              rel.empty() ? message : absl::StrCat(FormatPath(*options, rel), ": ", message));
       };
       Walker external(registries_, report);
       external.Walk(*resolved->owned, {});
@@ -221,7 +221,8 @@ void CheckReferences(const Experiment& exp, const Reporter& report) {
   for (int i = 0; i < exp.stages_size(); ++i) {
     const StageSpec& s = exp.stages(i);
     if (s.has_mixture() && mixtures.count(s.mixture()) == 0) {
-      report({{e->FindFieldByName("stages"), i}, {StageSpec::descriptor()->FindFieldByName("mixture"), -1}},
+      report({{e->FindFieldByName("stages"), i},
+              {StageSpec::descriptor()->FindFieldByName("mixture"), -1}},
              absl::StrCat("no data mixture named '", s.mixture(), "'",
                           DidYouMean(s.mixture(), names), "; ", known));
     }
@@ -244,7 +245,8 @@ void CheckReferences(const Experiment& exp, const Reporter& report) {
   const std::string& store = exp.runtime().store();
   if (absl::StrContains(store, "://") && !absl::StartsWith(store, "postgresql://") &&
       !absl::StartsWith(store, "postgres://")) {
-    report({{e->FindFieldByName("runtime"), -1}, {Runtime::descriptor()->FindFieldByName("store"), -1}},
+    report({{e->FindFieldByName("runtime"), -1},
+            {Runtime::descriptor()->FindFieldByName("store"), -1}},
            absl::StrCat("store '", store,
                         "' is neither a file path (SQLite) nor a postgresql:// URL"));
   }
@@ -254,11 +256,9 @@ void CheckReferences(const Experiment& exp, const Reporter& report) {
 
 void ValidateSpecMessage(const Message& root, const SpecSources& sources,
                          const PluginRegistries& registries, SpecProblems* problems) {
-  Walker(registries,
-         [&](const FieldPath& path, const std::string& message) {
-           problems->Add({sources.Locate(root, path), FormatPath(root, path), message});
-         })
-      .Walk(root, {});
+  Walker(registries, [&](const FieldPath& path, const std::string& message) {
+    problems->Add({sources.Locate(root, path), FormatPath(root, path), message});
+  }).Walk(root, {});
 }
 
 absl::Status ValidateExperiment(const LoadedExperiment& loaded,

@@ -45,8 +45,7 @@ void ValidateSpecMessage(const google::protobuf::Message& root, const SpecSource
                          const PluginRegistries& registries, SpecProblems* problems);
 
 // Everything above plus the experiment's cross-part checks.
-absl::Status ValidateExperiment(const LoadedExperiment& loaded,
-                                const PluginRegistries& registries);
+absl::Status ValidateExperiment(const LoadedExperiment& loaded, const PluginRegistries& registries);
 
 }  // namespace vlmlab
 

@@ -68,7 +68,8 @@ absl::StatusOr<std::vector<SweepRun>> ExpandSweep(const LoadedSweep& loaded,
     const Variant& v = sweep.variants(i);
     FieldPath at = {{sd->FindFieldByName("variants"), i}};
     if (sweep.include_baseline() && v.name() == sweep.baseline_name()) {
-      report(at, absl::StrCat("'", v.name(), "' is the baseline's name; rename the variant or "
+      report(at, absl::StrCat("'", v.name(),
+                              "' is the baseline's name; rename the variant or "
                               "set baseline_name"));
     }
     if (v.set_size() == 0 && v.merge().empty()) {
@@ -102,8 +103,9 @@ absl::StatusOr<std::vector<SweepRun>> ExpandSweep(const LoadedSweep& loaded,
         if (!seen.insert(value).second) {
           report(at, absl::StrCat("value '", value, "' appears twice"));
         }
-        points.push_back(
-            Change{absl::StrCat(AxisName(axis), "=", value), {absl::StrCat(axis.field(), "=", value)}, ""});
+        points.push_back(Change{absl::StrCat(AxisName(axis), "=", value),
+                                {absl::StrCat(axis.field(), "=", value)},
+                                ""});
       }
     } else {
       for (const Variant& p : axis.points()) {

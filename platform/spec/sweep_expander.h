@@ -25,8 +25,8 @@ struct SweepRun {
   std::string name;                    // variant, then /axis=value for each axis
   std::vector<std::string> overrides;  // what was applied to the base, in order
   uint64_t seed = 0;
-  Experiment experiment;               // resolved, seed set
-  std::string hash;                    // SpecHash: identifies the configuration (not the seed)
+  Experiment experiment;  // resolved, seed set
+  std::string hash;       // SpecHash: identifies the configuration (not the seed)
 };
 
 absl::StatusOr<std::vector<SweepRun>> ExpandSweep(const LoadedSweep& sweep,

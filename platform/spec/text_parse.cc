@@ -20,8 +20,7 @@ using google::protobuf::DescriptorPool;
 std::string Explain(const std::string& message) {
   static const std::regex kNoField(R"(Message type \"([\w.]+)\" has no field named \"(\w+)\")");
   static const std::regex kNoType(R"(Could not find type \"(?:[^\"/]*/)?([^\"]+)\" stored in)");
-  static const std::regex kBadEnum(
-      R"(Unknown enumeration value of \"(\w+)\" for field \"(\w+)\")");
+  static const std::regex kBadEnum(R"(Unknown enumeration value of \"(\w+)\" for field \"(\w+)\")");
   std::smatch m;
   if (std::regex_search(message, m, kNoField)) {
     const Descriptor* type = DescriptorPool::generated_pool()->FindMessageTypeByName(m[1]);
@@ -84,7 +83,8 @@ absl::Status ParseTextProto(absl::string_view text, absl::string_view source_nam
   message->Clear();
   if (parser.ParseFromString(std::string(text), message)) return absl::OkStatus();
   std::vector<std::string> lines;
-  for (const std::string& e : collector.errors()) lines.push_back(absl::StrCat(source_name, ":", e));
+  for (const std::string& e : collector.errors())
+    lines.push_back(absl::StrCat(source_name, ":", e));
   if (lines.empty()) lines.push_back(absl::StrCat(source_name, ": cannot parse"));
   return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
 }

@@ -8,9 +8,8 @@
 #ifndef VLMLAB_PLATFORM_SPEC_TEXT_PARSE_H_
 #define VLMLAB_PLATFORM_SPEC_TEXT_PARSE_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/text_format.h"
 

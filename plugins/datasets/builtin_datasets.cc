@@ -19,13 +19,13 @@ VLMLAB_REGISTER_PLUGIN(
         ctx.Error("tasks", "list at least one task, e.g. tasks: CAPTION tasks: VQA");
       }
     });
-VLMLAB_REGISTER_PLUGIN(
-    Dataset, WebDatasetOptions, "webdataset",
-    "WebDataset tar shards: files sharing a key form a sample",
-    (CreateConfigured<Dataset, WebDatasetOptions>),
-    [](const WebDatasetOptions& o, ValidationContext& ctx) {
-      if (o.shards_size() == 0) ctx.Error("shards", "list at least one shard path");
-    });
+VLMLAB_REGISTER_PLUGIN(Dataset, WebDatasetOptions, "webdataset",
+                       "WebDataset tar shards: files sharing a key form a sample",
+                       (CreateConfigured<Dataset, WebDatasetOptions>),
+                       [](const WebDatasetOptions& o, ValidationContext& ctx) {
+                         if (o.shards_size() == 0)
+                           ctx.Error("shards", "list at least one shard path");
+                       });
 VLMLAB_REGISTER_PLUGIN(Dataset, CocoCaptionsOptions, "coco_captions",
                        "COCO captions JSON and its image directory",
                        (CreateConfigured<Dataset, CocoCaptionsOptions>), nullptr);

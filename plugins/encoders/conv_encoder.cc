@@ -21,8 +21,8 @@ class ConvEncoder : public Encoder {
   explicit ConvEncoder(const ConvEncoderOptions& options) : options_(options) {}
   VisualShape OutputShape() const override {
     int64_t grid = options_.image_size() / Downsampling(options_);
-    return VisualShape{grid * grid, static_cast<int64_t>(options_.width()) << (options_.stages() - 1),
-                       grid, grid};
+    return VisualShape{
+        grid * grid, static_cast<int64_t>(options_.width()) << (options_.stages() - 1), grid, grid};
   }
 
  private:
@@ -41,10 +41,8 @@ void ValidateConv(const ConvEncoderOptions& o, ValidationContext& ctx) {
 
 VLMLAB_REGISTER_PLUGIN(
     Encoder, ConvEncoderOptions, "conv", "Residual CNN: strided stem, stages halving resolution",
-    [](const ConvEncoderOptions& o,
-       const BuildContext&) -> absl::StatusOr<std::unique_ptr<Encoder>> {
-      return std::make_unique<ConvEncoder>(o);
-    },
+    [](const ConvEncoderOptions& o, const BuildContext&)
+        -> absl::StatusOr<std::unique_ptr<Encoder>> { return std::make_unique<ConvEncoder>(o); },
     ValidateConv);
 
 }  // namespace

@@ -15,8 +15,7 @@ class VitEncoder : public Encoder {
   explicit VitEncoder(const VitOptions& options) : options_(options) {}
   VisualShape OutputShape() const override {
     int64_t grid = options_.image_size() / options_.patch_size();
-    return VisualShape{grid * grid + (options_.cls_token() ? 1 : 0), options_.width(), grid,
-                       grid};
+    return VisualShape{grid * grid + (options_.cls_token() ? 1 : 0), options_.width(), grid, grid};
   }
 
  private:
@@ -25,17 +24,17 @@ class VitEncoder : public Encoder {
 
 void ValidateVit(const VitOptions& o, ValidationContext& ctx) {
   if (o.patch_size() > 0 && o.image_size() % o.patch_size() != 0) {
-    ctx.Error("patch_size", absl::StrCat("patch_size ", o.patch_size(),
-                                         " does not divide image_size ", o.image_size(),
-                                         "; the patch grid must be whole"));
+    ctx.Error("patch_size",
+              absl::StrCat("patch_size ", o.patch_size(), " does not divide image_size ",
+                           o.image_size(), "; the patch grid must be whole"));
   }
   if (o.heads() > 0 && o.width() % o.heads() != 0) {
     ctx.Error("heads", absl::StrCat(o.heads(), " heads do not divide width ", o.width()));
   }
   if (o.output_layer() >= o.depth() || o.output_layer() < -o.depth()) {
-    ctx.Error("output_layer", absl::StrCat("output_layer ", o.output_layer(),
-                                           " is outside the ", o.depth(), " blocks (use 0..",
-                                           o.depth() - 1, " or -1..-", o.depth(), ")"));
+    ctx.Error("output_layer",
+              absl::StrCat("output_layer ", o.output_layer(), " is outside the ", o.depth(),
+                           " blocks (use 0..", o.depth() - 1, " or -1..-", o.depth(), ")"));
   }
 }
 

@@ -28,20 +28,24 @@ VLMLAB_REGISTER_PLUGIN(
 VLMLAB_REGISTER_PLUGIN(Evaluator, CaptionEvalOptions, "caption",
                        "COCO caption metrics: BLEU-1..4 and CIDEr-D",
                        (CreateConfigured<Evaluator, CaptionEvalOptions>), nullptr);
-VLMLAB_REGISTER_PLUGIN(
-    Evaluator, AnlsOptions, "anls", "Average normalised Levenshtein similarity (DocVQA)",
-    (CreateConfigured<Evaluator, AnlsOptions>),
-    [](const AnlsOptions& o, ValidationContext& ctx) { RequireQuestion(o.prompt(), ctx); });
+VLMLAB_REGISTER_PLUGIN(Evaluator, AnlsOptions, "anls",
+                       "Average normalised Levenshtein similarity (DocVQA)",
+                       (CreateConfigured<Evaluator, AnlsOptions>),
+                       [](const AnlsOptions& o, ValidationContext& ctx) {
+                         RequireQuestion(o.prompt(), ctx);
+                       });
 VLMLAB_REGISTER_PLUGIN(Evaluator, McqOptions, "mcq",
                        "Multiple choice by option log-likelihood or generated letter",
                        (CreateConfigured<Evaluator, McqOptions>), nullptr);
 VLMLAB_REGISTER_PLUGIN(Evaluator, ExactMatchOptions, "exact_match",
                        "Exact match after optional normalisation",
                        (CreateConfigured<Evaluator, ExactMatchOptions>), nullptr);
-VLMLAB_REGISTER_PLUGIN(
-    Evaluator, PopeOptions, "pope", "POPE yes/no hallucination: accuracy, precision, recall, F1",
-    (CreateConfigured<Evaluator, PopeOptions>),
-    [](const PopeOptions& o, ValidationContext& ctx) { RequireQuestion(o.prompt(), ctx); });
+VLMLAB_REGISTER_PLUGIN(Evaluator, PopeOptions, "pope",
+                       "POPE yes/no hallucination: accuracy, precision, recall, F1",
+                       (CreateConfigured<Evaluator, PopeOptions>),
+                       [](const PopeOptions& o, ValidationContext& ctx) {
+                         RequireQuestion(o.prompt(), ctx);
+                       });
 VLMLAB_REGISTER_PLUGIN(Evaluator, LlmJudgeOptions, "llm_judge",
                        "LAVE-style judging of free-form answers by a language model",
                        (CreateConfigured<Evaluator, LlmJudgeOptions>), nullptr);

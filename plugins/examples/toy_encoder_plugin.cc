@@ -4,7 +4,8 @@
 //   vlmlab plugins --plugin_lib=bazel-bin/plugins/examples/libtoy_encoder_plugin.so
 //   # in an experiment:
 //   encoder { external { name: "toy_encoder"
-//     options { [type.googleapis.com/vlmlab_example.ToyEncoderOptions] { tokens: 9 width: 64 } } } }
+//     options { [type.googleapis.com/vlmlab_example.ToyEncoderOptions] { tokens: 9 width: 64 } } }
+//     }
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -29,8 +30,8 @@ class ToyEncoder : public vlmlab::Encoder {
 absl::Status RegisterToyPlugins(vlmlab::PluginRegistries& registries) {
   return vlmlab::AddPlugin<vlmlab::Encoder, vlmlab_example::ToyEncoderOptions>(
       registries, "toy_encoder", "Sample out-of-tree encoder emitting a fixed number of tokens",
-      [](const vlmlab_example::ToyEncoderOptions& o, const vlmlab::BuildContext&)
-          -> absl::StatusOr<std::unique_ptr<vlmlab::Encoder>> {
+      [](const vlmlab_example::ToyEncoderOptions& o,
+         const vlmlab::BuildContext&) -> absl::StatusOr<std::unique_ptr<vlmlab::Encoder>> {
         return std::make_unique<ToyEncoder>(o);
       },
       [](const vlmlab_example::ToyEncoderOptions& o, vlmlab::ValidationContext& ctx) {

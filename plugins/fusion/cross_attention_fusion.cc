@@ -26,9 +26,9 @@ class CrossAttentionFusion : public Fusion {
           "cross_attention.heads ", heads, " does not divide the LLM hidden size ", llm.hidden));
     }
     if (visual.dim != llm.hidden) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "visual tokens of width ", visual.dim, " cannot be attended by an LLM of width ",
-          llm.hidden));
+      return absl::InvalidArgumentError(absl::StrCat("visual tokens of width ", visual.dim,
+                                                     " cannot be attended by an LLM of width ",
+                                                     llm.hidden));
     }
     return absl::OkStatus();
   }

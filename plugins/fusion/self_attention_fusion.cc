@@ -16,15 +16,16 @@ class SelfAttentionFusion : public Fusion {
   explicit SelfAttentionFusion(const SelfAttentionFusionOptions& options) : options_(options) {}
   absl::Status CheckCompatible(const VisualShape& visual, const LlmShape& llm) const override {
     if (visual.dim != llm.hidden) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "visual tokens of width ", visual.dim, " cannot enter an LLM of width ", llm.hidden));
+      return absl::InvalidArgumentError(absl::StrCat("visual tokens of width ", visual.dim,
+                                                     " cannot enter an LLM of width ", llm.hidden));
     }
     int64_t per_image = visual.tokens + (options_.image_delimiters() ? 2 : 0);
     int64_t images = options_.max_images_per_sample();
     if (per_image * images >= llm.max_seq_len) {
       return absl::InvalidArgumentError(absl::StrCat(
           "self_attention: ", images, " images of ", per_image, " tokens fill the LLM's ",
-          llm.max_seq_len, "-token context with no room for text; lower "
+          llm.max_seq_len,
+          "-token context with no room for text; lower "
           "max_images_per_sample, use fewer visual tokens, or raise the LLM's max_seq_len"));
     }
     return absl::OkStatus();

@@ -14,12 +14,10 @@ class LlamaLlm : public Llm {
  public:
   explicit LlamaLlm(const LlamaOptions& options) : options_(options) {}
   LlmShape Shape() const override {
-    return LlmShape{options_.hidden(),
-                    options_.layers(),
-                    options_.heads(),
-                    options_.kv_heads() > 0 ? options_.kv_heads() : options_.heads(),
-                    options_.vocab_size(),
-                    options_.max_seq_len()};
+    return LlmShape{
+        options_.hidden(),     options_.layers(),
+        options_.heads(),      options_.kv_heads() > 0 ? options_.kv_heads() : options_.heads(),
+        options_.vocab_size(), options_.max_seq_len()};
   }
 
  private:
@@ -35,8 +33,8 @@ void ValidateLlama(const LlamaOptions& o, ValidationContext& ctx) {
                                     " must be even for RoPE"));
   }
   if (o.kv_heads() > 0 && o.heads() % o.kv_heads() != 0) {
-    ctx.Error("kv_heads", absl::StrCat(o.kv_heads(), " key/value heads do not divide ",
-                                       o.heads(), " query heads"));
+    ctx.Error("kv_heads", absl::StrCat(o.kv_heads(), " key/value heads do not divide ", o.heads(),
+                                       " query heads"));
   }
 }
 

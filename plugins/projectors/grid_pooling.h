@@ -17,9 +17,10 @@ namespace vlmlab {
 inline absl::StatusOr<VisualShape> MergeGridBlocks(const VisualShape& in, int64_t r,
                                                    const std::string& option, int64_t out_dim) {
   if (in.grid_h <= 0 || in.grid_w <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        option, " needs the encoder's tokens to form a patch grid, and they do not (e.g. a "
-                "multi encoder concatenating sequences); choose another projector"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(option,
+                     " needs the encoder's tokens to form a patch grid, and they do not (e.g. a "
+                     "multi encoder concatenating sequences); choose another projector"));
   }
   if (in.grid_h % r != 0 || in.grid_w % r != 0) {
     return absl::InvalidArgumentError(absl::StrCat(option, " ", r, " does not divide the ",

@@ -20,10 +20,8 @@ class MlpProjector : public TokenwiseProjector {
 
 VLMLAB_REGISTER_PLUGIN(
     Projector, MlpProjectorOptions, "mlp", "MLP to the LLM width (LLaVA-1.5)",
-    [](const MlpProjectorOptions& o,
-       const BuildContext&) -> absl::StatusOr<std::unique_ptr<Projector>> {
-      return std::make_unique<MlpProjector>(o);
-    },
+    [](const MlpProjectorOptions& o, const BuildContext&)
+        -> absl::StatusOr<std::unique_ptr<Projector>> { return std::make_unique<MlpProjector>(o); },
     nullptr);
 
 }  // namespace

@@ -14,12 +14,11 @@ namespace {
 class PerceiverProjector : public Projector {
  public:
   explicit PerceiverProjector(const PerceiverOptions& options) : options_(options) {}
-  absl::StatusOr<VisualShape> OutputShape(const VisualShape&,
-                                          const LlmShape& llm) const override {
+  absl::StatusOr<VisualShape> OutputShape(const VisualShape&, const LlmShape& llm) const override {
     if (llm.hidden % options_.heads() != 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("perceiver.heads ", options_.heads(),
-                       " does not divide the LLM hidden size ", llm.hidden));
+      return absl::InvalidArgumentError(absl::StrCat("perceiver.heads ", options_.heads(),
+                                                     " does not divide the LLM hidden size ",
+                                                     llm.hidden));
     }
     return VisualShape{options_.num_latents(), llm.hidden, 0, 0};
   }
