@@ -127,6 +127,16 @@ TEST_F(SweepExpansionTest, BadSweepsAreRefusedWithReasons) {
                   "run 'v': override 'nope=1': Experiment has no field 'nope'");
   EXPECT_CONTAINS(Error("name: 's' base: 'base.textproto' include_baseline: false"),
                   "the sweep has no runs");
+  EXPECT_CONTAINS(
+      Error("name: 's' base: 'base.textproto' variants { name: 'a b' set: 'seed=1' }"),
+      "variant name 'a b' may use only letters, digits and _ - . =");
+  std::string huge = "name: 's' base: 'base.textproto'";
+  for (int a = 0; a < 6; ++a) {
+    huge += " axes { field: 'model.encoder.vit.depth'";
+    for (int v = 1; v <= 10; ++v) huge += " values: '" + std::to_string(v) + "'";
+    huge += " }";
+  }
+  EXPECT_CONTAINS(Error(huge), "the sweep expands to 1000000 runs; at most 100000");
 }
 
 TEST(IsSweepFile, ByHeaderOrName) {

@@ -1,5 +1,6 @@
 #include "platform/spec/sweep_expander.h"
 
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -61,6 +62,26 @@ absl::StatusOr<std::vector<SweepRun>> ExpandSweep(const LoadedSweep& loaded,
   const auto* sd = Sweep::descriptor();
   const auto* axes_field = sd->FindFieldByName("axes");
 
+  // Names become path parts of run names ("variant/axis=value"): keep them plain.
+  auto check_name = [&](const FieldPath& at, const std::string& what, const std::string& name) {
+    bool plain = !name.empty();
+    for (char c : name) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) ||
+                                          c == '_' || c == '-' || c == '.' || c == '=');
+    if (!plain) {
+      report(at, absl::StrCat(what, " '", name,
+                              "' may use only letters, digits and _ - . = (it becomes part of "
+                              "run names)"));
+    }
+  };
+  for (int i = 0; i < sweep.variants_size(); ++i) {
+    check_name({{sd->FindFieldByName("variants"), i}}, "variant name", sweep.variants(i).name());
+  }
+  for (int i = 0; i < sweep.axes_size(); ++i) {
+    const Axis& axis = sweep.axes(i);
+    if (axis.has_name()) check_name({{axes_field, i}}, "axis name", axis.name());
+    for (const Variant& p : axis.points()) check_name({{axes_field, i}}, "point name", p.name());
+  }
+
   // Variants, baseline first.
   std::vector<Change> variants;
   if (sweep.include_baseline()) variants.push_back(Change{sweep.baseline_name(), {}, ""});
@@ -120,6 +141,12 @@ absl::StatusOr<std::vector<SweepRun>> ExpandSweep(const LoadedSweep& loaded,
   std::set<uint64_t> unique_seeds(seeds.begin(), seeds.end());
   if (unique_seeds.size() != seeds.size()) {
     report({{sd->FindFieldByName("seeds"), -1}}, "a seed is listed twice");
+  }
+  double total = static_cast<double>(variants.size()) * seeds.size();
+  for (const std::vector<Change>& points : axes) total *= points.size();
+  if (total > kMaxSweepRuns) {
+    report({}, absl::StrCat("the sweep expands to ", total, " runs; at most ", kMaxSweepRuns,
+                            " are allowed: split it or use fewer axis values"));
   }
   absl::Status sweep_status = problems.ToStatus();
   if (!sweep_status.ok()) return sweep_status;

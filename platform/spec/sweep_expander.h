@@ -29,6 +29,9 @@ struct SweepRun {
   std::string hash;       // SpecHash: identifies the configuration (not the seed)
 };
 
+// Larger sweeps are refused before anything is expanded.
+inline constexpr int kMaxSweepRuns = 100000;
+
 absl::StatusOr<std::vector<SweepRun>> ExpandSweep(const LoadedSweep& sweep,
                                                   const PluginRegistries& registries);
 
