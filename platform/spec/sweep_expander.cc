@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "platform/spec/canonical.h"
@@ -65,8 +66,9 @@ absl::StatusOr<std::vector<SweepRun>> ExpandSweep(const LoadedSweep& loaded,
   // Names become path parts of run names ("variant/axis=value"): keep them plain.
   auto check_name = [&](const FieldPath& at, const std::string& what, const std::string& name) {
     bool plain = !name.empty();
-    for (char c : name) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) ||
-                                          c == '_' || c == '-' || c == '.' || c == '=');
+    for (char c : name)
+      plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                        c == '.' || c == '=');
     if (!plain) {
       report(at, absl::StrCat(what, " '", name,
                               "' may use only letters, digits and _ - . = (it becomes part of "
@@ -145,8 +147,9 @@ absl::StatusOr<std::vector<SweepRun>> ExpandSweep(const LoadedSweep& loaded,
   double total = static_cast<double>(variants.size()) * seeds.size();
   for (const std::vector<Change>& points : axes) total *= points.size();
   if (total > kMaxSweepRuns) {
-    report({}, absl::StrCat("the sweep expands to ", total, " runs; at most ", kMaxSweepRuns,
-                            " are allowed: split it or use fewer axis values"));
+    report({},
+           absl::StrCat("the sweep expands to ", absl::StrFormat("%.0f", total), " runs; at most ",
+                        kMaxSweepRuns, " are allowed: split it or use fewer axis values"));
   }
   absl::Status sweep_status = problems.ToStatus();
   if (!sweep_status.ok()) return sweep_status;
