@@ -1,0 +1,7 @@
+#include "kernels/api/copy.h"
+
+namespace vlmlab {
+
+VLMLAB_DEFINE_KERNEL_TABLE(CopyKernels, CopyKernel, "copy")
+
+}  // namespace vlmlab

@@ -1,0 +1,7 @@
+#include "kernels/api/matmul.h"
+
+namespace vlmlab {
+
+VLMLAB_DEFINE_KERNEL_TABLE(MatmulKernels, MatmulKernel, "matmul")
+
+}  // namespace vlmlab

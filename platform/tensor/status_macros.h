@@ -1,0 +1,28 @@
+// Status propagation macros (this Abseil has no status_macros.h).
+//
+//   VLMLAB_ASSIGN_OR_RETURN(Tensor y, ops::Matmul(x, w));
+//   VLMLAB_RETURN_IF_ERROR(Backward(loss));
+#ifndef VLMLAB_PLATFORM_TENSOR_STATUS_MACROS_H_
+#define VLMLAB_PLATFORM_TENSOR_STATUS_MACROS_H_
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+#define VLMLAB_STATUS_CONCAT_INNER(a, b) a##b
+#define VLMLAB_STATUS_CONCAT(a, b) VLMLAB_STATUS_CONCAT_INNER(a, b)
+
+#define VLMLAB_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    const ::absl::Status vlmlab_status_ = (expr);    \
+    if (!vlmlab_status_.ok()) return vlmlab_status_; \
+  } while (0)
+
+#define VLMLAB_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                 \
+  if (!tmp.ok()) return tmp.status();                \
+  lhs = std::move(*tmp)
+
+#define VLMLAB_ASSIGN_OR_RETURN(lhs, expr) \
+  VLMLAB_ASSIGN_OR_RETURN_IMPL(VLMLAB_STATUS_CONCAT(vlmlab_statusor_, __LINE__), lhs, expr)
+
+#endif  // VLMLAB_PLATFORM_TENSOR_STATUS_MACROS_H_
