@@ -81,7 +81,7 @@ absl::Status Backward(const Tensor& output, const Tensor& seed) {
           "backward: output ", ShapeString(output.shape()),
           " has more than one element; reduce it to a scalar or pass a seed gradient"));
     }
-    grad_seed = Tensor::Full(output.shape(), 1.0f);
+    grad_seed = Tensor::Full(output.shape(), 1.0f, output.dtype());
   } else if (grad_seed.shape() != output.shape()) {
     return absl::InvalidArgumentError(
         absl::StrCat("backward: seed ", ShapeString(grad_seed.shape()), " does not match output ",

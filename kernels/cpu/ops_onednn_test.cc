@@ -1,0 +1,91 @@
+// platform/ops with the onednn kernels active: gradients of ops::Matmul / ops::Linear and the
+// elementwise ops through oneDNN, the bf16 matmul-precision fallback, and oneDNN error text.
+//
+//   bazel test //kernels/cpu:ops_onednn_test
+// (The platform/ops op tests also run against this backend: //kernels/cpu:onednn_*_ops_test.)
+#include "gtest/gtest.h"
+#include "kernels/api/matmul.h"
+#include "kernels/cpu/onednn_common.h"
+#include "kernels/cpu/test_util.h"
+#include "kernels/cpu/threads.h"
+#include "platform/ops/elementwise_ops.h"
+#include "platform/ops/matmul_ops.h"
+#include "platform/ops/precision.h"
+#include "platform/ops/testing/gradcheck.h"
+
+namespace vlmlab {
+namespace {
+
+TEST(OpsOnednn, MatmulGradientsThroughOnednn) {
+  ASSERT_EQ(MatmulKernels().Find(DeviceType::kCpu, DType::kF32)->backend, "onednn");
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      Tensor a = Tensor::RandN(ta ? Shape{3, 7, 5} : Shape{3, 5, 7}, 1);
+      Tensor b = Tensor::RandN(tb ? Shape{3, 4, 7} : Shape{3, 7, 4}, 2);
+      Tensor shared = Tensor::RandN(tb ? Shape{4, 7} : Shape{7, 4}, 3);
+      auto f = [ta, tb](const std::vector<Tensor>& in) {
+        return ops::Matmul(in[0], in[1], ta, tb);
+      };
+      absl::Status batched = GradCheck(f, {a, b});
+      EXPECT_TRUE(batched.ok()) << ta << tb << ": " << batched;
+      absl::Status with_shared = GradCheck(f, {a, shared});
+      EXPECT_TRUE(with_shared.ok()) << ta << tb << " shared: " << with_shared;
+    }
+  }
+  absl::Status linear =
+      GradCheck([](const std::vector<Tensor>& in) { return ops::Linear(in[0], in[1], in[2]); },
+                {Tensor::RandN({2, 3, 37}, 4), Tensor::RandN({29, 37}, 5), Tensor::RandN({29}, 6)});
+  EXPECT_TRUE(linear.ok()) << linear;
+}
+
+TEST(OpsOnednn, ElementwiseChainGradients) {
+  // silu(x * w + b) / (1 + exp(x)): binary with broadcasting, unary forward/backward, sum_to.
+  auto f = [](const std::vector<Tensor>& in) -> absl::StatusOr<Tensor> {
+    VLMLAB_ASSIGN_OR_RETURN(Tensor t, ops::Mul(in[0], in[1]));
+    VLMLAB_ASSIGN_OR_RETURN(t, ops::Add(t, in[2]));
+    VLMLAB_ASSIGN_OR_RETURN(t, ops::Silu(t));
+    VLMLAB_ASSIGN_OR_RETURN(Tensor d, ops::Unary(UnaryOp::kExp, in[0]));
+    VLMLAB_ASSIGN_OR_RETURN(d, ops::AddScalar(d, 1.0f));
+    return ops::Div(t, d);
+  };
+  absl::Status s =
+      GradCheck(f, {Tensor::RandN({2, 5, 7}, 7), Tensor::RandN({7}, 8), Tensor::RandN({5, 1}, 9)});
+  EXPECT_TRUE(s.ok()) << s;
+}
+
+TEST(OpsOnednn, Bf16PrecisionUsesBf16KernelOrFallsBackToF32) {
+  Tensor x = Tensor::RandN({16, 37}, 10), w = Tensor::RandN({29, 37}, 11);
+  Tensor f32 = ops::Linear(x, w).value();
+  ops::ScopedMatmulPrecision bf16(ops::MatmulPrecision::kBF16);
+  Tensor mixed = ops::Linear(x, w).value();
+  EXPECT_EQ(mixed.dtype(), DType::kF32);
+  if (CpuHasBf16()) {
+    // bf16 x bf16 -> f32 equals f32 matmul on bf16-rounded inputs up to accumulation order.
+    Tensor rounded =
+        ops::Linear(x.To(DType::kBF16).To(DType::kF32), w.To(DType::kBF16).To(DType::kF32)).value();
+    EXPECT_TRUE(AllClose(mixed, rounded, 1e-4, 1e-4 * 6));
+  } else {
+    EXPECT_TRUE(AllClose(mixed, f32, 0, 0)) << "without avx512_bf16 matmuls stay f32";
+  }
+}
+
+TEST(OpsOnednn, DnnlErrorsBecomeStatusesWithFileAndLine) {
+  absl::Status s = cpu::DnnlError(dnnl::error(dnnl_unimplemented, "could not create"),
+                                  "bazel-out/k8-opt/bin/kernels/cpu/x.cc", 42, "matmul primitive");
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(s.message(),
+            "kernels/cpu/x.cc:42: oneDNN matmul primitive: could not create (dnnl_status 3)");
+  // A real failure: a memory descriptor with a negative dimension.
+  absl::Status real = [&]() -> absl::Status {
+    try {
+      dnnl::memory::desc md({-1, 2}, dnnl::memory::data_type::f32, dnnl::memory::dims{2, 1});
+    }
+    VLMLAB_DNNL_CATCH("memory descriptor")
+    return absl::OkStatus();
+  }();
+  EXPECT_FALSE(real.ok());
+  EXPECT_NE(real.message().find("kernels/cpu/ops_onednn_test.cc:"), std::string::npos) << real;
+}
+
+}  // namespace
+}  // namespace vlmlab

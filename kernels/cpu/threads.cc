@@ -1,0 +1,45 @@
+// SetCpuThreads / CpuThreads / CpuHasBf16 over OpenMP and oneDNN's ISA query.
+//
+//   SetCpuThreads(1);  // e.g. in a test that needs single-threaded timings
+#include "kernels/cpu/threads.h"
+
+#include <omp.h>
+
+#include <atomic>
+
+#include "oneapi/dnnl/dnnl.hpp"
+
+namespace vlmlab {
+namespace {
+
+// Requested thread count; 0 until SetCpuThreads is called (then OpenMP's default applies).
+std::atomic<int>& RequestedThreads() {
+  static std::atomic<int> n{0};
+  return n;
+}
+
+}  // namespace
+
+void SetCpuThreads(int n) {
+  if (n <= 0) n = omp_get_num_procs();
+  RequestedThreads().store(n);
+  omp_set_num_threads(n);
+}
+
+int CpuThreads() {
+  int want = RequestedThreads().load();
+  // The OpenMP thread-count ICV is per thread: bring this thread in line with the request.
+  if (want > 0 && omp_get_max_threads() != want) omp_set_num_threads(want);
+  return omp_get_max_threads();
+}
+
+bool CpuHasBf16() {
+  static const bool has = [] {
+    const int bf16 = static_cast<int>(dnnl::cpu_isa::avx512_core_bf16);
+    const int isa = static_cast<int>(dnnl::get_effective_cpu_isa());
+    return __builtin_cpu_supports("avx512bf16") && (isa & bf16) == bf16;
+  }();
+  return has;
+}
+
+}  // namespace vlmlab

@@ -1,0 +1,294 @@
+// Fused CPU attention, forward and backward (f32); see attention_cpu.h. Every product is a
+// SmallGemm on one tile of kRowTile query rows against the keys the tile can see; softmax and
+// masks are row loops in between.
+#include "kernels/cpu_attention/attention_cpu.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "kernels/api/attention.h"
+#include "kernels/cpu_attention/small_gemm.h"
+
+namespace vlmlab::cpu_attention {
+namespace {
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VLMLAB_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define VLMLAB_VECTOR_CLONES
+#endif
+
+constexpr int64_t kRowTile = 16;  // query rows per tile
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+struct Dims {
+  int64_t b, hq, hkv, tq, tk, d, dv, tk_pad, d_pad, dv_pad;
+  Dims(const Tensor& q, const Tensor& k, const Tensor& v)
+      : b(q.size(0)),
+        hq(q.size(1)),
+        hkv(k.size(1)),
+        tq(q.size(2)),
+        tk(k.size(2)),
+        d(q.size(3)),
+        dv(v.size(3)),
+        tk_pad(PaddedCols(tk)),
+        d_pad(PaddedCols(d)),
+        dv_pad(PaddedCols(dv)) {}
+  int64_t Group() const { return hq / hkv; }
+};
+
+// exp(x) by Cody-Waite reduction and a degree-6 polynomial (Cephes expf, about 1 ulp): plain
+// arithmetic the compiler vectorises (with -fno-trapping-math, which lets it turn the
+// selects into blends). 0 for x < -87 (masked scores are -inf).
+__attribute__((always_inline)) inline float Exp(float x) {
+  const float xc = std::min(std::max(x, -87.0f), 88.0f);
+  const float n = (xc * 1.44269504f + 12582912.0f) - 12582912.0f;  // round to nearest
+  const float r = (xc - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const float scale = __builtin_bit_cast(float, (static_cast<int32_t>(n) + 127) << 23);
+  return x < -87.0f ? 0.0f : p * scale;
+}
+
+// sum_j a[j] b[j] (b = nullptr: sum_j a[j]) in eight lanes, in a fixed order.
+VLMLAB_VECTOR_CLONES
+float Dot(const float* __restrict a, const float* __restrict b, int64_t n) {
+  float lanes[8] = {};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+#pragma omp simd
+    for (int u = 0; u < 8; ++u) lanes[u] += a[j + u] * (b ? b[j + u] : 1.0f);
+  }
+  float sum = 0;
+  for (; j < n; ++j) sum += a[j] * (b ? b[j] : 1.0f);
+  for (float x : lanes) sum += x;
+  return sum;
+}
+
+// s[j] = exp(s[j] - shift) for j < n.
+VLMLAB_VECTOR_CLONES
+void ExpShifted(float* __restrict s, int64_t n, float shift) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) s[j] = Exp(s[j] - shift);
+}
+
+// Sets masked scores of row (b, h, i) to -inf; returns the row maximum over j < end.
+float MaskRow(const AttentionMaskRows& masks, int64_t b, int64_t h, int64_t i, int64_t end,
+              float* s) {
+  const int32_t* pad = masks.PaddingRow(b);
+  const int32_t* row = masks.MaskRow(b, h, i);
+  float m = kNegInf;
+  for (int64_t j = 0; j < end; ++j) {
+    if (!AttentionMaskRows::Allowed(pad, row, j)) s[j] = kNegInf;
+    m = std::max(m, s[j]);
+  }
+  return m;
+}
+
+// dst [rows, ld_dst] (zero-padded) = src [rows, cols], or its transpose when `transpose`.
+void Pack(const float* src, int64_t rows, int64_t cols, bool transpose, float* dst, int64_t ld_dst,
+          int64_t dst_rows) {
+  std::fill(dst, dst + dst_rows * ld_dst, 0.0f);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      (transpose ? dst[c * ld_dst + r] : dst[r * ld_dst + c]) = src[r * cols + c];
+    }
+  }
+}
+
+struct ForwardWork {
+  std::vector<float> kt, vp, s, o;
+};
+
+// Query head h of batch b: out [tq, dv], lse [tq] from q [tq, d], k [tk, d], v [tk, dv].
+void ForwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, int64_t b, int64_t h,
+                  const float* q, const float* k, const float* v, float* out, float* lse,
+                  ForwardWork* w) {
+  w->kt.resize(n.d * n.tk_pad);
+  w->vp.resize(n.tk * n.dv_pad);
+  w->s.resize(kRowTile * n.tk_pad);
+  w->o.resize(kRowTile * n.dv_pad);
+  Pack(k, n.tk, n.d, /*transpose=*/true, w->kt.data(), n.tk_pad, n.d);  // [d, tk_pad]
+  Pack(v, n.tk, n.dv, false, w->vp.data(), n.dv_pad, n.tk);             // [tk, dv_pad]
+  for (int64_t i0 = 0; i0 < n.tq; i0 += kRowTile) {
+    const int64_t rows = std::min(kRowTile, n.tq - i0);
+    const int64_t end_max = masks.KeyEnd(i0 + rows - 1);  // KeyEnd grows with i
+    SmallGemm(rows, end_max, n.d, scale, q + i0 * n.d, n.d, w->kt.data(), n.tk_pad, false,
+              w->s.data(), n.tk_pad);
+    float sums[kRowTile];
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t i = i0 + r, end = masks.KeyEnd(i);
+      float* si = w->s.data() + r * n.tk_pad;
+      const float m = MaskRow(masks, b, h, i, end, si);
+      std::fill(si + end, si + end_max, 0.0f);
+      if (m == kNegInf) {  // every key masked: zeros, lse = -inf
+        std::fill(si, si + end, 0.0f);
+        sums[r] = 0;
+        lse[i] = kNegInf;
+        continue;
+      }
+      ExpShifted(si, end, m);
+      sums[r] = Dot(si, nullptr, end);
+      lse[i] = m + std::log(sums[r]);
+    }
+    SmallGemm(rows, n.dv, end_max, 1.0f, w->s.data(), n.tk_pad, w->vp.data(), n.dv_pad, false,
+              w->o.data(), n.dv_pad);
+    for (int64_t r = 0; r < rows; ++r) {
+      const float inv = sums[r] > 0 ? 1.0f / sums[r] : 0.0f;
+      float* oi = out + (i0 + r) * n.dv;
+      for (int64_t c = 0; c < n.dv; ++c) oi[c] = w->o[r * n.dv_pad + c] * inv;
+    }
+  }
+}
+
+absl::Status Forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionParams& p,
+                     Tensor* out, Tensor* lse) {
+  const Dims n(q, k, v);
+  const AttentionMaskRows masks(p, n.tq, n.tk);
+  const float *qd = q.data<float>(), *kd = k.data<float>(), *vd = v.data<float>();
+  float *od = out->data<float>(), *ld = lse->data<float>();
+  const int64_t blocks = n.b * n.hq;
+#pragma omp parallel
+  {
+    ForwardWork work;
+#pragma omp for schedule(static)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      const int64_t b = blk / n.hq, h = blk % n.hq, kv = b * n.hkv + h / n.Group();
+      ForwardBlock(n, masks, p.scale, b, h, qd + blk * n.tq * n.d, kd + kv * n.tk * n.d,
+                   vd + kv * n.tk * n.dv, od + blk * n.tq * n.dv, ld + blk * n.tq, &work);
+    }
+  }
+  return absl::OkStatus();
+}
+
+struct BackwardWork {
+  std::vector<float> kt, kp, vt, p, ds, pt, dst, qp, gp, dq, dk, dv;
+};
+
+struct BackwardOut {
+  float *dq, *dk, *dv;  // whole tensors; nullptr when not needed
+};
+
+// kv head hk of batch b with its group of query heads: dq rows of those heads; dk and dv of
+// the kv head, summed over the group in a fixed order.
+void BackwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, int64_t b,
+                   int64_t hk, const float* q, const float* k, const float* v, const float* lse,
+                   const float* g, const BackwardOut& out, BackwardWork* w) {
+  const int64_t kv = b * n.hkv + hk;
+  const float* kb = k + kv * n.tk * n.d;
+  const float* vb = v + kv * n.tk * n.dv;
+  const bool kv_grads = out.dk || out.dv;
+  w->kt.resize(n.d * n.tk_pad);
+  w->kp.resize(n.tk * n.d_pad);
+  w->vt.resize(n.dv * n.tk_pad);
+  for (auto* buf : {&w->p, &w->ds}) buf->resize(kRowTile * n.tk_pad);
+  for (auto* buf : {&w->pt, &w->dst}) buf->resize(n.tk_pad * kRowTile);
+  w->qp.resize(kRowTile * n.d_pad);
+  w->gp.resize(kRowTile * n.dv_pad);
+  w->dq.resize(kRowTile * n.d_pad);
+  w->dk.assign(n.tk * n.d_pad, 0.0f);
+  w->dv.assign(n.tk * n.dv_pad, 0.0f);
+  Pack(kb, n.tk, n.d, true, w->kt.data(), n.tk_pad, n.d);    // [d, tk_pad]
+  Pack(kb, n.tk, n.d, false, w->kp.data(), n.d_pad, n.tk);   // [tk, d_pad]
+  Pack(vb, n.tk, n.dv, true, w->vt.data(), n.tk_pad, n.dv);  // [dv, tk_pad]
+  for (int64_t h = hk * n.Group(); h < (hk + 1) * n.Group(); ++h) {
+    const int64_t blk = b * n.hq + h;
+    const float* qb = q + blk * n.tq * n.d;
+    const float* gb = g + blk * n.tq * n.dv;
+    const float* lb = lse + blk * n.tq;
+    for (int64_t i0 = 0; i0 < n.tq; i0 += kRowTile) {
+      const int64_t rows = std::min(kRowTile, n.tq - i0);
+      const int64_t end_max = masks.KeyEnd(i0 + rows - 1);
+      float* p = w->p.data();
+      float* ds = w->ds.data();
+      SmallGemm(rows, end_max, n.d, scale, qb + i0 * n.d, n.d, w->kt.data(), n.tk_pad, false, p,
+                n.tk_pad);
+      SmallGemm(rows, end_max, n.dv, 1.0f, gb + i0 * n.dv, n.dv, w->vt.data(), n.tk_pad, false, ds,
+                n.tk_pad);
+      // P = exp(S - lse); dS = scale P (dP - sum_j P dP); zero where masked or past the end.
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t i = i0 + r, end = masks.KeyEnd(i);
+        float* pi = p + r * n.tk_pad;
+        float* dsi = ds + r * n.tk_pad;
+        if (lb[i] == kNegInf) {  // fully masked row: zero gradients
+          std::fill(pi, pi + end_max, 0.0f);
+          std::fill(dsi, dsi + end_max, 0.0f);
+          continue;
+        }
+        MaskRow(masks, b, h, i, end, pi);
+        ExpShifted(pi, end, lb[i]);
+        std::fill(pi + end, pi + end_max, 0.0f);
+        const float d = Dot(pi, dsi, end);
+        for (int64_t j = 0; j < end_max; ++j) dsi[j] = scale * pi[j] * (dsi[j] - d);
+      }
+      if (out.dq) {  // dQ = dS K
+        SmallGemm(rows, n.d, end_max, 1.0f, ds, n.tk_pad, w->kp.data(), n.d_pad, false,
+                  w->dq.data(), n.d_pad);
+        for (int64_t r = 0; r < rows; ++r) {
+          std::copy(w->dq.data() + r * n.d_pad, w->dq.data() + r * n.d_pad + n.d,
+                    out.dq + (blk * n.tq + i0 + r) * n.d);
+        }
+      }
+      if (!kv_grads) continue;
+      // dK += dS^T Q;  dV += P^T dO
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t j = 0; j < end_max; ++j) {
+          w->pt[j * kRowTile + r] = p[r * n.tk_pad + j];
+          w->dst[j * kRowTile + r] = ds[r * n.tk_pad + j];
+        }
+      }
+      Pack(qb + i0 * n.d, rows, n.d, false, w->qp.data(), n.d_pad, rows);
+      Pack(gb + i0 * n.dv, rows, n.dv, false, w->gp.data(), n.dv_pad, rows);
+      SmallGemm(end_max, n.d, rows, 1.0f, w->dst.data(), kRowTile, w->qp.data(), n.d_pad, true,
+                w->dk.data(), n.d_pad);
+      SmallGemm(end_max, n.dv, rows, 1.0f, w->pt.data(), kRowTile, w->gp.data(), n.dv_pad, true,
+                w->dv.data(), n.dv_pad);
+    }
+  }
+  for (int64_t j = 0; j < n.tk; ++j) {
+    if (out.dk) {
+      std::copy(&w->dk[j * n.d_pad], &w->dk[j * n.d_pad] + n.d, out.dk + (kv * n.tk + j) * n.d);
+    }
+    if (out.dv) {
+      std::copy(&w->dv[j * n.dv_pad], &w->dv[j * n.dv_pad] + n.dv, out.dv + (kv * n.tk + j) * n.dv);
+    }
+  }
+}
+
+absl::Status Backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& lse,
+                      const Tensor& grad_out, const AttentionParams& p, Tensor* dq, Tensor* dk,
+                      Tensor* dv) {
+  const Dims n(q, k, v);
+  const AttentionMaskRows masks(p, n.tq, n.tk);
+  const BackwardOut out{dq ? dq->data<float>() : nullptr, dk ? dk->data<float>() : nullptr,
+                        dv ? dv->data<float>() : nullptr};
+  if (!out.dq && !out.dk && !out.dv) return absl::OkStatus();
+  const float *qd = q.data<float>(), *kd = k.data<float>(), *vd = v.data<float>();
+  const float *ld = lse.data<float>(), *gd = grad_out.data<float>();
+  const int64_t blocks = n.b * n.hkv;
+#pragma omp parallel
+  {
+    BackwardWork work;
+#pragma omp for schedule(static)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      BackwardBlock(n, masks, p.scale, blk / n.hkv, blk % n.hkv, qd, kd, vd, ld, gd, out, &work);
+    }
+  }
+  return absl::OkStatus();
+}
+
+VLMLAB_REGISTER_KERNEL(AttentionForwardKernels, kCpuFusedAttentionBackend, DeviceType::kCpu, 10,
+                       Forward, DType::kF32);
+VLMLAB_REGISTER_KERNEL(AttentionBackwardKernels, kCpuFusedAttentionBackend, DeviceType::kCpu, 10,
+                       Backward, DType::kF32);
+
+}  // namespace
+}  // namespace vlmlab::cpu_attention

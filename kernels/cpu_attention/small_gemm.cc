@@ -1,0 +1,64 @@
+#include "kernels/cpu_attention/small_gemm.h"
+
+#include <cstring>
+
+namespace vlmlab::cpu_attention {
+namespace {
+
+// GCC vector extension: one AVX register in the AVX2 clone, two SSE registers otherwise.
+typedef float V8 __attribute__((vector_size(32)));
+constexpr int kVectors = kGemmCols / 8;
+
+// R rows x kGemmCols columns of c, accumulated in registers over the k products.
+template <int R>
+__attribute__((always_inline)) inline void Block(int64_t k, float alpha, const float* __restrict a,
+                                                 int64_t lda, const float* __restrict b,
+                                                 int64_t ldb, bool accumulate, float* __restrict c,
+                                                 int64_t ldc) {
+  V8 acc[R][kVectors] = {};
+  for (int64_t l = 0; l < k; ++l) {
+    V8 bv[kVectors];
+#pragma GCC unroll 4
+    for (int u = 0; u < kVectors; ++u) std::memcpy(&bv[u], b + l * ldb + 8 * u, sizeof(V8));
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const float x = a[r * lda + l];
+#pragma GCC unroll 4
+      for (int u = 0; u < kVectors; ++u) acc[r][u] += x * bv[u];
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int u = 0; u < kVectors; ++u) {
+      V8 y = alpha * acc[r][u];
+      float* out = c + r * ldc + 8 * u;
+      if (accumulate) {
+        V8 old;
+        std::memcpy(&old, out, sizeof old);
+        y += old;
+      }
+      std::memcpy(out, &y, sizeof y);
+    }
+  }
+}
+
+}  // namespace
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void SmallGemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+               const float* b, int64_t ldb, bool accumulate, float* c, int64_t ldc) {
+  for (int64_t j0 = 0; j0 < n; j0 += kGemmCols) {
+    int64_t r = 0;
+    for (; r + 3 <= m; r += 3) {
+      Block<3>(k, alpha, a + r * lda, lda, b + j0, ldb, accumulate, c + r * ldc + j0, ldc);
+    }
+    for (; r < m; ++r) {
+      Block<1>(k, alpha, a + r * lda, lda, b + j0, ldb, accumulate, c + r * ldc + j0, ldc);
+    }
+  }
+}
+
+}  // namespace vlmlab::cpu_attention

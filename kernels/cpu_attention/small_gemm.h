@@ -1,0 +1,25 @@
+// A register-blocked f32 micro-GEMM for the fused attention kernels: the score, value and
+// gradient products of one tile of query rows. Built in AVX2/FMA and baseline versions, chosen
+// at run time; accumulation order is fixed (deterministic).
+//
+//   // c[r, j] = alpha * sum_l a[r * lda + l] * b[l * ldb + j]  (+ c[r, j] if accumulate)
+//   // for r < m and j < PaddedCols(n): b and c need PaddedCols(n) columns (zero-padded b).
+//   std::vector<float> b(k * PaddedCols(n)), c(m * PaddedCols(n));
+//   SmallGemm(m, n, k, 1.0f, a.data(), k, b.data(), PaddedCols(n), false, c.data(),
+//             PaddedCols(n));
+#ifndef VLMLAB_KERNELS_CPU_ATTENTION_SMALL_GEMM_H_
+#define VLMLAB_KERNELS_CPU_ATTENTION_SMALL_GEMM_H_
+
+#include <cstdint>
+
+namespace vlmlab::cpu_attention {
+
+inline constexpr int64_t kGemmCols = 32;  // columns per register block
+inline int64_t PaddedCols(int64_t n) { return (n + kGemmCols - 1) / kGemmCols * kGemmCols; }
+
+void SmallGemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+               const float* b, int64_t ldb, bool accumulate, float* c, int64_t ldc);
+
+}  // namespace vlmlab::cpu_attention
+
+#endif  // VLMLAB_KERNELS_CPU_ATTENTION_SMALL_GEMM_H_

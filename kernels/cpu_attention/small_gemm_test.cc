@@ -1,0 +1,36 @@
+#include "kernels/cpu_attention/small_gemm.h"
+
+#include <cmath>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "platform/tensor/tensor.h"
+
+namespace vlmlab::cpu_attention {
+namespace {
+
+TEST(SmallGemm, MatchesPlainLoopsOnOddSizesWithAccumulation) {
+  for (int64_t m : {1, 2, 3, 7, 16}) {
+    for (int64_t n : {1, 31, 32, 45}) {
+      for (int64_t k : {0, 1, 5, 64}) {
+        const int64_t lda = k + 3, ldb = PaddedCols(n) + 32, ldc = PaddedCols(n);
+        std::vector<float> a = Tensor::RandN({m, lda}, 1).ToVector();
+        std::vector<float> b = Tensor::RandN({std::max<int64_t>(k, 1), ldb}, 2).ToVector();
+        std::vector<float> c = Tensor::RandN({m, ldc}, 3).ToVector(), c0 = c;
+        SmallGemm(m, n, k, 0.5f, a.data(), lda, b.data(), ldb, /*accumulate=*/true, c.data(), ldc);
+        for (int64_t r = 0; r < m; ++r) {
+          for (int64_t j = 0; j < n; ++j) {
+            double want = 0;
+            for (int64_t l = 0; l < k; ++l) want += double{a[r * lda + l]} * b[l * ldb + j];
+            want = 0.5 * want + c0[r * ldc + j];
+            ASSERT_NEAR(c[r * ldc + j], want, 1e-5 * (1 + std::abs(want)))
+                << "m " << m << " n " << n << " k " << k << " at " << r << ", " << j;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace vlmlab::cpu_attention

@@ -1,0 +1,29 @@
+// Global-norm gradient clipping (StageSpec.max_grad_norm).
+//
+//   absl::StatusOr<double> norm = ClipGradNorm(optimizer->Parameters(), /*max_norm=*/1.0);
+//   if (norm.ok() && !std::isfinite(*norm)) { /* skip this step */ }
+//
+// The norm is sqrt(sum of g^2) over every gradient, accumulated in double in the given order
+// (deterministic; a tensor listed twice counts once). When max_norm > 0 and the norm exceeds
+// it, every gradient is scaled in place by max_norm / (norm + 1e-6), as PyTorch does. A
+// non-finite norm leaves the gradients untouched: the caller decides (usually skips the step).
+// Parameters without a gradient are ignored. CPU f32 gradients for now.
+#ifndef VLMLAB_PLATFORM_OPTIM_CLIP_H_
+#define VLMLAB_PLATFORM_OPTIM_CLIP_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "platform/tensor/tensor.h"
+
+namespace vlmlab::optim {
+
+// The global gradient norm, without clipping.
+absl::StatusOr<double> GradNorm(const std::vector<Tensor>& params);
+
+// Returns the norm before clipping; max_norm <= 0 means no clipping.
+absl::StatusOr<double> ClipGradNorm(const std::vector<Tensor>& params, double max_norm);
+
+}  // namespace vlmlab::optim
+
+#endif  // VLMLAB_PLATFORM_OPTIM_CLIP_H_
