@@ -59,9 +59,13 @@ TEST(SoftmaxOps, GradientsMatchFiniteDifferences) {
         GradCheck([](const std::vector<Tensor>& in) { return ops::Softmax(in[0]); }, {x}, tight);
     EXPECT_TRUE(s.ok()) << "softmax " << ShapeString(shape) << ": " << s;
     // Long log-softmax rows hold outputs near -log(C): their f32 rounding makes the finite
-    // difference noisier than the tight atol, so those use the defaults.
+    // difference noisier, so those use a wider step and tolerance.
+    GradCheckOptions noisy;
+    noisy.eps = 1e-2;
+    noisy.atol = 2e-3;
+    noisy.rtol = 2e-2;
     s = GradCheck([](const std::vector<Tensor>& in) { return ops::LogSoftmax(in[0]); }, {x},
-                  shape.back() > 100 ? GradCheckOptions() : tight);
+                  shape.back() > 100 ? noisy : tight);
     EXPECT_TRUE(s.ok()) << "log_softmax " << ShapeString(shape) << ": " << s;
   }
 }
