@@ -38,6 +38,10 @@ expect 0 "pixel_shuffle - Pixel shuffle" -- "$VLMLAB" plugins --kind=projector
 expect 0 "factor (int32, default 2, >= 1)" -- "$VLMLAB" plugins --kind=projector
 expect 0 '"name": "vqa_accuracy"' -- "$VLMLAB" plugins --json
 
+# Compute backends: the capability table lists oneDNN and the reference for matmul.
+expect 0 "matmul: onednn/cpu (f32" -- "$VLMLAB" kernels
+expect 0 '"backend": "reference"' -- "$VLMLAB" kernels --json
+
 # The committed plugin reference matches the registered plugins.
 if ! diff <("$VLMLAB" plugins --markdown) docs/plugin-reference.md >/dev/null; then
   echo "FAIL: docs/plugin-reference.md is stale; regenerate it with"

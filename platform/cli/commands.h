@@ -19,6 +19,7 @@ int RunPlugins(const std::vector<std::string>& args);
 int RunValidate(const std::vector<std::string>& args);
 int RunDiff(const std::vector<std::string>& args);
 int RunExpand(const std::vector<std::string>& args);
+int RunKernels(const std::vector<std::string>& args);
 
 // Prints "vlmlab: error: <message>" (each line of a multi-line message) to stderr.
 void PrintError(const absl::Status& status);

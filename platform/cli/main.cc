@@ -4,6 +4,7 @@
 //   vlmlab validate FILE... [field.path=value ...] [--clear=PATH] [--merge=TEXT] [--canonical]
 //   vlmlab diff A B
 //   vlmlab expand SWEEP [--json]
+//   vlmlab kernels [--json]
 //   (any command) --plugin_lib=libfoo.so[,libbar.so]
 #include <iostream>
 #include <map>
@@ -32,6 +33,7 @@ commands:
                        --clear=PATH, --merge='text fragment', --canonical
   diff A B             semantic difference of two experiments (or two sweeps) by field path
   expand SWEEP         list a sweep's runs with names, seeds, hashes and overrides (--json)
+  kernels              which compute backend runs each op, per device and dtype (--json)
 
 flags for every command:
   --plugin_lib=a.so,b.so   load out-of-tree plugins first
@@ -60,10 +62,8 @@ int main(int argc, char** argv) {
   std::string command = positional[1];
   std::vector<std::string> args(positional.begin() + 2, positional.end());
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
-      {"plugins", vlmlab::RunPlugins},
-      {"validate", vlmlab::RunValidate},
-      {"diff", vlmlab::RunDiff},
-      {"expand", vlmlab::RunExpand},
+      {"plugins", vlmlab::RunPlugins}, {"validate", vlmlab::RunValidate}, {"diff", vlmlab::RunDiff},
+      {"expand", vlmlab::RunExpand},   {"kernels", vlmlab::RunKernels},
   };
   auto it = commands.find(command);
   if (it == commands.end()) {
