@@ -22,7 +22,7 @@ TEST(BuiltinRegistry, RegistersExactlyTheBuiltinPlugins) {
       {PluginKind::kEvaluator,
        {"anls", "caption", "exact_match", "llm_judge", "mcq", "pope", "vqa_accuracy"}},
       {PluginKind::kDataset, {"coco_captions", "image_folder", "synthetic", "vqav2", "webdataset"}},
-      {PluginKind::kTokenizer, {"byte"}},
+      {PluginKind::kTokenizer, {"bpe", "byte"}},
   };
   for (PluginKind kind : kAllPluginKinds) {
     EXPECT_THAT(GlobalRegistries().ForKind(kind).Names(),
