@@ -10,16 +10,6 @@
 namespace vlmlab::ops {
 namespace {
 
-// The row-major multi-index of flat position `i` in `shape`, as "[1, 2]".
-std::string PositionString(const Shape& shape, int64_t i) {
-  Shape index(shape.size());
-  for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
-    index[d] = i % shape[d];
-    i /= shape[d];
-  }
-  return ShapeString(index);
-}
-
 class CrossEntropyBackward : public Node {
  public:
   CrossEntropyBackward(Tensor lse, CrossEntropyParams params)
@@ -71,7 +61,7 @@ absl::Status CheckArgs(const Tensor& logits, const Tensor& targets, const CrossE
     for (int64_t i = 0; i < targets.numel(); ++i) {
       if (t[i] != p.ignore_index && (t[i] < 0 || t[i] >= v)) {
         return absl::InvalidArgumentError(absl::StrCat(
-            shapes, "target ", t[i], " at position ", PositionString(targets.shape(), i),
+            shapes, "target ", t[i], " at position ", IndexString(targets.shape(), i),
             " is outside [0, ", v, ") and is not ignore_index ", p.ignore_index));
       }
     }

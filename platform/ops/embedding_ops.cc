@@ -10,16 +10,6 @@
 namespace vlmlab::ops {
 namespace {
 
-// The row-major multi-index of flat position `i` in `shape`, as "[1, 2]".
-std::string PositionString(const Shape& shape, int64_t i) {
-  Shape index(shape.size());
-  for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
-    index[d] = i % shape[d];
-    i /= shape[d];
-  }
-  return ShapeString(index);
-}
-
 class EmbeddingBackward : public Node {
  public:
   const char* name() const override { return "embedding"; }
@@ -57,7 +47,7 @@ absl::StatusOr<Tensor> Embedding(const Tensor& ids, const Tensor& table) {
     for (int64_t i = 0; i < ids.numel(); ++i) {
       if (id[i] < 0 || id[i] >= v) {
         return absl::InvalidArgumentError(absl::StrCat(shapes, "id ", id[i], " at position ",
-                                                       PositionString(ids.shape(), i),
+                                                       IndexString(ids.shape(), i),
                                                        " is outside [0, ", v, ")"));
       }
     }

@@ -19,6 +19,8 @@ using Shape = std::vector<int64_t>;
 int64_t NumElements(const Shape& shape);
 std::vector<int64_t> ContiguousStrides(const Shape& shape);
 std::string ShapeString(const Shape& shape);
+// The row-major multi-index of flat position `flat` in `shape`, as "[1, 2]" (for messages).
+std::string IndexString(const Shape& shape, int64_t flat);
 
 // NumPy broadcasting of two shapes, or an error naming both.
 absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
