@@ -1,20 +1,34 @@
 // Interfaces of the model plugins: vision encoder, projector, fusion and LLM backbone.
 //
-// Today they expose what the spec validator and cost accounting need (output shapes, so that
-// an encoder, projector, fusion and LLM can be checked against each other before anything
-// runs); the tensor-core and model issues add the forward passes. Each plugin is built by its
-// registry entry's factory from its own typed options:
+// A plugin lives in two phases:
+// 1. Its registry factory builds it from its typed options. This is cheap (no parameters):
+//    the spec validator and `vlmlab validate` use it for output shapes and fit checks.
+// 2. `Build(...)` allocates its parameters once the neighbouring plugins' shapes are known
+//    (a projector needs the encoder's width and the LLM's). The model assembly
+//    (platform/model) does this in the order encoder, LLM, projector, fusion, then calls
+//    `Initialize(seed)` on the whole model.
+//
+// Every model plugin is an nn::Module, so parameters have hierarchical names, can be frozen by
+// pattern, wrapped with LoRA and saved in a state dict.
 //
 //   absl::StatusOr<std::unique_ptr<Encoder>> enc = entry->create(vit_options, build_context);
 //   VisualShape shape = (*enc)->OutputShape();   // e.g. {tokens: 64, dim: 384, grid 8x8}
+//   VLMLAB_RETURN_IF_ERROR((*enc)->Build());
+//   (*enc)->Initialize(seed);
+//   absl::StatusOr<EncodedImages> out = (*enc)->Encode(images);   // [N, 64, 384]
 #ifndef VLMLAB_PLATFORM_PLUGIN_API_MODEL_PLUGINS_H_
 #define VLMLAB_PLATFORM_PLUGIN_API_MODEL_PLUGINS_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "platform/nn/module.h"
 #include "platform/plugin_api/plugin_kind.h"
+#include "platform/tensor/tensor.h"
 
 namespace vlmlab {
 
@@ -35,10 +49,11 @@ class Plugin {
 
 // Visual tokens of one image at the configured resolution.
 struct VisualShape {
-  int64_t tokens = 0;  // tokens per image
+  int64_t tokens = 0;  // tokens per image (CLS included when there is one)
   int64_t dim = 0;     // width of each token
   int64_t grid_h = 0;  // patch grid the tokens come from; 0 when they are not a grid
   int64_t grid_w = 0;
+  bool cls = false;  // tokens = 1 + grid_h * grid_w, the CLS token first
 };
 
 // The dimensions fusion and projectors must agree with.
@@ -51,32 +66,118 @@ struct LlmShape {
   int64_t max_seq_len = 0;
 };
 
-class Encoder : public Plugin {
- public:
-  static constexpr PluginKind kKind = PluginKind::kEncoder;
-  virtual VisualShape OutputShape() const = 0;
+// A batch of images, already resized and normalised by the data pipeline.
+struct ImageBatch {
+  Tensor pixels;  // f32 [N, C, H, W]
 };
 
-class Projector : public Plugin {
+// An encoder's output for a batch of images.
+struct EncodedImages {
+  Tensor tokens;       // f32 [N, T, D]
+  int64_t grid_h = 0;  // the patch grid behind the tokens (0 when not a grid)
+  int64_t grid_w = 0;
+  bool cls = false;  // tokens[:, 0] is a CLS token, the grid follows
+};
+
+// Analytic forward cost, in floating-point operations (a multiply-add counts 2).
+using Flops = double;
+
+class Encoder : public Plugin, public nn::Module {
+ public:
+  static constexpr PluginKind kKind = PluginKind::kEncoder;
+  // At the configured image size.
+  virtual VisualShape OutputShape() const = 0;
+  virtual absl::Status Build() = 0;
+  virtual absl::StatusOr<EncodedImages> Encode(const ImageBatch& images) = 0;
+  // Per image at the configured size.
+  virtual Flops ForwardFlops() const = 0;
+};
+
+class Projector : public Plugin, public nn::Module {
  public:
   static constexpr PluginKind kKind = PluginKind::kProjector;
   // The tokens handed to fusion for encoder output `in`, or an error naming the option that
   // does not fit (e.g. a pixel-shuffle factor that does not divide the patch grid).
   virtual absl::StatusOr<VisualShape> OutputShape(const VisualShape& in,
                                                   const LlmShape& llm) const = 0;
+  virtual absl::Status Build(const VisualShape& in, const LlmShape& llm) = 0;
+  // [N, T, D_enc] -> [N, T', hidden]
+  virtual absl::StatusOr<Tensor> Project(const EncodedImages& in) = 0;
+  virtual Flops ForwardFlops(const VisualShape& in, const LlmShape& llm) const = 0;
 };
 
-class Fusion : public Plugin {
+// Keys and values of every LLM layer for incremental decoding. The LLM that made it owns the
+// layout; callers only create it (Llm::NewCache) and pass it back.
+struct KvCache {
+  virtual ~KvCache() = default;
+  int64_t length = 0;  // positions already cached
+};
+
+// Called by the LLM before block `layer` (0-based) with the residual stream; returns the
+// stream to continue with. Fusion styles that act inside the LLM (gated cross-attention)
+// install one. `positions` are the absolute positions of the rows of `hidden` (i32 [B, T]).
+using LayerHook = std::function<absl::StatusOr<Tensor>(int layer, const Tensor& hidden,
+                                                       const Tensor& positions)>;
+
+struct LlmInputs {
+  Tensor embeddings;        // f32 [B, T, H]
+  Tensor positions;         // i32 [B, T]: absolute positions (RoPE / learned tables)
+  Tensor key_padding_mask;  // i32 [B, T_cache + T], nonzero = real token; undefined = all
+  KvCache* cache = nullptr;        // set: attend to cached keys too, then append this step's
+  const LayerHook* hook = nullptr;  // set: called before every block
+};
+
+class Llm : public Plugin, public nn::Module {
+ public:
+  static constexpr PluginKind kKind = PluginKind::kLlm;
+  virtual LlmShape Shape() const = 0;
+  // `vocab_size` is the resolved vocabulary (the tokenizer's when the options leave it 0).
+  virtual absl::Status Build(int64_t vocab_size) = 0;
+  // i32 [B, T] -> f32 [B, T, H]
+  virtual absl::StatusOr<Tensor> Embed(const Tensor& ids) = 0;
+  // The blocks and final norm: [B, T, H] -> [B, T, H].
+  virtual absl::StatusOr<Tensor> Run(const LlmInputs& inputs) = 0;
+  // [B, T, H] -> [B, T, V]
+  virtual absl::StatusOr<Tensor> Logits(const Tensor& hidden) = 0;
+  virtual std::unique_ptr<KvCache> NewCache(int64_t batch, int64_t max_len) const = 0;
+  // One sequence of `tokens` (causal attention included).
+  virtual Flops ForwardFlops(int64_t tokens) const = 0;
+};
+
+// How text must make room for images under a fusion style. The chat template / data pipeline
+// writes, per image: [image_start] image_token x placeholders [image_end].
+struct ImageLayout {
+  int64_t placeholders = 0;  // image placeholder tokens per image
+  bool delimiters = false;   // wrap them in image-start / image-end tokens
+};
+
+struct FusionInputs {
+  Tensor input_ids;  // i32 [B, T] with image placeholders where the layout puts them
+  // f32 [N, V, H]: projected tokens of every image of the batch, in order of appearance
+  // (sample 0's images first).
+  Tensor visual;
+  int32_t image_token_id = -1;
+};
+
+struct FusedSequence {
+  Tensor embeddings;  // f32 [B, T, H]: input to Llm::Run
+  LayerHook hook;     // empty when the fusion acts only on the input sequence
+};
+
+class Fusion : public Plugin, public nn::Module {
  public:
   static constexpr PluginKind kKind = PluginKind::kFusion;
   // OK when projected visual tokens of shape `visual` can be fused into `llm`.
   virtual absl::Status CheckCompatible(const VisualShape& visual, const LlmShape& llm) const = 0;
-};
-
-class Llm : public Plugin {
- public:
-  static constexpr PluginKind kKind = PluginKind::kLlm;
-  virtual LlmShape Shape() const = 0;
+  virtual ImageLayout Layout(const VisualShape& visual) const = 0;
+  virtual absl::Status Build(const VisualShape& visual, const LlmShape& llm) = 0;
+  // Embeds the text through `llm` and merges the images in; errors name the sample whose
+  // placeholders do not match its images.
+  virtual absl::StatusOr<FusedSequence> Fuse(const FusionInputs& inputs, Llm& llm) = 0;
+  // Extra cost per sequence of `tokens` text tokens with `images` images (0 for fusion that
+  // only places tokens).
+  virtual Flops ForwardFlops(const VisualShape& visual, const LlmShape& llm, int64_t tokens,
+                             int64_t images) const = 0;
 };
 
 }  // namespace vlmlab

@@ -18,6 +18,12 @@ int64_t Downsampling(const ConvEncoderOptions& o) {
 
 class ConvEncoder : public Encoder {
  public:
+  // TODO(model plugins): forward pass being written.
+  absl::Status Build() override { return absl::OkStatus(); }
+  absl::StatusOr<EncodedImages> Encode(const ImageBatch&) override {
+    return absl::UnimplementedError("encoder forward not implemented yet");
+  }
+  Flops ForwardFlops() const override { return 0; }
   explicit ConvEncoder(const ConvEncoderOptions& options) : options_(options) {}
   VisualShape OutputShape() const override {
     int64_t grid = options_.image_size() / Downsampling(options_);

@@ -14,6 +14,12 @@ namespace {
 
 class MultiEncoder : public Encoder {
  public:
+  // TODO(model plugins): forward pass being written.
+  absl::Status Build() override { return absl::OkStatus(); }
+  absl::StatusOr<EncodedImages> Encode(const ImageBatch&) override {
+    return absl::UnimplementedError("encoder forward not implemented yet");
+  }
+  Flops ForwardFlops() const override { return 0; }
   explicit MultiEncoder(VisualShape shape) : shape_(shape) {}
   VisualShape OutputShape() const override { return shape_; }
 

@@ -12,6 +12,12 @@ namespace {
 
 class VitEncoder : public Encoder {
  public:
+  // TODO(model plugins): forward pass being written.
+  absl::Status Build() override { return absl::OkStatus(); }
+  absl::StatusOr<EncodedImages> Encode(const ImageBatch&) override {
+    return absl::UnimplementedError("encoder forward not implemented yet");
+  }
+  Flops ForwardFlops() const override { return 0; }
   explicit VitEncoder(const VitOptions& options) : options_(options) {}
   VisualShape OutputShape() const override {
     int64_t grid = options_.image_size() / options_.patch_size();

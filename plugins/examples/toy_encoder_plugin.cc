@@ -18,6 +18,12 @@ namespace {
 
 class ToyEncoder : public vlmlab::Encoder {
  public:
+  // TODO(model plugins): forward pass being written.
+  absl::Status Build() override { return absl::OkStatus(); }
+  absl::StatusOr<vlmlab::EncodedImages> Encode(const vlmlab::ImageBatch&) override {
+    return absl::UnimplementedError("encoder forward not implemented yet");
+  }
+  vlmlab::Flops ForwardFlops() const override { return 0; }
   explicit ToyEncoder(const vlmlab_example::ToyEncoderOptions& o) : options_(o) {}
   vlmlab::VisualShape OutputShape() const override {
     return vlmlab::VisualShape{options_.tokens(), options_.width(), 0, 0};

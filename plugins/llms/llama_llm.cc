@@ -12,6 +12,15 @@ namespace {
 
 class LlamaLlm : public Llm {
  public:
+  // TODO(model plugins): forward pass being written.
+  absl::Status Build(int64_t) override { return absl::OkStatus(); }
+  absl::StatusOr<Tensor> Embed(const Tensor&) override { return absl::UnimplementedError("llm"); }
+  absl::StatusOr<Tensor> Run(const LlmInputs&) override { return absl::UnimplementedError("llm"); }
+  absl::StatusOr<Tensor> Logits(const Tensor&) override {
+    return absl::UnimplementedError("llm");
+  }
+  std::unique_ptr<KvCache> NewCache(int64_t, int64_t) const override { return nullptr; }
+  Flops ForwardFlops(int64_t) const override { return 0; }
   explicit LlamaLlm(const LlamaOptions& options) : options_(options) {}
   LlmShape Shape() const override {
     return LlmShape{

@@ -13,6 +13,12 @@ namespace {
 
 class PerceiverProjector : public Projector {
  public:
+  // TODO(model plugins): forward pass being written.
+  absl::Status Build(const VisualShape&, const LlmShape&) override { return absl::OkStatus(); }
+  absl::StatusOr<Tensor> Project(const EncodedImages&) override {
+    return absl::UnimplementedError("projector forward not implemented yet");
+  }
+  Flops ForwardFlops(const VisualShape&, const LlmShape&) const override { return 0; }
   explicit PerceiverProjector(const PerceiverOptions& options) : options_(options) {}
   absl::StatusOr<VisualShape> OutputShape(const VisualShape&, const LlmShape& llm) const override {
     if (llm.hidden % options_.heads() != 0) {
