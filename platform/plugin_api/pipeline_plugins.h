@@ -1,31 +1,121 @@
-// Interfaces of the plugins around the model: training stages, evaluators and datasets.
+// Interfaces of the plugins around the model: datasets, training stages and evaluators.
 //
-// The training, evaluation and data issues give these their methods; until then a registered
-// stage, evaluator or dataset carries its typed options and validator, which is what spec
-// validation, `vlmlab plugins` and sweep expansion use.
+// - A Dataset opens a stream of samples (platform/data/sample_source.h) for a split.
+// - A Stage turns a batch into a loss for the shared optimisation loop
+//   (platform/train/train_loop.h); the runner owns steps, optimizers, schedules, checkpoints.
+// - An Evaluator scores a model on a stream of samples and returns metrics with confidence
+//   intervals plus per-example predictions.
 //
 //   absl::StatusOr<std::unique_ptr<Stage>> stage = entry->create(dpo_options, build_context);
+//   VLMLAB_RETURN_IF_ERROR((*stage)->Prepare(model));           // e.g. freeze a DPO reference
+//   VLMLAB_ASSIGN_OR_RETURN(StageLoss l, (*stage)->Loss(model, batch));
+//
+// Until each kind's implementations land, the methods' defaults return Unimplemented.
+// The types they exchange (VlmModel, Batch, SampleSource) are declared here and defined in
+// platform/model and platform/data; an implementation includes those headers.
 #ifndef VLMLAB_PLATFORM_PLUGIN_API_PIPELINE_PLUGINS_H_
 #define VLMLAB_PLATFORM_PLUGIN_API_PIPELINE_PLUGINS_H_
 
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/plugin_api/plugin_kind.h"
+#include "platform/tensor/tensor.h"
 
 namespace vlmlab {
 
-class Stage : public Plugin {
- public:
-  static constexpr PluginKind kKind = PluginKind::kStage;
-};
+class EvaluatorSpec;  // platform/spec/evaluators.proto
+namespace model {
+class VlmModel;  // platform/model/vlm_model.h
+}
+namespace data {
+class SampleSource;  // platform/data/sample_source.h
+struct Batch;        // platform/data/batch.h
+}  // namespace data
 
-class Evaluator : public Plugin {
- public:
-  static constexpr PluginKind kKind = PluginKind::kEvaluator;
+struct DatasetOpenOptions {
+  uint64_t seed = 0;     // shuffling order
+  bool shuffle = true;   // false for evaluation: a fixed order
+  bool strict = false;   // a bad sample is an error instead of skipped and counted
 };
 
 class Dataset : public Plugin {
  public:
   static constexpr PluginKind kKind = PluginKind::kDataset;
+  // Sets `*source` (an out-parameter so this header needs only a declaration of the type).
+  virtual absl::Status Open(const DatasetOpenOptions& options,
+                            std::unique_ptr<data::SampleSource>* source) const {
+    return absl::UnimplementedError("this dataset cannot be opened yet");
+  }
+};
+
+// How a stage wants its samples turned into batches.
+struct StageDataPolicy {
+  bool assistant_loss_only = false;  // labels only on assistant turns (else every text token)
+  float text_only_fraction = 0;      // share of samples whose images are dropped
+  // Preference pairs: every sample with a PreferenceAnnotation becomes two consecutive rows,
+  // chosen then rejected (Batch rows 2i and 2i + 1); samples without one are skipped.
+  bool preference_pairs = false;
+};
+
+// One micro-batch's loss (a scalar with autograd history) and extra scalars to log.
+struct StageLoss {
+  Tensor loss;
+  int64_t samples = 0;
+  std::map<std::string, double> metrics;  // e.g. "dpo/reward_margin"
+};
+
+class Stage : public Plugin {
+ public:
+  static constexpr PluginKind kKind = PluginKind::kStage;
+  virtual StageDataPolicy DataPolicy() const { return {}; }
+  // Called once before the stage's first step (after trainability is applied), e.g. to copy
+  // the model as a frozen DPO reference. Also called when a run resumes inside the stage.
+  virtual absl::Status Prepare(model::VlmModel& model) { return absl::OkStatus(); }
+  virtual absl::StatusOr<StageLoss> Loss(model::VlmModel& model, const data::Batch& batch) {
+    return absl::UnimplementedError("this stage cannot train yet");
+  }
+};
+
+// A metric with its bootstrap confidence interval.
+struct MetricValue {
+  double value = 0;
+  double ci_low = 0;
+  double ci_high = 0;
+  int64_t n = 0;  // examples behind it
+};
+
+struct EvalOutput {
+  std::map<std::string, MetricValue> metrics;  // "overall", "type/number", "blind/overall", ...
+  // Per-example records (JSON objects: key, question, references, prediction, score), in
+  // evaluation order, for the predictions file and the dashboard's eval browser.
+  std::vector<std::string> predictions_json;
+  // Per-example scores in the same order, for paired comparisons between runs.
+  std::vector<double> scores;
+};
+
+struct EvalInputs {
+  // The evaluator's spec entry: generation settings, shots, batch size, bootstrap samples,
+  // confidence level, max_examples.
+  const EvaluatorSpec* spec = nullptr;
+  data::SampleSource* samples = nullptr;  // the evaluation split, in a fixed order
+  // The training split, for baselines that need it (the VQA blind baseline); may be null.
+  data::SampleSource* train_samples = nullptr;
+  uint64_t seed = 0;  // bootstrap and sampling
+};
+
+class Evaluator : public Plugin {
+ public:
+  static constexpr PluginKind kKind = PluginKind::kEvaluator;
+  virtual absl::StatusOr<EvalOutput> Evaluate(model::VlmModel& model, const EvalInputs& inputs) {
+    return absl::UnimplementedError("this evaluator cannot run yet");
+  }
 };
 
 }  // namespace vlmlab
