@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian 12 machine: installs what is missing, then
-# builds and tests every target. Used by CI (.ci/run) and named in README.md.
+# builds and tests every target, then runs the results-store tests again against a throwaway
+# PostgreSQL server (tools/with_postgres.sh). Used by CI (.ci/run) and named in README.md.
 #
 #   tools/test.sh            # everything
-#   tools/test.sh //platform/spec/...   # a subset
+#   tools/test.sh //platform/spec/...   # a subset (no PostgreSQL pass)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 tools/setup.sh
-targets=("$@")
-if ((${#targets[@]} == 0)); then targets=(//...); fi
-bazel test "${targets[@]}"
+if (($# > 0)); then
+  exec bazel test "$@"
+fi
+bazel test //...
+# The URL carries a random port: passing it only here keeps the main run's cache keys stable.
+tools/with_postgres.sh bazel test --test_env=VLMLAB_TEST_POSTGRES_URL //platform/store/...
