@@ -111,6 +111,22 @@ expect 1 "built for vlmlab plugin API version 99" \
 expect 1 "does not export vlmlab_plugin_info()" \
   -- "$VLMLAB" plugins --plugin_lib="$PLUGIN_DIR/libnot_a_plugin.so"
 
+# score: official metrics on official-format files (platform/metrics has the detailed tests).
+printf '{"annotations": [{"question_id": 1, "image_id": 1, "answer_type": "number", "answers": [{"answer": "2"}, {"answer": "2"}, {"answer": "2"}, {"answer": "2"}]}, {"question_id": 2, "image_id": 1, "answer_type": "other", "answers": [{"answer": "cat"}]}]}' > "$TMP/vqa_annotations.json"
+printf '[{"question_id": 1, "answer": "Two"}]' > "$TMP/vqa_results.json"
+printf '[{"question_id": 7, "answer": "x"}]' > "$TMP/vqa_unknown.json"
+expect 0 "accuracy     0.5000" -- "$VLMLAB" score --evaluator vqa_accuracy \
+  --annotations "$TMP/vqa_annotations.json" --results "$TMP/vqa_results.json" --bootstrap 100
+expect 0 "1 of 2 questions have no prediction" -- "$VLMLAB" score --evaluator vqa_accuracy \
+  --annotations "$TMP/vqa_annotations.json" --results "$TMP/vqa_results.json"
+expect 0 '"value": 1.0' -- "$VLMLAB" score --evaluator vqa_accuracy --json \
+  --annotations "$TMP/vqa_annotations.json" --results "$TMP/vqa_results.json" --bootstrap 0
+expect 1 "vqa_unknown.json: has predictions for 1 question id(s) the gold data lacks" \
+  -- "$VLMLAB" score --evaluator vqa_accuracy --annotations "$TMP/vqa_annotations.json" \
+  --results "$TMP/vqa_unknown.json"
+expect 2 "score needs --evaluator" -- "$VLMLAB" score
+expect 2 "unknown evaluator 'bleu'" -- "$VLMLAB" score --evaluator bleu --annotations a --results b
+
 if ((failures > 0)); then
   echo "$failures CLI checks failed"
   exit 1

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "platform/plugin_api/plugin_abi.h"
 #include "platform/registry/global_registries.h"
@@ -44,6 +45,43 @@ TEST(PluginLoader, LoadsTheSampleLibraryAndItsFactoryWorks) {
   // Loading the same library again changes nothing.
   ASSERT_TRUE(LoadPluginLibrary(kToy, registries).ok());
   EXPECT_EQ(CountEntries(registries), 1);
+}
+
+// The loaded library's forward pass calls back into this binary's ops and modules (resolved
+// through -rdynamic): per-channel means, a Linear, the token repeated.
+TEST(PluginLoader, TheSampleEncoderRunsItsForwardPass) {
+  // Never freed: the loader remembers (library, registries address) pairs, and a stack object
+  // could reuse the address of an earlier test's registries.
+  static auto* registries = new PluginRegistries();
+  ASSERT_TRUE(LoadPluginLibrary(kToy, *registries).ok());
+  const PluginEntry<Encoder>* toy = registries->Get<Encoder>().Find("toy_encoder");
+  ASSERT_NE(toy, nullptr);
+  std::unique_ptr<google::protobuf::Message> options(toy->options_prototype->New());
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString("tokens: 3 width: 5 channels: 2",
+                                                            options.get()));
+  absl::StatusOr<std::unique_ptr<Encoder>> enc = toy->create(*options, BuildContext{7});
+  ASSERT_TRUE(enc.ok()) << enc.status();
+  ASSERT_TRUE((*enc)->Build().ok());
+  // Two images, two channels of 2x2 pixels: channel means (2.5, 10) and (-1, 0).
+  Tensor pixels = Tensor::FromVector({2, 2, 2, 2}, {1, 2, 3, 4, 10, 10, 10, 10,  //
+                                                    -1, -1, -1, -1, 0, 0, 0, 0});
+  absl::StatusOr<EncodedImages> out = (*enc)->Encode({pixels});
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->tokens.shape(), (Shape{2, 3, 5}));
+  const nn::TensorMap state = (*enc)->StateDict();
+  const std::vector<float> w = state.at("proj.weight").ToVector(),
+                           b = state.at("proj.bias").ToVector();
+  const std::vector<float> got = out->tokens.ToVector();
+  const float means[2][2] = {{2.5f, 10.0f}, {-1.0f, 0.0f}};
+  for (int n = 0; n < 2; ++n) {
+    for (int t = 0; t < 3; ++t) {
+      for (int o = 0; o < 5; ++o) {
+        const float want = b[o] + means[n][0] * w[o * 2] + means[n][1] * w[o * 2 + 1];
+        EXPECT_NEAR(got[(n * 3 + t) * 5 + o], want, 1e-5) << n << " " << t << " " << o;
+      }
+    }
+  }
+  EXPECT_FALSE((*enc)->Encode({Tensor::Zeros({1, 3, 2, 2})}).ok());  // 3 channels, not 2
 }
 
 TEST(PluginLoader, RefusesAnotherPluginApiVersion) {

@@ -14,6 +14,7 @@ PACKAGES=(
   libsqlite3-dev libssl-dev nlohmann-json3-dev
   libpq-dev postgresql
   libpng-dev libjpeg62-turbo-dev libfreetype-dev fonts-dejavu-core
+  libcpp-httplib-dev chromium
 )
 
 missing=()
@@ -22,6 +23,12 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js and npm for the dashboard's browser tests (tests/dashboard_e2e): Debian's, unless a
+# node with npm is already installed (e.g. from NodeSource, whose nodejs conflicts with Debian's
+# npm package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 
 if ((${#missing[@]} > 0)); then
   echo "vlmlab setup: installing ${missing[*]}" >&2

@@ -58,7 +58,7 @@ absl::StatusOr<Tensor> AddTensors(const Tensor& a, const Tensor& b) {
     return absl::InvalidArgumentError(
         absl::StrCat("add: ", a.DebugString(), " and ", b.DebugString(), " differ"));
   }
-  absl::StatusOr<Tensor> out = Tensor::Empty(a.shape(), a.dtype(), a.device());
+  absl::StatusOr<Tensor> out = Tensor::Uninitialized(a.shape(), a.dtype(), a.device());
   if (!out.ok()) return out.status();
   absl::Status s = BinaryKernels().Call(a.device(), a.dtype(), BinaryOp::kAdd, a.Contiguous(),
                                         b.Contiguous(), &*out);

@@ -13,6 +13,8 @@
 //   // platform/ops: the best kernel for the inputs
 //   absl::Status s = BinaryKernels().Call(x.device(), x.dtype(), BinaryOp::kAdd, a, b, &out);
 //
+// With VLMLAB_KERNEL_PROFILE=1 every Call is timed (kernels/api/kernel_profile.h).
+//
 // Priorities: reference 0, CPU (oneDNN / fused C++) 10, CUDA 10. Tests compare every
 // registered implementation with the "reference" one.
 #ifndef VLMLAB_KERNELS_API_KERNEL_TABLE_H_
@@ -31,6 +33,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "glog/logging.h"
+#include "kernels/api/kernel_profile.h"
 #include "platform/tensor/dtype.h"
 
 namespace vlmlab {
@@ -127,7 +130,11 @@ class KernelTable : public KernelTableBase {
           absl::StrCat("no ", op(), " kernel for ", DTypeName(dtype), " on ", DeviceName(device),
                        " (have: ", absl::StrJoin(Backends(), ", "), ")"));
     }
-    return impl->fn(std::forward<Args>(args)...);
+    if (!KernelProfiling()) return impl->fn(std::forward<Args>(args)...);
+    const KernelTimer start = StartKernelTimer();
+    absl::Status s = impl->fn(std::forward<Args>(args)...);
+    RecordKernelTime(op(), impl->backend, start);
+    return s;
   }
 
  private:

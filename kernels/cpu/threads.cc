@@ -4,8 +4,14 @@
 #include "kernels/cpu/threads.h"
 
 #include <omp.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include "oneapi/dnnl/dnnl.hpp"
 
@@ -40,6 +46,26 @@ bool CpuHasBf16() {
     return __builtin_cpu_supports("avx512bf16") && (isa & bf16) == bf16;
   }();
   return has;
+}
+
+bool UsePassiveOpenMpWaitByDefault() {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return true;
+  std::ifstream f("/proc/self/cmdline", std::ios::binary);
+  const std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::vector<std::string> args;
+  for (size_t start = 0; start < cmdline.size();) {
+    const size_t end = cmdline.find('\0', start);
+    args.push_back(cmdline.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  if (args.empty()) return false;
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
+  execv("/proc/self/exe", argv.data());
+  return false;  // execv failed; the variable stays set (too late for libgomp, harmless)
 }
 
 }  // namespace vlmlab

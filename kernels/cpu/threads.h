@@ -4,6 +4,8 @@
 //   SetCpuThreads(0);        // all cores
 //   int n = CpuThreads();    // threads the next kernel call on this thread will use
 //   if (CpuHasBf16()) ...    // avx512_bf16 available: the bf16 matmul kernel is registered
+//   int main(int argc, char** argv) {
+//     UsePassiveOpenMpWaitByDefault();  // first thing: may re-execute the program
 //
 // Results are bitwise identical run to run for one thread count: primitives are cached per
 // thread count (oneDNN partitions work when a primitive is created).
@@ -22,6 +24,17 @@ int CpuThreads();
 // Whether the CPU (and oneDNN, respecting DNNL_MAX_CPU_ISA) has native bf16 dot products
 // (avx512_bf16, e.g. Cooper Lake, Sapphire Rapids, Zen 4/5).
 bool CpuHasBf16();
+
+// OpenMP's idle threads spin (libgomp: GOMP_SPINCOUNT = 300000 iterations, milliseconds)
+// after every parallel region unless OMP_WAIT_POLICY=passive; on a shared, loaded machine the
+// spinning steals the cores the thread doing the serial work needs (a small training step took
+// 129 ms instead of 22). libgomp reads its environment once, when it is loaded, before main,
+// so this function, called first thing in main(), sets OMP_WAIT_POLICY=passive when it is
+// unset and re-executes the program (/proc/self/exe with the arguments of /proc/self/cmdline)
+// for the runtime to see it. Returns true without doing anything when OMP_WAIT_POLICY is set
+// (the user's choice, or after the re-exec); false when the re-exec failed (the program then
+// continues with OpenMP's default policy).
+bool UsePassiveOpenMpWaitByDefault();
 
 }  // namespace vlmlab
 

@@ -16,5 +16,12 @@ ABSL_DECLARE_FLAG(std::string, kind);
 ABSL_DECLARE_FLAG(bool, json);
 ABSL_DECLARE_FLAG(bool, markdown);
 ABSL_DECLARE_FLAG(bool, canonical);
+ABSL_DECLARE_FLAG(std::string, store);
+ABSL_DECLARE_FLAG(int32_t, threads);
+ABSL_DECLARE_FLAG(bool, resume);
+ABSL_DECLARE_FLAG(std::string, run_id);
+ABSL_DECLARE_FLAG(std::string, sweep_id);
+ABSL_DECLARE_FLAG(std::string, variant);
+ABSL_DECLARE_FLAG(std::string, output_dir);
 
 #endif  // VLMLAB_PLATFORM_CLI_CLI_FLAGS_H_

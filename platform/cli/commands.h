@@ -20,6 +20,12 @@ int RunValidate(const std::vector<std::string>& args);
 int RunDiff(const std::vector<std::string>& args);
 int RunExpand(const std::vector<std::string>& args);
 int RunKernels(const std::vector<std::string>& args);
+int RunSweep(const std::vector<std::string>& args);
+int RunReport(const std::vector<std::string>& args);
+int RunRun(const std::vector<std::string>& args);
+int RunScore(const std::vector<std::string>& args);
+int RunData(const std::vector<std::string>& args);
+int RunServe(const std::vector<std::string>& args);
 
 // Prints "vlmlab: error: <message>" (each line of a multi-line message) to stderr.
 void PrintError(const absl::Status& status);

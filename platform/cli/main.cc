@@ -5,6 +5,12 @@
 //   vlmlab diff A B
 //   vlmlab expand SWEEP [--json]
 //   vlmlab kernels [--json]
+//   vlmlab sweep SWEEP [--workers N] [--store URL] [--threads T] [--limit K] [--dry_run]
+//   vlmlab report SWEEP|RUN_ID... [--format text|markdown|csv|latex] [--baseline V] [--out F]
+//   vlmlab run EXPERIMENT [field.path=value ...] [--resume] [--store URL] [--threads N]
+//   vlmlab score --evaluator vqa_accuracy --annotations A --results R [--json] [--bootstrap N]
+//   vlmlab data synth --out DIR [--split val] [--num_images N] [--tasks vqa,caption] ...
+//   vlmlab serve [--store URL] [--host H] [--port P] [--token T] [--image_root DIR]
 //   (any command) --plugin_lib=libfoo.so[,libbar.so]
 #include <iostream>
 #include <map>
@@ -34,6 +40,20 @@ commands:
   diff A B             semantic difference of two experiments (or two sweeps) by field path
   expand SWEEP         list a sweep's runs with names, seeds, hashes and overrides (--json)
   kernels              which compute backend runs each op, per device and dtype (--json)
+  sweep SWEEP          run a sweep's runs not completed yet, --workers N at a time; --store,
+                       --threads, --limit K, --output_dir, --dry_run (docs/sweeps.md)
+  report SWEEP         ablation table of a sweep (file, name or id) or of run ids: --format
+                       text|markdown|csv|latex, --baseline V, --metrics, --out FILE, --store
+  run EXPERIMENT       train and evaluate one experiment; field.path=value overrides,
+                       --resume, --run_id, --store, --threads, --output_dir
+  score                score results against gold files: --evaluator (vqa_accuracy, caption,
+                       anls, exact_match, pope, mcq), --annotations, --results, --questions,
+                       --json, --bootstrap N, --seed S (docs/metrics.md)
+  data synth           write a split of the synthetic world: --out DIR, --split, --num_images,
+                       --image_size, --tasks, --seed, --shard_size (docs/data.md)
+  serve                the dashboard over the results store: --store, --host (127.0.0.1),
+                       --port (8080), --token or $VLMLAB_DASHBOARD_TOKEN, --image_root
+                       (docs/dashboard.md)
 
 flags for every command:
   --plugin_lib=a.so,b.so   load out-of-tree plugins first
@@ -64,6 +84,12 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
       {"plugins", vlmlab::RunPlugins}, {"validate", vlmlab::RunValidate}, {"diff", vlmlab::RunDiff},
       {"expand", vlmlab::RunExpand},   {"kernels", vlmlab::RunKernels},
+      {"sweep", vlmlab::RunSweep},
+      {"report", vlmlab::RunReport},
+      {"run", vlmlab::RunRun},
+      {"data", vlmlab::RunData},
+      {"score", vlmlab::RunScore},
+      {"serve", vlmlab::RunServe},
   };
   auto it = commands.find(command);
   if (it == commands.end()) {

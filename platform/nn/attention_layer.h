@@ -6,6 +6,14 @@
 //   AttentionInputs in{.causal = true, .positions = pos};   // pos: i32 [T]
 //   absl::StatusOr<Tensor> y = attn.Attend(x, Tensor(), in);  // x [B, T, 256] -> [B, T, 256]
 //   absl::StatusOr<Tensor> z = attn.Attend(x, image_tokens, {}); // cross-attention
+//
+// Incremental decoding (self-attention, inference only, under NoGradScope):
+//   LayerKvCache cache = attn.NewCache(/*batch=*/B, /*capacity=*/64);
+//   in.kv_cache = &cache;  in.cache_length = 0;     // prefill: T0 tokens
+//   attn.Attend(prompt, Tensor(), in);              // writes keys/values at [0, T0)
+//   in.cache_length = T0;  in.positions = next_pos; // then one token at a time
+//   attn.Attend(token, Tensor(), in);               // attends to [0, T0 + 1)
+// The caller owns the cache length: a failed step leaves it unchanged and can be retried.
 #ifndef VLMLAB_PLATFORM_NN_ATTENTION_LAYER_H_
 #define VLMLAB_PLATFORM_NN_ATTENTION_LAYER_H_
 
@@ -24,11 +32,23 @@ struct AttentionConfig {
   float rope_theta = 0;     // > 0: rotary embeddings on q and k (self-attention)
 };
 
+// Keys (after RoPE) and values of one self-attention layer for incremental decoding.
+struct LayerKvCache {
+  Tensor keys;    // [B, kv_heads, capacity, head_dim]
+  Tensor values;  // [B, kv_heads, capacity, head_dim]
+  int64_t capacity() const { return keys.defined() ? keys.size(2) : 0; }
+};
+
 struct AttentionInputs {
   bool causal = false;
   Tensor positions;         // i32 [T] or [B, T]; needed when rope_theta > 0
-  Tensor key_padding_mask;  // i32 [B, Tk], nonzero = attend
+  Tensor key_padding_mask;  // i32 [B, Tk], nonzero = attend (Tk = cache_length + T with a cache)
   Tensor mask;              // i32 [Tq, Tk] or [B or 1, H or 1, Tq, Tk]
+  // Set (self-attention only, with autograd off): this call's keys and values are written at
+  // positions [cache_length, cache_length + T) of the cache and the queries attend to the keys
+  // at [0, cache_length + T). `causal` is then aligned to the end of the keys.
+  LayerKvCache* kv_cache = nullptr;
+  int64_t cache_length = 0;  // positions already in kv_cache
 };
 
 class MultiHeadAttention : public Module {
@@ -40,6 +60,9 @@ class MultiHeadAttention : public Module {
                                 const AttentionInputs& inputs);
   absl::StatusOr<Tensor> Forward(const Tensor& x) override { return Attend(x, Tensor(), {}); }
   const AttentionConfig& config() const { return config_; }
+  // A zeroed cache for `batch` sequences of up to `capacity` positions, in the dtype and on the
+  // device of the key projection's weight.
+  absl::StatusOr<LayerKvCache> NewCache(int64_t batch, int64_t capacity) const;
 
  private:
   AttentionConfig config_;

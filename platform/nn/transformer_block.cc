@@ -2,14 +2,19 @@
 
 #include <memory>
 
+#include "glog/logging.h"
 #include "platform/nn/linear.h"
 #include "platform/nn/norm_layers.h"
+#include "platform/ops/dropout_ops.h"
 #include "platform/ops/elementwise_ops.h"
+#include "platform/tensor/counter_random.h"
 #include "platform/tensor/status_macros.h"
 
 namespace vlmlab::nn {
 
 TransformerBlock::TransformerBlock(const BlockConfig& config, uint64_t seed) : config_(config) {
+  CHECK(config_.dropout >= 0 && config_.dropout < 1)
+      << "transformer block: dropout " << config_.dropout << " must be in [0, 1)";
   if (config_.mlp_hidden == 0) config_.mlp_hidden = 4 * config_.dim;
   const bool llama = config_.style == BlockStyle::kRmsNormSwiGlu;
   auto norm = [&]() -> std::unique_ptr<Module> {
@@ -48,18 +53,35 @@ absl::StatusOr<Tensor> TransformerBlock::FeedForward(const Tensor& h) {
   return fc2_->Forward(a);  // [B, T, C]
 }
 
-absl::StatusOr<Tensor> TransformerBlock::Run(const Tensor& x, const AttentionInputs& inputs) {
-  VLMLAB_ASSIGN_OR_RETURN(Tensor h, norm1_->Forward(x));
+absl::StatusOr<MultiHeadAttention*> TransformerBlock::Attention() const {
   auto* attn = attn_.As<MultiHeadAttention>();
   if (attn == nullptr) {
     return absl::FailedPreconditionError(
-        "transformer block: 'attn' was replaced by a module "
-        "that is not a MultiHeadAttention");
+        "transformer block: 'attn' was replaced by a module that is not a MultiHeadAttention");
   }
+  return attn;
+}
+
+absl::StatusOr<LayerKvCache> TransformerBlock::NewCache(int64_t batch, int64_t capacity) const {
+  VLMLAB_ASSIGN_OR_RETURN(MultiHeadAttention * attn, Attention());
+  return attn->NewCache(batch, capacity);
+}
+
+absl::StatusOr<Tensor> TransformerBlock::Run(const Tensor& x, const AttentionInputs& inputs,
+                                             uint64_t dropout_seed) {
+  const bool drop = config_.dropout > 0 && is_training();
+  VLMLAB_ASSIGN_OR_RETURN(MultiHeadAttention * attn, Attention());
+  VLMLAB_ASSIGN_OR_RETURN(Tensor h, norm1_->Forward(x));
   VLMLAB_ASSIGN_OR_RETURN(h, attn->Attend(h, Tensor(), inputs));
+  if (drop) {
+    VLMLAB_ASSIGN_OR_RETURN(h, ops::Dropout(h, config_.dropout, Mix64(dropout_seed)));
+  }
   VLMLAB_ASSIGN_OR_RETURN(Tensor y, ops::Add(x, h));
   VLMLAB_ASSIGN_OR_RETURN(h, norm2_->Forward(y));
   VLMLAB_ASSIGN_OR_RETURN(h, FeedForward(h));
+  if (drop) {
+    VLMLAB_ASSIGN_OR_RETURN(h, ops::Dropout(h, config_.dropout, Mix64(dropout_seed + 1)));
+  }
   return ops::Add(y, h);
 }
 

@@ -39,12 +39,19 @@ inline absl::Status CheckFloating(const char* op, const Tensor& t) {
   return absl::OkStatus();
 }
 
-// A new tensor of `shape` with `like`'s dtype (or `dtype`) and device.
+// A new kernel output of `shape` with `like`'s dtype (or `dtype`) and device. Its contents are
+// unspecified (Tensor::Uninitialized): kernels write every element of their outputs (the
+// contract of kernels/api), so no zero-fill is spent on them. Use NewZeroedTensor for a
+// buffer that is only partly written.
 inline absl::StatusOr<Tensor> NewTensor(const Shape& shape, const Tensor& like) {
-  return Tensor::Empty(shape, like.dtype(), like.device());
+  return Tensor::Uninitialized(shape, like.dtype(), like.device());
 }
 inline absl::StatusOr<Tensor> NewTensor(const Shape& shape, DType dtype, const Tensor& like) {
-  return Tensor::Empty(shape, dtype, like.device());
+  return Tensor::Uninitialized(shape, dtype, like.device());
+}
+// Zero-filled (Tensor::Empty).
+inline absl::StatusOr<Tensor> NewZeroedTensor(const Shape& shape, const Tensor& like) {
+  return Tensor::Empty(shape, like.dtype(), like.device());
 }
 
 // A contiguous tensor with t's values, copied through the device's copy kernel if needed.

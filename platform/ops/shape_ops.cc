@@ -39,7 +39,7 @@ class SliceBackward : public Node {
   const char* name() const override { return "slice"; }
   absl::StatusOr<std::vector<Tensor>> Apply(const Tensor& g) override {
     const Tensor& x = inputs()[0];
-    VLMLAB_ASSIGN_OR_RETURN(Tensor gx, NewTensor(x.shape(), g));
+    VLMLAB_ASSIGN_OR_RETURN(Tensor gx, NewZeroedTensor(x.shape(), g));
     VLMLAB_ASSIGN_OR_RETURN(Tensor window, gx.ViewSlice(axis_, start_, start_ + g.size(axis_)));
     VLMLAB_RETURN_IF_ERROR(CopyKernels().Call(g.device(), g.dtype(), g, &window));
     return std::vector<Tensor>{gx};

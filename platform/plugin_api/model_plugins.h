@@ -71,6 +71,16 @@ struct ImageBatch {
   Tensor pixels;  // f32 [N, C, H, W]
 };
 
+// What an encoder expects of its input images, for the data pipeline's preprocessing.
+struct ImageInputSpec {
+  int64_t size = 0;     // configured square side in pixels; 0 = not declared
+  int64_t patch = 1;    // native-resolution sides must be multiples of this
+  int64_t channels = 3;
+  bool native_resolution = false;  // accepts other sizes and aspect ratios up to `size`
+  float mean[3] = {0.5f, 0.5f, 0.5f};  // per-channel normalisation: (x / 255 - mean) / std
+  float std[3] = {0.5f, 0.5f, 0.5f};
+};
+
 // An encoder's output for a batch of images.
 struct EncodedImages {
   Tensor tokens;       // f32 [N, T, D]
@@ -87,6 +97,7 @@ class Encoder : public Plugin, public nn::Module {
   static constexpr PluginKind kKind = PluginKind::kEncoder;
   // At the configured image size.
   virtual VisualShape OutputShape() const = 0;
+  virtual ImageInputSpec InputSpec() const { return {}; }
   virtual absl::Status Build() = 0;
   virtual absl::StatusOr<EncodedImages> Encode(const ImageBatch& images) = 0;
   // Per image at the configured size.

@@ -7,7 +7,7 @@
 //   intervals plus per-example predictions.
 //
 //   absl::StatusOr<std::unique_ptr<Stage>> stage = entry->create(dpo_options, build_context);
-//   VLMLAB_RETURN_IF_ERROR((*stage)->Prepare(model));           // e.g. freeze a DPO reference
+//   VLMLAB_RETURN_IF_ERROR((*stage)->Prepare(model, context));  // e.g. keep a DPO reference
 //   VLMLAB_ASSIGN_OR_RETURN(StageLoss l, (*stage)->Loss(model, batch));
 //
 // Until each kind's implementations land, the methods' defaults return Unimplemented.
@@ -31,11 +31,10 @@
 namespace vlmlab {
 
 class EvaluatorSpec;  // platform/spec/evaluators.proto
-namespace model {
-class VlmModel;  // platform/model/vlm_model.h
-}
+class VlmModel;       // platform/model/vlm_model.h
 namespace data {
 class SampleSource;  // platform/data/sample_source.h
+class Mixture;       // platform/data/mixture.h
 struct Batch;        // platform/data/batch.h
 }  // namespace data
 
@@ -71,14 +70,24 @@ struct StageLoss {
   std::map<std::string, double> metrics;  // e.g. "dpo/reward_margin"
 };
 
+struct StageContext {
+  std::string name;      // the stage's name in the experiment
+  // A directory the stage may keep its own state in; it survives a resume of the run.
+  std::string work_dir;
+  bool resuming = false;  // Prepare runs for a run resumed inside this stage
+};
+
 class Stage : public Plugin {
  public:
   static constexpr PluginKind kKind = PluginKind::kStage;
   virtual StageDataPolicy DataPolicy() const { return {}; }
-  // Called once before the stage's first step (after trainability is applied), e.g. to copy
-  // the model as a frozen DPO reference. Also called when a run resumes inside the stage.
-  virtual absl::Status Prepare(model::VlmModel& model) { return absl::OkStatus(); }
-  virtual absl::StatusOr<StageLoss> Loss(model::VlmModel& model, const data::Batch& batch) {
+  // Called once before the stage's first step (after trainability is applied), e.g. to keep
+  // the model as a frozen DPO reference. Also called, with context.resuming, when a run
+  // resumes inside the stage (after the checkpoint's weights are loaded).
+  virtual absl::Status Prepare(VlmModel& model, const StageContext& context) {
+    return absl::OkStatus();
+  }
+  virtual absl::StatusOr<StageLoss> Loss(VlmModel& model, const data::Batch& batch) {
     return absl::UnimplementedError("this stage cannot train yet");
   }
 };
@@ -104,16 +113,20 @@ struct EvalInputs {
   // The evaluator's spec entry: generation settings, shots, batch size, bootstrap samples,
   // confidence level, max_examples.
   const EvaluatorSpec* spec = nullptr;
-  data::SampleSource* samples = nullptr;  // the evaluation split, in a fixed order
-  // The training split, for baselines that need it (the VQA blind baseline); may be null.
-  data::SampleSource* train_samples = nullptr;
+  // The evaluation data (a non-cycling mixture: a fixed order, it ends).
+  data::Mixture* samples = nullptr;
+  // Training data for baselines that need it (the VQA blind baseline: each question's most
+  // frequent training answer); null when the spec names none. Read at most
+  // `baseline_max_samples` draws.
+  data::Mixture* baseline_samples = nullptr;
+  int64_t baseline_max_samples = 20000;
   uint64_t seed = 0;  // bootstrap and sampling
 };
 
 class Evaluator : public Plugin {
  public:
   static constexpr PluginKind kKind = PluginKind::kEvaluator;
-  virtual absl::StatusOr<EvalOutput> Evaluate(model::VlmModel& model, const EvalInputs& inputs) {
+  virtual absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& inputs) {
     return absl::UnimplementedError("this evaluator cannot run yet");
   }
 };

@@ -235,6 +235,12 @@ void CheckReferences(const Experiment& exp, const Reporter& report) {
              absl::StrCat("no data mixture named '", ev.data(), "'", DidYouMean(ev.data(), names),
                           "; ", known));
     }
+    if (!ev.baseline_data().empty() && mixtures.count(ev.baseline_data()) == 0) {
+      report({{e->FindFieldByName("evaluators"), i},
+              {EvaluatorSpec::descriptor()->FindFieldByName("baseline_data"), -1}},
+             absl::StrCat("no data mixture named '", ev.baseline_data(), "'",
+                          DidYouMean(ev.baseline_data(), names), "; ", known));
+    }
   }
   for (int i = 0; i < exp.data_size(); ++i) {
     if (exp.data(i).components_size() == 0) {

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "platform/tensor/cpu_allocator.h"
 
 namespace vlmlab {
 namespace {
@@ -27,20 +28,35 @@ void SetDeviceAllocator(DeviceType type, DeviceAllocator allocator) {
   Allocators()[type] = std::move(allocator);
 }
 
+bool PoisonUninitialized() {
+  static const bool poison = [] {
+    const char* v = std::getenv("VLMLAB_POISON_UNINITIALIZED");
+    return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+  }();
+  return poison;
+}
+
 absl::StatusOr<std::shared_ptr<Storage>> Storage::Allocate(size_t bytes, Device device) {
+  if (device.type != DeviceType::kCpu) return AllocateUninitialized(bytes, device);
+  absl::StatusOr<std::shared_ptr<Storage>> s = AllocateUninitialized(bytes, device);
+  if (s.ok() && bytes > 0) std::memset((*s)->data(), 0, bytes);
+  return s;
+}
+
+absl::StatusOr<std::shared_ptr<Storage>> Storage::AllocateUninitialized(size_t bytes,
+                                                                        Device device) {
   if (bytes > kMaxBytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("refusing to allocate ", bytes, " bytes (limit ", kMaxBytes, ")"));
   }
   if (device.type == DeviceType::kCpu) {
-    size_t rounded = (bytes + 63) / 64 * 64;
-    void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+    void* p = CpuAllocate(bytes);
     if (p == nullptr) {
       return absl::ResourceExhaustedError(
           absl::StrCat("out of memory allocating ", bytes, " bytes"));
     }
-    std::memset(p, 0, rounded == 0 ? 64 : rounded);
-    return std::make_shared<Storage>(p, bytes, device, [](void* q) { std::free(q); });
+    if (PoisonUninitialized() && bytes > 0) std::memset(p, 0xFF, bytes);
+    return std::make_shared<Storage>(p, bytes, device, [bytes](void* q) { CpuFree(q, bytes); });
   }
   DeviceAllocator allocator;
   {

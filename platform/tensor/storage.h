@@ -3,8 +3,12 @@
 //   absl::StatusOr<std::shared_ptr<Storage>> s = Storage::Allocate(1024, Device{});
 //   float* p = static_cast<float*>((*s)->data());
 //
-// CPU memory is 64-byte aligned (a cache line, an AVX-512 vector) and zero-filled. CUDA
-// storage is provided by the CUDA backend through SetCudaAllocator, so this file needs no CUDA.
+// CPU memory is 64-byte aligned (a cache line, an AVX-512 vector) and comes from the caching
+// allocator of cpu_allocator.h; Allocate zero-fills it, AllocateUninitialized does not (with
+// VLMLAB_POISON_UNINITIALIZED=1 in the environment it fills it with 0xFF bytes instead: NaN in
+// f32 / bf16, -1 in i32, so a kernel that leaves output elements unwritten fails its tests).
+// Other devices' storage comes from their backend through SetDeviceAllocator, so this file
+// needs no CUDA.
 #ifndef VLMLAB_PLATFORM_TENSOR_STORAGE_H_
 #define VLMLAB_PLATFORM_TENSOR_STORAGE_H_
 
@@ -20,7 +24,11 @@ namespace vlmlab {
 class Storage {
  public:
   // Refuses sizes over kMaxBytes (a corrupt shape must not become a huge allocation).
+  // Zero-filled on the CPU (other devices: as their allocator returns it).
   static absl::StatusOr<std::shared_ptr<Storage>> Allocate(size_t bytes, Device device);
+  // Contents unspecified: for outputs that are overwritten entirely.
+  static absl::StatusOr<std::shared_ptr<Storage>> AllocateUninitialized(size_t bytes,
+                                                                        Device device);
   static constexpr size_t kMaxBytes = size_t{64} << 30;
 
   Storage(void* data, size_t bytes, Device device, std::function<void(void*)> free)
@@ -46,6 +54,9 @@ class Storage {
 using DeviceAllocator =
     std::function<absl::StatusOr<std::shared_ptr<Storage>>(size_t bytes, Device device)>;
 void SetDeviceAllocator(DeviceType type, DeviceAllocator allocator);
+
+// Whether VLMLAB_POISON_UNINITIALIZED is set (read once).
+bool PoisonUninitialized();
 
 }  // namespace vlmlab
 

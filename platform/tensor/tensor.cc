@@ -9,7 +9,26 @@
 
 namespace vlmlab {
 
+namespace {
+
+// A contiguous CPU tensor for factories that write every element.
+Tensor HostUninitialized(const Shape& shape, DType dtype) {
+  absl::StatusOr<Tensor> t = Tensor::Uninitialized(shape, dtype);
+  CHECK(t.ok()) << t.status();
+  return *t;
+}
+
+}  // namespace
+
 absl::StatusOr<Tensor> Tensor::Empty(const Shape& shape, DType dtype, Device device) {
+  return Allocate(shape, dtype, device, /*zero=*/true);
+}
+
+absl::StatusOr<Tensor> Tensor::Uninitialized(const Shape& shape, DType dtype, Device device) {
+  return Allocate(shape, dtype, device, /*zero=*/false);
+}
+
+absl::StatusOr<Tensor> Tensor::Allocate(const Shape& shape, DType dtype, Device device, bool zero) {
   for (int64_t d : shape) {
     if (d < 0) {
       return absl::InvalidArgumentError(
@@ -17,8 +36,9 @@ absl::StatusOr<Tensor> Tensor::Empty(const Shape& shape, DType dtype, Device dev
     }
   }
   int64_t n = NumElements(shape);
+  const size_t bytes = static_cast<size_t>(n) * DTypeSize(dtype);
   absl::StatusOr<std::shared_ptr<Storage>> storage =
-      Storage::Allocate(static_cast<size_t>(n) * DTypeSize(dtype), device);
+      zero ? Storage::Allocate(bytes, device) : Storage::AllocateUninitialized(bytes, device);
   if (!storage.ok()) return storage.status();
   auto impl = std::make_shared<Impl>();
   impl->storage = std::move(*storage);
@@ -35,7 +55,7 @@ Tensor Tensor::Zeros(const Shape& shape, DType dtype) {
 }
 
 Tensor Tensor::Full(const Shape& shape, float value, DType dtype) {
-  Tensor t = Zeros(shape, dtype);
+  Tensor t = HostUninitialized(shape, dtype);
   int64_t n = t.numel();
   switch (dtype) {
     case DType::kF32:
@@ -54,7 +74,7 @@ Tensor Tensor::Full(const Shape& shape, float value, DType dtype) {
 Tensor Tensor::FromVector(const Shape& shape, absl::Span<const float> values, DType dtype) {
   CHECK_EQ(static_cast<int64_t>(values.size()), NumElements(shape))
       << "FromVector: " << values.size() << " values for shape " << ShapeString(shape);
-  Tensor t = Zeros(shape, DType::kF32);
+  Tensor t = HostUninitialized(shape, DType::kF32);
   std::copy(values.begin(), values.end(), t.data<float>());
   return dtype == DType::kF32 ? t : t.To(dtype);
 }
@@ -62,20 +82,20 @@ Tensor Tensor::FromVector(const Shape& shape, absl::Span<const float> values, DT
 Tensor Tensor::FromInts(const Shape& shape, absl::Span<const int32_t> values) {
   CHECK_EQ(static_cast<int64_t>(values.size()), NumElements(shape))
       << "FromInts: " << values.size() << " values for shape " << ShapeString(shape);
-  Tensor t = Zeros(shape, DType::kI32);
+  Tensor t = HostUninitialized(shape, DType::kI32);
   std::copy(values.begin(), values.end(), t.data<int32_t>());
   return t;
 }
 
 Tensor Tensor::RandN(const Shape& shape, uint64_t seed, float stddev, DType dtype) {
-  Tensor t = Zeros(shape, DType::kF32);
+  Tensor t = HostUninitialized(shape, DType::kF32);
   float* p = t.data<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = stddev * CounterNormal(seed, i);
   return dtype == DType::kF32 ? t : t.To(dtype);
 }
 
 Tensor Tensor::RandUniform(const Shape& shape, uint64_t seed, float lo, float hi, DType dtype) {
-  Tensor t = Zeros(shape, DType::kF32);
+  Tensor t = HostUninitialized(shape, DType::kF32);
   float* p = t.data<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = lo + (hi - lo) * CounterUniform(seed, i);
   return dtype == DType::kF32 ? t : t.To(dtype);
@@ -175,7 +195,7 @@ Tensor Tensor::Contiguous() const {
   if (is_contiguous()) return *this;
   CHECK(device().type == DeviceType::kCpu)
       << "Contiguous() on " << DebugString() << ": device copies belong to the device backend";
-  Tensor out = Zeros(shape(), dtype());
+  Tensor out = HostUninitialized(shape(), dtype());
   size_t es = DTypeSize(dtype());
   const char* src = static_cast<const char*>(storage()->data());
   char* dst = static_cast<char*>(out.raw_data());
@@ -186,7 +206,7 @@ Tensor Tensor::Contiguous() const {
 
 Tensor Tensor::To(DType target) const {
   Tensor src = Contiguous();
-  Tensor out = Zeros(shape(), target);
+  Tensor out = HostUninitialized(shape(), target);
   if (target == dtype()) {
     std::memcpy(out.raw_data(), src.raw_data(), numel() * DTypeSize(dtype()));
     return out;

@@ -35,6 +35,10 @@ class Tensor {
   // Factories. Empty and Zeros both return zeroed memory on the CPU.
   static absl::StatusOr<Tensor> Empty(const Shape& shape, DType dtype = DType::kF32,
                                       Device device = {});
+  // Like Empty, but the contents are unspecified (no zero-fill): for outputs that a kernel
+  // overwrites entirely. With VLMLAB_POISON_UNINITIALIZED=1 they are NaN / -1 (storage.h).
+  static absl::StatusOr<Tensor> Uninitialized(const Shape& shape, DType dtype = DType::kF32,
+                                              Device device = {});
   static Tensor Zeros(const Shape& shape, DType dtype = DType::kF32);
   static Tensor Full(const Shape& shape, float value, DType dtype = DType::kF32);
   // f32 (or bf16, rounded) from values; CHECKs that the count matches the shape.
@@ -111,6 +115,7 @@ class Tensor {
     std::shared_ptr<Node> grad_fn;
   };
   explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  static absl::StatusOr<Tensor> Allocate(const Shape& shape, DType dtype, Device device, bool zero);
   Impl& impl() const {
     CHECK(impl_ != nullptr) << "use of an undefined tensor";
     return *impl_;

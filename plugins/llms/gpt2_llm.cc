@@ -1,35 +1,31 @@
-// `gpt2`: a GPT-2 backbone (LayerNorm, learned positions, GELU MLP). Registers options,
-// validation and shape; the forward pass arrives with the model issue.
+// `gpt2`: a GPT-2 backbone (LayerNorm, learned positions, GELU MLP). Parameter names and usage:
+// gpt2_llm.h.
+#include "plugins/llms/gpt2_llm.h"
+
+#include <algorithm>
+#include <cmath>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "platform/plugin_api/model_plugins.h"
+#include "platform/nn/embedding_layer.h"
+#include "platform/nn/norm_layers.h"
+#include "platform/nn/transformer_block.h"
+#include "platform/ops/elementwise_ops.h"
+#include "platform/ops/embedding_ops.h"
+#include "platform/ops/matmul_ops.h"
+#include "platform/plugin_api/validation_context.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/llms.pb.h"
+#include "platform/tensor/counter_random.h"
+#include "platform/tensor/status_macros.h"
+#include "plugins/llms/decoder_stack.h"
 
-namespace vlmlab {
+namespace vlmlab::llms {
 namespace {
 
-class Gpt2Llm : public Llm {
- public:
-  // TODO(model plugins): forward pass being written.
-  absl::Status Build(int64_t) override { return absl::OkStatus(); }
-  absl::StatusOr<Tensor> Embed(const Tensor&) override { return absl::UnimplementedError("llm"); }
-  absl::StatusOr<Tensor> Run(const LlmInputs&) override { return absl::UnimplementedError("llm"); }
-  absl::StatusOr<Tensor> Logits(const Tensor&) override {
-    return absl::UnimplementedError("llm");
-  }
-  std::unique_ptr<KvCache> NewCache(int64_t, int64_t) const override { return nullptr; }
-  Flops ForwardFlops(int64_t) const override { return 0; }
-  explicit Gpt2Llm(const Gpt2Options& options) : options_(options) {}
-  LlmShape Shape() const override {
-    return LlmShape{options_.hidden(), options_.layers(),     options_.heads(),
-                    options_.heads(),  options_.vocab_size(), options_.max_seq_len()};
-  }
-
- private:
-  Gpt2Options options_;
-};
+constexpr char kName[] = "gpt2";
 
 void ValidateGpt2(const Gpt2Options& o, ValidationContext& ctx) {
   if (o.heads() > 0 && o.hidden() % o.heads() != 0) {
@@ -37,12 +33,147 @@ void ValidateGpt2(const Gpt2Options& o, ValidationContext& ctx) {
   }
 }
 
+int64_t MlpHidden(const Gpt2Options& o) {
+  return std::max<int64_t>(1, std::llround(static_cast<double>(o.mlp_ratio()) * o.hidden()));
+}
+
+class Gpt2Llm : public Llm {
+ public:
+  Gpt2Llm(const Gpt2Options& options, uint64_t seed) : options_(options), seed_(seed) {}
+  const char* type_name() const override { return "Gpt2Llm"; }
+
+  LlmShape Shape() const override {
+    return LlmShape{options_.hidden(),
+                    options_.layers(),
+                    options_.heads(),
+                    options_.heads(),
+                    vocab_ > 0 ? vocab_ : options_.vocab_size(),
+                    options_.max_seq_len()};
+  }
+
+  absl::Status Build(int64_t vocab_size) override {
+    if (built_) return absl::FailedPreconditionError("gpt2: Build called twice");
+    const Gpt2Options& o = options_;
+    if (o.hidden() <= 0 || o.heads() <= 0 || o.layers() <= 0 || o.max_seq_len() <= 0 ||
+        o.hidden() % o.heads() != 0 || !(o.mlp_ratio() > 0) || !(o.layer_norm_eps() > 0) ||
+        !(o.dropout() >= 0 && o.dropout() < 1)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "gpt2 options: hidden (", o.hidden(), "), heads (", o.heads(),
+          "), layers, max_seq_len,"
+          " mlp_ratio and layer_norm_eps must be > 0, heads must divide hidden and dropout (",
+          o.dropout(), ") be in [0, 1)"));
+    }
+    if (vocab_size <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "gpt2: vocabulary size ", vocab_size, " must be > 0 (set vocab_size or a tokenizer)"));
+    }
+    if (o.vocab_size() > 0 && o.vocab_size() != vocab_size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("gpt2: Build(vocab_size = ", vocab_size,
+                       ") differs from the option vocab_size = ", o.vocab_size()));
+    }
+    vocab_ = vocab_size;
+    embed_ = RegisterModule("embed", std::make_unique<nn::Embedding>(vocab_, o.hidden()));
+    pos_embed_ = RegisterModule(
+        "pos_embed", std::make_unique<nn::Embedding>(o.max_seq_len(), o.hidden(), 0.01f));
+    nn::BlockConfig c;
+    c.dim = o.hidden();
+    c.heads = o.heads();
+    c.mlp_hidden = MlpHidden(o);
+    c.style = nn::BlockStyle::kPreLnGelu;
+    c.bias = true;
+    c.norm_eps = o.layer_norm_eps();
+    c.dropout = o.dropout();
+    auto blocks = std::make_unique<nn::ModuleList>();
+    for (int i = 0; i < o.layers(); ++i) {
+      blocks->Append(std::make_unique<nn::TransformerBlock>(c));
+    }
+    blocks_ = RegisterModule("blocks", std::move(blocks));
+    norm_ = RegisterModule("norm", std::make_unique<nn::LayerNorm>(o.hidden(), o.layer_norm_eps()));
+    built_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<Tensor> Embed(const Tensor& ids) override {
+    VLMLAB_RETURN_IF_ERROR(CheckBuilt());
+    if (!ids.defined() || ids.dtype() != DType::kI32 || ids.dim() != 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("gpt2: token ids ", ids.defined() ? ids.DebugString() : "undefined",
+                       " must be i32 [B, T]"));
+    }
+    return embed_->Forward(ids);  // [B, T, H]
+  }
+
+  absl::StatusOr<Tensor> Run(const LlmInputs& inputs) override {
+    VLMLAB_RETURN_IF_ERROR(CheckBuilt());
+    VLMLAB_ASSIGN_OR_RETURN(StackInputs checked, CheckLlmInputs(kName, inputs, options_.hidden(),
+                                                                options_.max_seq_len(), this));
+    VLMLAB_ASSIGN_OR_RETURN(Tensor pos, pos_embed_->Forward(checked.positions));  // [B, T, H]
+    VLMLAB_ASSIGN_OR_RETURN(Tensor h, ops::Add(inputs.embeddings, pos));
+    uint64_t dropout_seed = 0;
+    if (is_training() && options_.dropout() > 0) {
+      dropout_seed = Mix64(seed_ ^ Mix64(training_runs_++)) & ~uint64_t{0xffff};
+    }
+    VLMLAB_ASSIGN_OR_RETURN(h, RunBlocks(kName, *blocks(), h, inputs, checked, dropout_seed));
+    return norm_->Forward(h);  // [B, T, H]
+  }
+
+  absl::StatusOr<Tensor> Logits(const Tensor& hidden) override {
+    VLMLAB_RETURN_IF_ERROR(CheckBuilt());
+    if (!hidden.defined() || hidden.dim() < 1 || hidden.size(-1) != options_.hidden()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "gpt2: hidden states ", hidden.defined() ? hidden.DebugString() : "undefined",
+          " must be [..., ", options_.hidden(), "]"));
+    }
+    auto* embed = embed_.As<nn::Embedding>();
+    if (embed == nullptr) {
+      return absl::FailedPreconditionError(
+          "gpt2: the tied output head needs 'embed' to be an Embedding");
+    }
+    return ops::Linear(hidden, embed->weight());  // [B, T, V]
+  }
+
+  std::unique_ptr<KvCache> NewCache(int64_t batch, int64_t max_len) const override {
+    if (!built_) return nullptr;
+    return NewStackCache(*blocks(), batch, max_len, this);
+  }
+
+  Flops ForwardFlops(int64_t tokens) const override {
+    const double t = static_cast<double>(tokens), h = options_.hidden();
+    const double mlp = static_cast<double>(MlpHidden(options_));
+    const double per_layer =
+        2 * t * h * 4 * h + 2 * t * 2 * h * mlp +
+        CausalAttentionFlops(tokens, options_.heads(), options_.hidden() / options_.heads());
+    const double vocab = static_cast<double>(Shape().vocab_size);
+    return options_.layers() * per_layer + 2 * t * h * vocab;
+  }
+
+ private:
+  nn::ModuleList* blocks() const { return blocks_.As<nn::ModuleList>(); }
+  absl::Status CheckBuilt() const {
+    if (!built_) return absl::FailedPreconditionError("gpt2: call Build(vocab_size) first");
+    return absl::OkStatus();
+  }
+
+  Gpt2Options options_;
+  uint64_t seed_;
+  uint64_t training_runs_ = 0;
+  bool built_ = false;
+  int64_t vocab_ = 0;
+  nn::Submodule embed_, pos_embed_, blocks_, norm_;
+};
+
 VLMLAB_REGISTER_PLUGIN(
     Llm, Gpt2Options, "gpt2", "GPT-2: LayerNorm, learned positions, GELU MLP",
-    [](const Gpt2Options& o, const BuildContext&) -> absl::StatusOr<std::unique_ptr<Llm>> {
-      return std::make_unique<Gpt2Llm>(o);
+    [](const Gpt2Options& o, const BuildContext& ctx) -> absl::StatusOr<std::unique_ptr<Llm>> {
+      return NewGpt2Llm(o, ctx.seed);
     },
     ValidateGpt2);
 
 }  // namespace
-}  // namespace vlmlab
+
+std::unique_ptr<Llm> NewGpt2Llm(const Gpt2Options& options, uint64_t seed) {
+  return std::make_unique<Gpt2Llm>(options, seed);
+}
+
+}  // namespace vlmlab::llms

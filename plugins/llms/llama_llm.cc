@@ -1,37 +1,28 @@
-// `llama`: a Llama-family backbone (RMSNorm, RoPE, SwiGLU, grouped-query attention).
-// Registers options, validation and shape; the forward pass arrives with the model issue.
+// `llama`: a Llama-family backbone (RMSNorm, RoPE, SwiGLU, grouped-query attention). Parameter
+// names and usage: llama_llm.h.
+#include "plugins/llms/llama_llm.h"
+
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "platform/plugin_api/model_plugins.h"
+#include "absl/strings/str_join.h"
+#include "platform/nn/embedding_layer.h"
+#include "platform/nn/linear.h"
+#include "platform/nn/norm_layers.h"
+#include "platform/nn/transformer_block.h"
+#include "platform/ops/matmul_ops.h"
+#include "platform/plugin_api/validation_context.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/llms.pb.h"
+#include "platform/tensor/status_macros.h"
+#include "plugins/llms/decoder_stack.h"
 
-namespace vlmlab {
+namespace vlmlab::llms {
 namespace {
 
-class LlamaLlm : public Llm {
- public:
-  // TODO(model plugins): forward pass being written.
-  absl::Status Build(int64_t) override { return absl::OkStatus(); }
-  absl::StatusOr<Tensor> Embed(const Tensor&) override { return absl::UnimplementedError("llm"); }
-  absl::StatusOr<Tensor> Run(const LlmInputs&) override { return absl::UnimplementedError("llm"); }
-  absl::StatusOr<Tensor> Logits(const Tensor&) override {
-    return absl::UnimplementedError("llm");
-  }
-  std::unique_ptr<KvCache> NewCache(int64_t, int64_t) const override { return nullptr; }
-  Flops ForwardFlops(int64_t) const override { return 0; }
-  explicit LlamaLlm(const LlamaOptions& options) : options_(options) {}
-  LlmShape Shape() const override {
-    return LlmShape{
-        options_.hidden(),     options_.layers(),
-        options_.heads(),      options_.kv_heads() > 0 ? options_.kv_heads() : options_.heads(),
-        options_.vocab_size(), options_.max_seq_len()};
-  }
-
- private:
-  LlamaOptions options_;
-};
+constexpr char kName[] = "llama";
 
 void ValidateLlama(const LlamaOptions& o, ValidationContext& ctx) {
   if (o.heads() <= 0) return;  // range error already reported
@@ -47,12 +38,155 @@ void ValidateLlama(const LlamaOptions& o, ValidationContext& ctx) {
   }
 }
 
+class LlamaLlm : public Llm {
+ public:
+  explicit LlamaLlm(const LlamaOptions& options) : options_(options) {}
+  const char* type_name() const override { return "LlamaLlm"; }
+
+  LlmShape Shape() const override {
+    return LlmShape{options_.hidden(),
+                    options_.layers(),
+                    options_.heads(),
+                    kv_heads(),
+                    vocab_ > 0 ? vocab_ : options_.vocab_size(),
+                    options_.max_seq_len()};
+  }
+
+  absl::Status Build(int64_t vocab_size) override {
+    if (built_) return absl::FailedPreconditionError("llama: Build called twice");
+    VLMLAB_RETURN_IF_ERROR(CheckOptions());
+    if (vocab_size <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "llama: vocabulary size ", vocab_size, " must be > 0 (set vocab_size or a tokenizer)"));
+    }
+    if (options_.vocab_size() > 0 && options_.vocab_size() != vocab_size) {
+      return absl::InvalidArgumentError(absl::StrCat("llama: Build(vocab_size = ", vocab_size,
+                                                     ") differs from the option "
+                                                     "vocab_size = ",
+                                                     options_.vocab_size()));
+    }
+    vocab_ = vocab_size;
+    const int64_t hidden = options_.hidden();
+    embed_ = RegisterModule("embed", std::make_unique<nn::Embedding>(vocab_, hidden));
+    nn::BlockConfig c;
+    c.dim = hidden;
+    c.heads = options_.heads();
+    c.kv_heads = kv_heads();
+    c.mlp_hidden = LlamaIntermediate(options_);
+    c.style = nn::BlockStyle::kRmsNormSwiGlu;
+    c.rope_theta = options_.rope_theta();
+    c.bias = false;
+    c.norm_eps = options_.rms_norm_eps();
+    auto blocks = std::make_unique<nn::ModuleList>();
+    for (int i = 0; i < options_.layers(); ++i) {
+      blocks->Append(std::make_unique<nn::TransformerBlock>(c));
+    }
+    blocks_ = RegisterModule("blocks", std::move(blocks));
+    norm_ = RegisterModule("norm", std::make_unique<nn::RmsNorm>(hidden, options_.rms_norm_eps()));
+    if (!options_.tie_embeddings()) {
+      head_ = RegisterModule("head", std::make_unique<nn::Linear>(hidden, vocab_, false));
+    }
+    built_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<Tensor> Embed(const Tensor& ids) override {
+    VLMLAB_RETURN_IF_ERROR(CheckBuilt());
+    if (!ids.defined() || ids.dtype() != DType::kI32 || ids.dim() != 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("llama: token ids ", ids.defined() ? ids.DebugString() : "undefined",
+                       " must be i32 [B, T]"));
+    }
+    return embed_->Forward(ids);  // [B, T, H]
+  }
+
+  absl::StatusOr<Tensor> Run(const LlmInputs& inputs) override {
+    VLMLAB_RETURN_IF_ERROR(CheckBuilt());
+    VLMLAB_ASSIGN_OR_RETURN(StackInputs checked, CheckLlmInputs(kName, inputs, options_.hidden(),
+                                                                options_.max_seq_len(), this));
+    VLMLAB_ASSIGN_OR_RETURN(Tensor h,
+                            RunBlocks(kName, *blocks(), inputs.embeddings, inputs, checked, 0));
+    return norm_->Forward(h);  // [B, T, H]
+  }
+
+  absl::StatusOr<Tensor> Logits(const Tensor& hidden) override {
+    VLMLAB_RETURN_IF_ERROR(CheckBuilt());
+    if (!hidden.defined() || hidden.dim() < 1 || hidden.size(-1) != options_.hidden()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "llama: hidden states ", hidden.defined() ? hidden.DebugString() : "undefined",
+          " must be [..., ", options_.hidden(), "]"));
+    }
+    if (head_) return head_->Forward(hidden);  // [B, T, V]
+    auto* embed = embed_.As<nn::Embedding>();
+    if (embed == nullptr) {
+      return absl::FailedPreconditionError(
+          "llama: the tied output head needs 'embed' to be an Embedding");
+    }
+    return ops::Linear(hidden, embed->weight());  // [B, T, V]
+  }
+
+  std::unique_ptr<KvCache> NewCache(int64_t batch, int64_t max_len) const override {
+    if (!built_) return nullptr;
+    return NewStackCache(*blocks(), batch, max_len, this);
+  }
+
+  Flops ForwardFlops(int64_t tokens) const override {
+    const double t = static_cast<double>(tokens), h = options_.hidden();
+    const int64_t head_dim = options_.hidden() / options_.heads();
+    const double kv = static_cast<double>(kv_heads()) * head_dim;
+    const double inter = static_cast<double>(LlamaIntermediate(options_));
+    const double per_layer = 2 * t * h * (2 * h + 2 * kv) + 2 * t * 3 * h * inter +
+                             CausalAttentionFlops(tokens, options_.heads(), head_dim);
+    const double vocab = static_cast<double>(Shape().vocab_size);
+    return options_.layers() * per_layer + 2 * t * h * vocab;
+  }
+
+ private:
+  int64_t kv_heads() const {
+    return options_.kv_heads() > 0 ? options_.kv_heads() : options_.heads();
+  }
+  nn::ModuleList* blocks() const { return blocks_.As<nn::ModuleList>(); }
+  absl::Status CheckBuilt() const {
+    if (!built_) return absl::FailedPreconditionError("llama: call Build(vocab_size) first");
+    return absl::OkStatus();
+  }
+  absl::Status CheckOptions() const {
+    ValidationContext ctx;
+    if (options_.hidden() <= 0 || options_.heads() <= 0 || options_.layers() <= 0 ||
+        options_.max_seq_len() <= 0 || options_.kv_heads() < 0 || options_.intermediate() < 0 ||
+        !(options_.rope_theta() > 0) || !(options_.rms_norm_eps() > 0)) {
+      ctx.Error("", "hidden, heads, layers, max_seq_len, rope_theta and rms_norm_eps must be > 0");
+    }
+    ValidateLlama(options_, ctx);
+    if (ctx.ok()) return absl::OkStatus();
+    std::vector<std::string> lines;
+    for (const auto& e : ctx.errors()) lines.push_back(absl::StrCat(e.path, ": ", e.message));
+    return absl::InvalidArgumentError(absl::StrCat("llama options: ", absl::StrJoin(lines, "; ")));
+  }
+
+  LlamaOptions options_;
+  bool built_ = false;
+  int64_t vocab_ = 0;
+  nn::Submodule embed_, blocks_, norm_, head_;
+};
+
 VLMLAB_REGISTER_PLUGIN(
     Llm, LlamaOptions, "llama", "Llama family: RMSNorm, RoPE, SwiGLU, grouped-query attention",
     [](const LlamaOptions& o, const BuildContext&) -> absl::StatusOr<std::unique_ptr<Llm>> {
-      return std::make_unique<LlamaLlm>(o);
+      return NewLlamaLlm(o);
     },
     ValidateLlama);
 
 }  // namespace
-}  // namespace vlmlab
+
+std::unique_ptr<Llm> NewLlamaLlm(const LlamaOptions& options) {
+  return std::make_unique<LlamaLlm>(options);
+}
+
+int64_t LlamaIntermediate(const LlamaOptions& options) {
+  if (options.intermediate() > 0) return options.intermediate();
+  const int64_t third = (8 * static_cast<int64_t>(options.hidden()) + 2) / 3;  // ceil(8h / 3)
+  return (third + 63) / 64 * 64;
+}
+
+}  // namespace vlmlab::llms

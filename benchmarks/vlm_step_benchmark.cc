@@ -1,0 +1,188 @@
+// Wall time of one full training step of a small VLM on the CPU: forward, language-modelling
+// loss, backward, gradient clipping and an AdamW update, for a model built with BuildVlm from a
+// spec text (default: the quickstart-sized conv encoder + MLP projector + llama, batch 32,
+// ~100 tokens). Prints each phase's median over --steps steps after --warmup steps, ms/step
+// (wall and process CPU time: on a shared, loaded machine CPU time is the stable figure) and
+// samples/s; --profile (or VLMLAB_KERNEL_PROFILE=1) adds the per-kernel breakdown of the
+// timed steps (kernels/api/kernel_profile.h).
+//
+//   bazel run -c opt //benchmarks:vlm_step_benchmark -- --steps=10 --threads=2 --profile
+//   bazel run -c opt //benchmarks:vlm_step_benchmark -- --model='encoder { vit { ... } } ...'
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "kernels/api/kernel_profile.h"
+#include "kernels/cpu/threads.h"
+#include "platform/autograd/backward.h"
+#include "platform/model/vlm_model.h"
+#include "platform/optim/clip.h"
+#include "platform/optim/optimizer.h"
+#include "platform/optim/param_groups.h"
+#include "platform/registry/global_registries.h"
+#include "platform/tensor/status_macros.h"
+
+ABSL_FLAG(std::string, model,
+          "encoder { conv { image_size: 64 width: 32 stages: 3 } } "
+          "projector { mlp {} } "
+          "fusion { self_attention { max_images_per_sample: 1 } } "
+          "llm { llama { hidden: 128 layers: 3 heads: 4 max_seq_len: 256 } } "
+          "tokenizer { byte {} }",
+          "the experiment's `model` section, in protobuf text format");
+ABSL_FLAG(int, batch, 32, "samples per step (one 64x64 image each)");
+ABSL_FLAG(int, tokens, 100, "sequence length: image tokens and delimiters, then text");
+ABSL_FLAG(int, steps, 10, "timed steps");
+ABSL_FLAG(int, warmup, 2, "untimed steps first (oneDNN primitive creation, allocator warm-up)");
+ABSL_FLAG(int, threads, 0, "kernel threads; 0 = OMP_NUM_THREADS, else all cores");
+ABSL_FLAG(bool, profile, false, "time every kernel call and print the breakdown by op");
+
+namespace vlmlab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Ms(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// bos, [image_start], placeholders, [image_end], then text up to `tokens` (deterministic bytes)
+// with next-token labels on the text; one random image per sample.
+absl::StatusOr<ModelInputs> MakeBatch(const VlmModel& m, int64_t batch, int64_t tokens) {
+  const Tokenizer& tok = m.tokenizer();
+  std::vector<int32_t> prefix = {tok.SpecialId(SpecialToken::kBos)};
+  if (m.layout().delimiters) prefix.push_back(tok.SpecialId(SpecialToken::kImageStart));
+  for (int64_t i = 0; i < m.layout().placeholders; ++i) prefix.push_back(m.image_token_id());
+  if (m.layout().delimiters) prefix.push_back(tok.SpecialId(SpecialToken::kImageEnd));
+  const int64_t text = tokens - static_cast<int64_t>(prefix.size());
+  if (text < 2) {
+    return absl::InvalidArgumentError(absl::StrCat("--tokens=", tokens,
+                                                   " leaves no room for text: ", "the image takes ",
+                                                   prefix.size(), " tokens; raise --tokens"));
+  }
+  std::vector<int32_t> ids, labels;
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<int32_t> row = prefix;
+    for (int64_t t = 0; t < text; ++t)
+      row.push_back('a' + static_cast<int32_t>((b * 31 + t * 7) % 26));
+    for (int64_t t = 0; t < tokens; ++t) {
+      ids.push_back(row[t]);
+      const bool labelled = t + 1 > static_cast<int64_t>(prefix.size()) && t + 1 < tokens;
+      labels.push_back(labelled ? row[t + 1] : -1);
+    }
+  }
+  ModelInputs in;
+  in.input_ids = Tensor::FromInts({batch, tokens}, ids);
+  in.labels = Tensor::FromInts({batch, tokens}, labels);
+  in.images = Tensor::RandN({batch, 3, 64, 64}, 7);
+  return in;
+}
+
+absl::Status Main() {
+  const int threads = absl::GetFlag(FLAGS_threads);
+  if (threads > 0) SetCpuThreads(threads);
+  Model spec;
+  if (!google::protobuf::TextFormat::ParseFromString(absl::GetFlag(FLAGS_model), &spec)) {
+    return absl::InvalidArgumentError("--model is not a valid vlmlab.Model text proto");
+  }
+  VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<VlmModel> model, BuildVlm(spec, GlobalRegistries(), 0));
+  const int64_t batch = absl::GetFlag(FLAGS_batch), tokens = absl::GetFlag(FLAGS_tokens);
+  VLMLAB_ASSIGN_OR_RETURN(ModelInputs in, MakeBatch(*model, batch, tokens));
+  optim::ParamGroupOptions go;
+  go.weight_decay = 0.01f;
+  VLMLAB_ASSIGN_OR_RETURN(std::vector<optim::ParamGroup> groups,
+                          optim::BuildParamGroups(model->NamedParameters(), go));
+  VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<optim::AdamW> opt,
+                          optim::AdamW::Create(std::move(groups), optim::AdamWOptions{}));
+  model->SetTraining(true);
+  std::printf("model: %s\n", absl::GetFlag(FLAGS_model).c_str());
+  std::printf("%lld parameters, batch %lld x %lld tokens (%lld visual per image), %d threads\n",
+              static_cast<long long>(model->NumParameters()), static_cast<long long>(batch),
+              static_cast<long long>(tokens),
+              static_cast<long long>(model->summary().visual_tokens.tokens), CpuThreads());
+
+  const bool profile = absl::GetFlag(FLAGS_profile) || KernelProfiling();
+  const int warmup = absl::GetFlag(FLAGS_warmup), steps = absl::GetFlag(FLAGS_steps);
+  std::vector<double> fwd, bwd, upd, total, cpu;
+  float last_loss = 0;
+  for (int s = 0; s < warmup + steps; ++s) {
+    if (s == warmup) {
+      ResetKernelProfile();
+      SetKernelProfiling(profile);
+    }
+    const std::clock_t c0 = std::clock();
+    const Clock::time_point t0 = Clock::now();
+    VLMLAB_ASSIGN_OR_RETURN(Tensor loss, model->Loss(in));
+    const Clock::time_point t1 = Clock::now();
+    VLMLAB_RETURN_IF_ERROR(Backward(loss));
+    const Clock::time_point t2 = Clock::now();
+    VLMLAB_RETURN_IF_ERROR(optim::ClipGradNorm(opt->Parameters(), 1.0).status());
+    VLMLAB_RETURN_IF_ERROR(opt->Step(1e-3));
+    opt->ZeroGrad();
+    const Clock::time_point t3 = Clock::now();
+    const std::clock_t c3 = std::clock();
+    last_loss = loss.ToVector()[0];
+    if (s < warmup) continue;
+    fwd.push_back(Ms(t0, t1));
+    bwd.push_back(Ms(t1, t2));
+    upd.push_back(Ms(t2, t3));
+    total.push_back(Ms(t0, t3));
+    cpu.push_back(1000.0 * (c3 - c0) / CLOCKS_PER_SEC);
+  }
+  SetKernelProfiling(false);
+  const double step = Median(total);
+  std::printf("median of %d steps: forward %.1f ms, backward %.1f ms, clip+adamw %.1f ms\n", steps,
+              Median(fwd), Median(bwd), Median(upd));
+  std::printf("step %.1f ms (min %.1f, cpu %.1f ms), %.1f samples/s, final loss %.4f\n", step,
+              *std::min_element(total.begin(), total.end()), Median(cpu), 1000.0 * batch / step,
+              last_loss);
+  if (profile) {
+    double wall = 0, cpu_sum = 0;
+    std::vector<KernelTime> ks = KernelProfile();
+    for (const KernelTime& k : ks) {
+      wall += k.nanoseconds * 1e-6 / steps;
+      cpu_sum += k.cpu_nanoseconds * 1e-6 / steps;
+    }
+    const double step_cpu = Median(cpu);
+    std::printf(
+        "\nkernels per step: %.1f ms CPU of the step's %.1f (%.1f outside kernels); "
+        "%.1f ms wall\n",
+        cpu_sum, step_cpu, step_cpu - cpu_sum, wall);
+    std::printf("%-26s %-10s %6s %9s %6s %9s\n", "op", "backend", "calls", "cpu ms", "%cpu",
+                "wall ms");
+    for (const KernelTime& k : ks) {
+      const double c = k.cpu_nanoseconds * 1e-6 / steps;
+      std::printf("%-26s %-10s %6lld %9.2f %6.1f %9.2f\n", k.op.c_str(), k.backend.c_str(),
+                  static_cast<long long>(k.calls / steps), c, 100 * c / step_cpu,
+                  k.nanoseconds * 1e-6 / steps);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace vlmlab
+
+int main(int argc, char** argv) {
+  vlmlab::UsePassiveOpenMpWaitByDefault();  // may re-execute with OMP_WAIT_POLICY=passive
+  absl::ParseCommandLine(argc, argv);
+  absl::Status s = vlmlab::Main();
+  if (!s.ok()) {
+    std::fprintf(stderr, "vlm_step_benchmark: error: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,54 @@
+// UsePassiveOpenMpWaitByDefault: with OMP_WAIT_POLICY unset the program re-executes itself
+// with OMP_WAIT_POLICY=passive and libgomp then runs with a spin count of 0 (read back with
+// omp_display_env); a policy the user set is left alone. The test runs this binary as a child
+// (only the Child test, which skips unless VLMLAB_OPENMP_WAIT_CHILD is set).
+#include <omp.h>
+#include <stdio.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "kernels/cpu/threads.h"
+
+namespace vlmlab {
+namespace {
+
+// Runs this test binary's Child test with `env` (shell assignments) and returns its output.
+std::string RunChild(const std::string& env) {
+  // Without bazel's output files: the child must not write the parent's test.xml.
+  const std::string cmd = "env -u OMP_WAIT_POLICY -u XML_OUTPUT_FILE -u GTEST_OUTPUT " + env +
+                          " VLMLAB_OPENMP_WAIT_CHILD=1 /proc/" + std::to_string(getpid()) +
+                          "/exe --gtest_filter=OpenMpWait.Child 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return "popen failed";
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+TEST(OpenMpWait, Child) {
+  if (std::getenv("VLMLAB_OPENMP_WAIT_CHILD") == nullptr) GTEST_SKIP() << "runs as a child";
+  const bool set = UsePassiveOpenMpWaitByDefault();
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  printf("returned=%d policy=%s\n", set ? 1 : 0, policy == nullptr ? "(unset)" : policy);
+  fflush(stdout);
+  omp_display_env(1);
+}
+
+TEST(OpenMpWait, UnsetBecomesPassiveAfterReexec) {
+  const std::string out = RunChild("");
+  EXPECT_NE(out.find("returned=1 policy=passive"), std::string::npos) << out;
+  EXPECT_NE(out.find("GOMP_SPINCOUNT = '0'"), std::string::npos) << out;
+}
+
+TEST(OpenMpWait, UserChoiceIsKept) {
+  const std::string out = RunChild("OMP_WAIT_POLICY=active");
+  EXPECT_NE(out.find("returned=1 policy=active"), std::string::npos) << out;
+  EXPECT_EQ(out.find("GOMP_SPINCOUNT = '0'"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace vlmlab

@@ -1,0 +1,127 @@
+#include "platform/data/batch.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace vlmlab::data {
+
+absl::StatusOr<ProcessedSample> ProcessSample(Sample sample, const Tokenizer& tokenizer,
+                                              const ImagePreprocessOptions& image_options,
+                                              const ChatTemplateOptions& chat_options) {
+  auto fail = [&](const absl::Status& s) {
+    return absl::Status(
+        s.code(), absl::StrCat("sample \"", sample.key, "\" (", sample.source, "): ", s.message()));
+  };
+  ProcessedSample out;
+  std::vector<int64_t> crops;
+  for (size_t i = 0; i < sample.images.size(); ++i) {
+    absl::StatusOr<PreprocessedImage> p = PreprocessImage(sample.images[i], image_options);
+    if (!p.ok())
+      return fail(
+          absl::Status(p.status().code(), absl::StrCat("image ", i, ": ", p.status().message())));
+    crops.push_back(p->pixels.size(0));
+    out.images.push_back(std::move(p->pixels));
+  }
+  absl::StatusOr<TokenizedSample> tokens =
+      ApplyChatTemplate(sample.turns, crops, tokenizer, chat_options);
+  if (!tokens.ok()) return fail(tokens.status());
+  out.tokens = std::move(*tokens);
+  out.sample = std::move(sample);
+  return out;
+}
+
+void StripImages(Sample& sample) {
+  sample.images.clear();
+  const std::string placeholder = kImagePlaceholder;
+  auto strip = [&](std::string& text) {
+    for (size_t at = text.find(placeholder); at != std::string::npos;
+         at = text.find(placeholder, at)) {
+      text.erase(at, placeholder.size());
+    }
+  };
+  for (Turn& t : sample.turns) strip(t.text);
+  if (sample.preference) strip(sample.preference->prompt);
+}
+
+absl::StatusOr<std::pair<Sample, Sample>> PreferenceRows(Sample sample) {
+  if (!sample.preference) {
+    return absl::NotFoundError(
+        absl::StrCat("sample \"", sample.key, "\" (", sample.source, ") ", kNoPreference));
+  }
+  const PreferenceAnnotation pref = *sample.preference;
+  Sample chosen = std::move(sample);
+  chosen.turns = {{Turn::kUser, pref.prompt}, {Turn::kAssistant, pref.chosen}};
+  Sample rejected = chosen;
+  rejected.turns[1].text = pref.rejected;
+  return std::make_pair(std::move(chosen), std::move(rejected));
+}
+
+Batch CollateBatch(std::vector<ProcessedSample> samples, int32_t pad_id, bool keep_sample_images) {
+  CHECK(!samples.empty()) << "CollateBatch of no samples";
+  const int64_t b = static_cast<int64_t>(samples.size());
+  int64_t t = 1;
+  for (const ProcessedSample& s : samples) {
+    t = std::max<int64_t>(t, static_cast<int64_t>(s.tokens.input_ids.size()));
+  }
+  Batch batch;
+  batch.input_ids = Tensor::Zeros({b, t}, DType::kI32);
+  batch.labels = Tensor::Zeros({b, t}, DType::kI32);
+  batch.attention_mask = Tensor::Zeros({b, t}, DType::kI32);
+  int32_t* ids = batch.input_ids.data<int32_t>();
+  int32_t* labels = batch.labels.data<int32_t>();
+  int32_t* mask = batch.attention_mask.data<int32_t>();
+  std::fill(ids, ids + b * t, pad_id);
+  std::fill(labels, labels + b * t, kIgnoreLabel);
+
+  int64_t n = 0, channels = 0, max_h = 0, max_w = 0;
+  for (int64_t i = 0; i < b; ++i) {
+    const TokenizedSample& tok = samples[i].tokens;
+    const int64_t len = static_cast<int64_t>(tok.input_ids.size());
+    std::copy(tok.input_ids.begin(), tok.input_ids.end(), ids + i * t);
+    std::copy(tok.labels.begin(), tok.labels.end(), labels + i * t);
+    std::fill(mask + i * t, mask + i * t + len, 1);
+    int64_t count = 0;
+    for (const Tensor& img : samples[i].images) {
+      count += img.size(0);
+      channels = img.size(1);
+      max_h = std::max(max_h, img.size(2));
+      max_w = std::max(max_w, img.size(3));
+      for (int64_t k = 0; k < img.size(0); ++k)
+        batch.image_sizes.push_back({img.size(2), img.size(3)});
+    }
+    batch.image_counts.push_back(count);
+    n += count;
+  }
+  if (n > 0) {
+    batch.images = Tensor::Zeros({n, channels, max_h, max_w});
+    float* dst = batch.images.data<float>();
+    const int64_t plane = max_h * max_w;
+    for (const ProcessedSample& s : samples) {
+      for (const Tensor& img : s.images) {
+        const int64_t h = img.size(2), w = img.size(3);
+        const float* src = img.data<float>();
+        for (int64_t k = 0; k < img.size(0) * channels; ++k) {
+          if (h == max_h && w == max_w) {
+            std::memcpy(dst, src, sizeof(float) * plane);
+          } else {
+            for (int64_t y = 0; y < h; ++y)
+              std::memcpy(dst + y * max_w, src + y * w, sizeof(float) * w);
+          }
+          dst += plane;
+          src += h * w;
+        }
+      }
+    }
+  }
+  batch.samples.reserve(b);
+  for (ProcessedSample& s : samples) {
+    if (!keep_sample_images) s.sample.images.clear();
+    batch.samples.push_back(std::move(s.sample));
+  }
+  return batch;
+}
+
+}  // namespace vlmlab::data

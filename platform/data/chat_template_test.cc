@@ -1,0 +1,116 @@
+#include "platform/data/chat_template.h"
+
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "platform/data/data_testing.h"
+
+namespace vlmlab::data {
+namespace {
+
+// TestTokenizer ids: bytes 0..255; pad 300, bos 301, eos 302, image 303, image_start 304,
+// image_end 305, user 306, assistant 307.
+constexpr int32_t kBos = 301, kEos = 302, kImg = 303, kStart = 304, kEnd = 305, kUser = 306,
+                  kAsst = 307, X = kIgnoreLabel;
+
+const std::vector<Turn> kCaption = {{Turn::kUser, "<image>Hi"}, {Turn::kAssistant, "ok"}};
+
+ChatTemplateOptions Options(int64_t placeholders, bool delimiters) {
+  ChatTemplateOptions o;
+  o.layout.placeholders = placeholders;
+  o.layout.delimiters = delimiters;
+  return o;
+}
+
+TEST(ChatTemplateTest, AssistantOnlyLabels) {
+  testing::TestTokenizer tok;
+  absl::StatusOr<TokenizedSample> t = ApplyChatTemplate(kCaption, {1}, tok, Options(2, true));
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->input_ids, (std::vector<int32_t>{kBos, kUser, kStart, kImg, kImg, kEnd, 'H', 'i',
+                                                kAsst, 'o', 'k', kEos}));
+  // labels[t] is the target at position t: the assistant's "o", "k" and EOS.
+  EXPECT_EQ(t->labels, (std::vector<int32_t>{X, X, X, X, X, X, X, X, 'o', 'k', kEos, X}));
+  EXPECT_EQ(t->image_tensors, 1);
+  EXPECT_FALSE(t->truncated);
+}
+
+TEST(ChatTemplateTest, AllTextLabelsExcludeImageTokens) {
+  testing::TestTokenizer tok;
+  ChatTemplateOptions o = Options(2, true);
+  o.assistant_only = false;
+  absl::StatusOr<TokenizedSample> t = ApplyChatTemplate(kCaption, {1}, tok, o);
+  ASSERT_TRUE(t.ok());
+  // Targets: user marker, "H", "i", assistant marker, "o", "k", EOS; never the image tokens.
+  EXPECT_EQ(t->labels,
+            (std::vector<int32_t>{kUser, X, X, X, X, 'H', 'i', kAsst, 'o', 'k', kEos, X}));
+}
+
+TEST(ChatTemplateTest, SplitImagesAndMultiTurn) {
+  testing::TestTokenizer tok;
+  const std::vector<Turn> turns = {{Turn::kUser, "a<image>b<image>"},
+                                   {Turn::kAssistant, "c"},
+                                   {Turn::kUser, "d"},
+                                   {Turn::kAssistant, "e"}};
+  ChatTemplateOptions o = Options(1, false);
+  o.add_bos = false;
+  absl::StatusOr<TokenizedSample> t = ApplyChatTemplate(turns, {3, 1}, tok, o);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->input_ids, (std::vector<int32_t>{kUser, 'a', kImg, kImg, kImg, 'b', kImg, kAsst, 'c',
+                                                kEos, kUser, 'd', kAsst, 'e', kEos}));
+  EXPECT_EQ(t->labels,
+            (std::vector<int32_t>{X, X, X, X, X, X, X, 'c', kEos, X, X, X, 'e', kEos, X}));
+  EXPECT_EQ(t->image_tensors, 4);
+}
+
+TEST(ChatTemplateTest, TextOnlyAndFallbackMarkers) {
+  testing::TestTokenizer plain(/*has_special=*/false);
+  const std::vector<Turn> turns = {{Turn::kUser, "q"}, {Turn::kAssistant, "a"}};
+  absl::StatusOr<TokenizedSample> t = ApplyChatTemplate(turns, {}, plain, Options(0, false));
+  ASSERT_TRUE(t.ok()) << t.status();
+  std::string text(t->input_ids.begin(), t->input_ids.end());
+  EXPECT_EQ(text, "User: qAssistant: a");  // no BOS/EOS/marker tokens exist
+  EXPECT_EQ(t->labels.back(), X);
+  EXPECT_EQ(t->labels[t->labels.size() - 2], 'a');
+  EXPECT_EQ(PadId(plain), 0);
+  EXPECT_EQ(PadId(testing::TestTokenizer()), 300);
+}
+
+TEST(ChatTemplateTest, BosAddedByTheTokenizerIsDropped) {
+  testing::TestTokenizer tok(/*has_special=*/true, /*add_bos=*/true);
+  absl::StatusOr<TokenizedSample> t = ApplyChatTemplate(kCaption, {1}, tok, Options(1, false));
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->input_ids,
+            (std::vector<int32_t>{kBos, kUser, kImg, 'H', 'i', kAsst, 'o', 'k', kEos}));
+}
+
+TEST(ChatTemplateTest, TruncationNeverCutsAnImage) {
+  testing::TestTokenizer tok;
+  ChatTemplateOptions o = Options(2, true);
+  o.max_length = 9;
+  absl::StatusOr<TokenizedSample> t = ApplyChatTemplate(kCaption, {1}, tok, o);
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->truncated);
+  EXPECT_EQ(t->input_ids,
+            (std::vector<int32_t>{kBos, kUser, kStart, kImg, kImg, kEnd, 'H', 'i', kAsst}));
+  EXPECT_EQ(t->labels, (std::vector<int32_t>{X, X, X, X, X, X, X, X, 'o'}));
+  o.max_length = 6;  // the image ends exactly at 6: fits
+  EXPECT_TRUE(ApplyChatTemplate(kCaption, {1}, tok, o).ok());
+  o.max_length = 5;
+  absl::Status s = ApplyChatTemplate(kCaption, {1}, tok, o).status();
+  EXPECT_TRUE(absl::IsResourceExhausted(s)) << s;
+  EXPECT_NE(s.message().find("max_length 5"), std::string::npos);
+}
+
+TEST(ChatTemplateTest, Mismatches) {
+  testing::TestTokenizer tok;
+  EXPECT_FALSE(ApplyChatTemplate(kCaption, {}, tok, Options(1, false)).ok());
+  EXPECT_FALSE(ApplyChatTemplate(kCaption, {1, 1}, tok, Options(1, false)).ok());
+  EXPECT_FALSE(ApplyChatTemplate(kCaption, {1}, tok, Options(0, false)).ok());
+  EXPECT_FALSE(ApplyChatTemplate(kCaption, {0}, tok, Options(1, false)).ok());
+  testing::TestTokenizer plain(/*has_special=*/false);  // has kImage but no delimiters
+  absl::Status s = ApplyChatTemplate(kCaption, {1}, plain, Options(1, true)).status();
+  EXPECT_NE(s.message().find("image_start/image_end"), std::string::npos) << s;
+}
+
+}  // namespace
+}  // namespace vlmlab::data

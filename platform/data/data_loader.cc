@@ -1,0 +1,257 @@
+#include "platform/data/data_loader.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "platform/tensor/counter_random.h"
+
+namespace vlmlab::data {
+
+struct DataLoader::Slot {
+  SampleTask task;
+  MixturePosition after;  // the mixture's position once this slot was drawn
+  absl::Status fatal;     // the mixture failed: the stream ends with this error
+  bool end = false;       // the mixture is exhausted
+  bool done = false;      // guarded by mu_
+  // One row, or two (chosen, rejected) with preference_pairs.
+  absl::StatusOr<std::vector<ProcessedSample>> result = absl::UnknownError("not processed");
+};
+
+DataLoader::DataLoader(std::unique_ptr<Mixture> mixture, const Tokenizer* tokenizer,
+                       const LoaderOptions& options)
+    : mixture_(std::move(mixture)),
+      tokenizer_(tokenizer),
+      options_(options),
+      pad_id_(PadId(*tokenizer)),
+      capacity_(options.batch_size * options.prefetch_batches) {}
+
+absl::StatusOr<std::unique_ptr<DataLoader>> DataLoader::Create(std::unique_ptr<Mixture> mixture,
+                                                               const Tokenizer* tokenizer,
+                                                               const LoaderOptions& options,
+                                                               const MixturePosition* resume) {
+  if (mixture == nullptr || tokenizer == nullptr) {
+    return absl::InvalidArgumentError("data loader: needs a mixture and a tokenizer");
+  }
+  if (options.batch_size < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("data loader: batch_size ", options.batch_size, " must be >= 1"));
+  }
+  if (options.num_workers < 0 || options.num_workers > 256) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("data loader: num_workers ", options.num_workers, " must be in [0, 256]"));
+  }
+  if (options.prefetch_batches < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("data loader: prefetch_batches ", options.prefetch_batches, " must be >= 1"));
+  }
+  if (options.max_consecutive_failures < 1) {
+    return absl::InvalidArgumentError("data loader: max_consecutive_failures must be >= 1");
+  }
+  if (absl::Status s = ValidatePreprocessOptions(options.image); !s.ok()) return s;
+  if (resume != nullptr) {
+    if (absl::Status s = mixture->Seek(*resume); !s.ok()) return s;
+  }
+  std::unique_ptr<DataLoader> loader(new DataLoader(std::move(mixture), tokenizer, options));
+  loader->position_ = loader->mixture_->position();
+  loader->Start();
+  return loader;
+}
+
+void DataLoader::Start() {
+  if (options_.num_workers == 0) return;
+  producer_ = std::thread([this] { ProducerLoop(); });
+  for (int i = 0; i < options_.num_workers; ++i) {
+    workers_.emplace_back([this] { WorkerLoop(); });
+  }
+}
+
+DataLoader::~DataLoader() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  space_cv_.notify_all();
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+  if (producer_.joinable()) producer_.join();
+  for (std::thread& w : workers_) w.join();
+}
+
+std::shared_ptr<DataLoader::Slot> DataLoader::Draw() {
+  auto slot = std::make_shared<Slot>();
+  absl::StatusOr<std::optional<Mixture::Draw>> draw = mixture_->Next();
+  if (!draw.ok()) {
+    slot->fatal = draw.status();
+  } else if (!draw->has_value()) {
+    slot->end = true;
+  } else {
+    slot->task = std::move((*draw)->task);
+    slot->after = mixture_->position();
+  }
+  return slot;
+}
+
+void DataLoader::Process(Slot& slot) const {
+  absl::StatusOr<Sample> sample = slot.task();
+  if (!sample.ok()) {
+    slot.result = sample.status();
+    return;
+  }
+  if (options_.text_only_fraction > 0 &&
+      CounterUniform(options_.seed, static_cast<uint64_t>(slot.after.step)) <
+          options_.text_only_fraction) {
+    StripImages(*sample);
+  }
+  std::vector<Sample> rows;
+  if (options_.preference_pairs) {
+    absl::StatusOr<std::pair<Sample, Sample>> pair = PreferenceRows(std::move(*sample));
+    if (!pair.ok()) {
+      slot.result = pair.status();
+      return;
+    }
+    rows.push_back(std::move(pair->first));
+    rows.push_back(std::move(pair->second));
+  } else {
+    rows.push_back(std::move(*sample));
+  }
+  std::vector<ProcessedSample> out;
+  for (Sample& row : rows) {
+    absl::StatusOr<ProcessedSample> p =
+        ProcessSample(std::move(row), *tokenizer_, options_.image, options_.chat);
+    if (!p.ok()) {
+      slot.result = p.status();
+      return;
+    }
+    out.push_back(std::move(*p));
+  }
+  slot.result = std::move(out);
+}
+
+void DataLoader::ProducerLoop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      space_cv_.wait(lock,
+                     [&] { return stop_ || static_cast<int64_t>(window_.size()) < capacity_; });
+      if (stop_) return;
+    }
+    std::shared_ptr<Slot> slot = Draw();
+    const bool last = !slot->fatal.ok() || slot->end;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      window_.push_back(slot);
+      if (last) {
+        slot->done = true;
+      } else {
+        work_.push_back(slot);
+      }
+    }
+    if (last) {
+      done_cv_.notify_all();
+      return;
+    }
+    work_cv_.notify_one();
+  }
+}
+
+void DataLoader::WorkerLoop() {
+  while (true) {
+    std::shared_ptr<Slot> slot;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_cv_.wait(lock, [&] { return stop_ || !work_.empty(); });
+      if (stop_) return;
+      slot = std::move(work_.front());
+      work_.pop_front();
+    }
+    Process(*slot);
+    slot->task = nullptr;  // release the raw bytes early
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      slot->done = true;
+    }
+    done_cv_.notify_all();
+  }
+}
+
+std::shared_ptr<DataLoader::Slot> DataLoader::TakeNext() {
+  if (options_.num_workers == 0) {
+    std::shared_ptr<Slot> slot = Draw();
+    if (slot->fatal.ok() && !slot->end) Process(*slot);
+    return slot;
+  }
+  std::shared_ptr<Slot> slot;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return !window_.empty() && window_.front()->done; });
+    slot = std::move(window_.front());
+    window_.pop_front();
+  }
+  space_cv_.notify_one();
+  return slot;
+}
+
+absl::StatusOr<std::optional<Batch>> DataLoader::Next() {
+  if (!error_.ok()) return error_;
+  std::vector<ProcessedSample> samples;  // rows
+  int64_t taken = 0;                     // samples (a preference pair is one sample)
+  while (!ended_ && taken < options_.batch_size) {
+    std::shared_ptr<Slot> slot = TakeNext();
+    if (!slot->fatal.ok()) {
+      error_ = slot->fatal;
+      return error_;
+    }
+    if (slot->end) {
+      ended_ = true;
+      break;
+    }
+    position_ = slot->after;
+    if (slot->result.ok()) {
+      consecutive_failures_ = 0;
+      ++taken;
+      for (ProcessedSample& row : *slot->result) {
+        if (row.tokens.truncated) ++stats_.truncated;
+        samples.push_back(std::move(row));
+      }
+      continue;
+    }
+    const absl::Status& status = slot->result.status();
+    if (absl::IsNotFound(status) && options_.preference_pairs &&
+        absl::StrContains(status.message(), kNoPreference)) {
+      ++stats_.skipped_no_preference;
+    } else if (absl::IsResourceExhausted(status)) {
+      ++stats_.dropped_too_long;
+      LOG(WARNING) << "data loader: dropping a sample: " << status.message();
+    } else if (options_.strict) {
+      error_ = absl::Status(status.code(), absl::StrCat(status.message(),
+                                                        " (strict: set strict false to skip "
+                                                        "bad samples)"));
+      return error_;
+    } else {
+      ++stats_.skipped;
+      LOG(WARNING) << "data loader: skipping a bad sample: " << status.message();
+    }
+    if (++consecutive_failures_ >= options_.max_consecutive_failures) {
+      error_ = absl::FailedPreconditionError(
+          absl::StrCat("data loader: the last ", consecutive_failures_,
+                       " samples all failed (skipped or dropped); the last: ", status.message()));
+      return error_;
+    }
+  }
+  if (samples.empty()) return std::optional<Batch>();
+  if (ended_ && options_.drop_last && taken < options_.batch_size) {
+    return std::optional<Batch>();
+  }
+  ++stats_.batches;
+  stats_.samples += taken;
+  return std::optional<Batch>(
+      CollateBatch(std::move(samples), pad_id_, options_.keep_sample_images));
+}
+
+MixturePosition DataLoader::position() const { return position_; }
+
+LoaderStats DataLoader::stats() const { return stats_; }
+
+}  // namespace vlmlab::data

@@ -1,0 +1,68 @@
+#include "platform/data/synth/synth_config.h"
+
+#include "gtest/gtest.h"
+
+namespace vlmlab {
+namespace {
+
+TEST(SynthConfigTest, ParsesTaskListsAndSplits) {
+  absl::StatusOr<std::vector<SynthTask>> tasks = ParseSynthTasks("vqa, Caption,alt_text");
+  ASSERT_TRUE(tasks.ok()) << tasks.status();
+  EXPECT_EQ(*tasks,
+            (std::vector<SynthTask>{SynthTask::kVqa, SynthTask::kCaption, SynthTask::kAltText}));
+  for (int t = 0; t < kNumSynthTasks; ++t) {
+    SynthTask task = static_cast<SynthTask>(t);
+    EXPECT_EQ(ParseSynthTask(SynthTaskName(task)).value(), task);
+  }
+  EXPECT_EQ(ParseSynthSplit("val").value(), SynthSplit::kVal);
+  absl::Status bad = ParseSynthTasks("vqa,captions").status();
+  EXPECT_NE(bad.message().find("'captions'"), std::string::npos) << bad;
+  EXPECT_NE(bad.message().find("caption, alt_text"), std::string::npos) << bad;
+  EXPECT_FALSE(ParseSynthTasks(" , ").ok());
+  EXPECT_FALSE(ParseSynthSplit("validation").ok());
+}
+
+TEST(SynthConfigTest, ValidationNamesTheField) {
+  SynthConfig c;
+  EXPECT_TRUE(ValidateSynthConfig(c).ok());
+  c.image_size = 4;
+  EXPECT_NE(ValidateSynthConfig(c).message().find("image_size"), std::string::npos);
+  c = SynthConfig();
+  c.max_objects = 33;
+  EXPECT_NE(ValidateSynthConfig(c).message().find("max_objects"), std::string::npos);
+  c = SynthConfig();
+  c.tasks.clear();
+  EXPECT_NE(ValidateSynthConfig(c).message().find("tasks"), std::string::npos);
+  c = SynthConfig();
+  c.task_weights = {1, 2};
+  EXPECT_NE(ValidateSynthConfig(c).message().find("task_weights"), std::string::npos);
+  c.task_weights = {0};
+  EXPECT_FALSE(ValidateSynthConfig(c).ok());
+  c = SynthConfig();
+  c.num_images = 0;
+  EXPECT_NE(ValidateSynthConfig(c).message().find("num_images"), std::string::npos);
+}
+
+TEST(SynthConfigTest, MirrorsTheSpecOptions) {
+  SyntheticWorldOptions o;
+  o.add_tasks(SyntheticWorldOptions::VQA);
+  o.add_tasks(SyntheticWorldOptions::INTERLEAVED);
+  o.set_split(TEST);
+  o.set_image_size(96);
+  o.set_num_images(7);
+  o.set_max_objects(9);
+  o.set_world_seed(42);
+  absl::StatusOr<SynthConfig> c = SynthConfigFromOptions(o);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->tasks, (std::vector<SynthTask>{SynthTask::kVqa, SynthTask::kInterleaved}));
+  EXPECT_EQ(c->split, SynthSplit::kTest);
+  EXPECT_EQ(c->image_size, 96);
+  EXPECT_EQ(c->num_images, 7);
+  EXPECT_EQ(c->max_objects, 9);
+  EXPECT_EQ(c->world_seed, 42u);
+  // Defaults from the proto; no tasks is an error.
+  EXPECT_FALSE(SynthConfigFromOptions(SyntheticWorldOptions()).ok());
+}
+
+}  // namespace
+}  // namespace vlmlab

@@ -1,0 +1,251 @@
+#include "platform/eval/eval_batches.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "glog/logging.h"
+#include "platform/autograd/grad_mode.h"
+#include "platform/data/batch.h"
+#include "platform/data/chat_template.h"
+#include "platform/image/codec.h"
+#include "platform/model/generate.h"
+#include "platform/tensor/status_macros.h"
+
+namespace vlmlab::eval {
+namespace {
+
+data::ChatTemplateOptions ChatOptions(const VlmModel& model, bool add_eos) {
+  data::ChatTemplateOptions o;
+  o.layout = model.layout();
+  o.add_eos = add_eos;
+  o.assistant_only = true;
+  o.max_length = model.summary().llm_shape.max_seq_len;
+  return o;
+}
+
+// The sample with its conversation replaced by one user turn and one assistant turn.
+Sample WithTurns(const Sample& s, const std::string& user, const std::string& assistant) {
+  Sample out;
+  out.key = s.key;
+  out.source = s.source;
+  out.images = s.images;
+  out.turns = {{Turn::kUser, user}, {Turn::kAssistant, assistant}};
+  return out;
+}
+
+absl::StatusOr<std::vector<data::ProcessedSample>> Process(VlmModel& model,
+                                                           std::vector<Sample> samples,
+                                                           bool add_eos) {
+  VLMLAB_ASSIGN_OR_RETURN(data::ImagePreprocessOptions image, ImageOptionsForModel(model, 0));
+  data::ChatTemplateOptions chat = ChatOptions(model, add_eos);
+  std::vector<data::ProcessedSample> out;
+  for (Sample& s : samples) {
+    std::string key = s.key;
+    absl::StatusOr<data::ProcessedSample> p =
+        data::ProcessSample(std::move(s), model.tokenizer(), image, chat);
+    if (!p.ok()) {
+      return absl::Status(p.status().code(),
+                          absl::StrCat("example ", key, ": ", p.status().message()));
+    }
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+// Left-padded prompts: generation appends after the last column.
+absl::StatusOr<ModelInputs> LeftPadded(const std::vector<data::ProcessedSample>& rows,
+                                       int32_t pad) {
+  int64_t b = static_cast<int64_t>(rows.size()), t = 0;
+  for (const auto& r : rows) t = std::max<int64_t>(t, r.tokens.input_ids.size());
+  std::vector<int32_t> ids(b * t, pad), mask(b * t, 0);
+  std::vector<Tensor> images;
+  for (int64_t i = 0; i < b; ++i) {
+    const std::vector<int32_t>& src = rows[i].tokens.input_ids;
+    int64_t off = t - static_cast<int64_t>(src.size());
+    for (size_t j = 0; j < src.size(); ++j) {
+      ids[i * t + off + j] = src[j];
+      mask[i * t + off + j] = 1;
+    }
+    for (const Tensor& im : rows[i].images) images.push_back(im);
+  }
+  ModelInputs in;
+  in.input_ids = Tensor::FromInts({b, t}, ids);
+  in.key_padding_mask = Tensor::FromInts({b, t}, mask);
+  if (!images.empty()) {
+    int64_t n = 0;
+    for (const Tensor& im : images) n += im.size(0);
+    Shape shape = images[0].shape();
+    for (const Tensor& im : images) {
+      if (im.shape()[1] != shape[1] || im.shape()[2] != shape[2] || im.shape()[3] != shape[3]) {
+        return absl::InvalidArgumentError(
+            "evaluation batches need images of one size; use a fixed-size preprocessing");
+      }
+    }
+    shape[0] = n;
+    Tensor all = Tensor::Zeros(shape);
+    float* dst = all.data<float>();
+    for (const Tensor& im : images) {
+      Tensor c = im.Contiguous();
+      std::memcpy(dst, c.data<float>(), sizeof(float) * c.numel());
+      dst += c.numel();
+    }
+    in.images = all;
+  }
+  return in;
+}
+
+}  // namespace
+
+absl::StatusOr<data::ImagePreprocessOptions> ImageOptionsForModel(VlmModel& model,
+                                                                  int image_size) {
+  VLMLAB_ASSIGN_OR_RETURN(Encoder * encoder, model.encoder());
+  ImageInputSpec in = encoder->InputSpec();
+  if (in.size <= 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "encoder \"", model.summary().encoder,
+        "\" does not declare its input image size (Encoder::InputSpec), so images cannot be "
+        "prepared for it"));
+  }
+  data::ImagePreprocessOptions o;
+  o.size = image_size > 0 ? image_size : static_cast<int>(in.size);
+  o.patch_size = static_cast<int>(in.patch);
+  o.channels = static_cast<int>(in.channels);
+  o.mode = in.native_resolution ? data::ResizeMode::kNative : data::ResizeMode::kPad;
+  for (int c = 0; c < 3; ++c) {
+    o.norm.mean[c] = in.mean[c];
+    o.norm.std[c] = in.std[c];
+  }
+  return o;
+}
+
+absl::StatusOr<std::vector<Sample>> CollectSamples(data::Mixture& mixture, int64_t max_examples,
+                                                   bool strict, int64_t* skipped) {
+  std::vector<Sample> out;
+  int64_t bad = 0;
+  while (max_examples <= 0 || static_cast<int64_t>(out.size()) < max_examples) {
+    VLMLAB_ASSIGN_OR_RETURN(std::optional<data::Mixture::Draw> draw, mixture.Next());
+    if (!draw.has_value()) break;
+    absl::StatusOr<Sample> s = draw->task();
+    if (!s.ok()) {
+      if (strict) return s.status();
+      ++bad;
+      LOG(WARNING) << "evaluation sample skipped: " << s.status();
+      continue;
+    }
+    out.push_back(std::move(*s));
+  }
+  if (skipped != nullptr) *skipped = bad;
+  return out;
+}
+
+std::string FormatPrompt(absl::string_view template_text, absl::string_view question,
+                         size_t images) {
+  std::string out;
+  for (size_t i = 0; i < images; ++i) out += kImagePlaceholder;
+  out += absl::StrReplaceAll(template_text, {{"{question}", question}});
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> GenerateReplies(VlmModel& model,
+                                                         const std::vector<Sample>& samples,
+                                                         const std::vector<std::string>& prompts,
+                                                         const GenerationSpec& generation,
+                                                         int batch_size, uint64_t seed) {
+  if (prompts.size() != samples.size()) {
+    return absl::InvalidArgumentError("GenerateReplies: one prompt per sample");
+  }
+  const Tokenizer& tok = model.tokenizer();
+  GenerationOptions g;
+  g.max_new_tokens = generation.max_new_tokens();
+  int32_t eos = tok.SpecialId(SpecialToken::kEos);
+  if (eos >= 0) g.stop_token_ids.push_back(eos);
+  g.sample = generation.decoding() == GenerationSpec::SAMPLE;
+  g.temperature = generation.temperature();
+  g.top_k = generation.top_k();
+  g.top_p = generation.top_p();
+  g.num_beams = generation.decoding() == GenerationSpec::BEAM ? generation.num_beams() : 1;
+  g.seed = seed;
+  std::vector<std::string> replies;
+  NoGradScope no_grad;
+  batch_size = std::max(batch_size, 1);
+  for (size_t begin = 0; begin < samples.size(); begin += batch_size) {
+    size_t end = std::min(samples.size(), begin + batch_size);
+    std::vector<Sample> chunk;
+    for (size_t i = begin; i < end; ++i) chunk.push_back(WithTurns(samples[i], prompts[i], ""));
+    VLMLAB_ASSIGN_OR_RETURN(std::vector<data::ProcessedSample> rows,
+                            Process(model, std::move(chunk), /*add_eos=*/false));
+    VLMLAB_ASSIGN_OR_RETURN(ModelInputs in, LeftPadded(rows, data::PadId(tok)));
+    g.seed = seed + begin;
+    VLMLAB_ASSIGN_OR_RETURN(std::vector<GeneratedSequence> out, model.Generate(in, g));
+    for (const GeneratedSequence& seq : out) {
+      VLMLAB_ASSIGN_OR_RETURN(std::string text, tok.Decode(seq.tokens));
+      for (const std::string& stop : generation.stop()) {
+        size_t at = text.find(stop);
+        if (!stop.empty() && at != std::string::npos) text.resize(at);
+      }
+      replies.emplace_back(absl::StripAsciiWhitespace(text));
+    }
+  }
+  return replies;
+}
+
+absl::StatusOr<std::vector<std::vector<double>>> ScoreReplies(
+    VlmModel& model, const std::vector<Sample>& samples, const std::vector<std::string>& prompts,
+    const std::vector<std::vector<std::string>>& candidates, int batch_size, bool per_token) {
+  if (prompts.size() != samples.size() || candidates.size() != samples.size()) {
+    return absl::InvalidArgumentError("ScoreReplies: one prompt and candidate list per sample");
+  }
+  std::vector<std::pair<size_t, size_t>> pairs;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    for (size_t j = 0; j < candidates[i].size(); ++j) pairs.push_back({i, j});
+  }
+  std::vector<std::vector<double>> scores(samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) scores[i].resize(candidates[i].size());
+  NoGradScope no_grad;
+  batch_size = std::max(batch_size, 1);
+  for (size_t begin = 0; begin < pairs.size(); begin += batch_size) {
+    size_t end = std::min(pairs.size(), begin + batch_size);
+    std::vector<Sample> chunk;
+    for (size_t k = begin; k < end; ++k) {
+      auto [i, j] = pairs[k];
+      chunk.push_back(WithTurns(samples[i], prompts[i], candidates[i][j]));
+    }
+    VLMLAB_ASSIGN_OR_RETURN(std::vector<data::ProcessedSample> rows,
+                            Process(model, std::move(chunk), /*add_eos=*/true));
+    std::vector<int64_t> counts;
+    for (const auto& r : rows) {
+      int64_t n = 0;
+      for (int32_t l : r.tokens.labels) n += l != data::kIgnoreLabel;
+      counts.push_back(std::max<int64_t>(n, 1));
+    }
+    data::Batch batch = data::CollateBatch(std::move(rows), data::PadId(model.tokenizer()));
+    ModelInputs in;
+    in.input_ids = batch.input_ids;
+    in.labels = batch.labels;
+    in.key_padding_mask = batch.attention_mask;
+    in.images = batch.images;
+    VLMLAB_ASSIGN_OR_RETURN(Tensor logp, model.SequenceLogProbs(in));
+    std::vector<float> v = logp.ToVector();
+    for (size_t k = begin; k < end; ++k) {
+      auto [i, j] = pairs[k];
+      double s = v[k - begin];
+      scores[i][j] = per_token ? s / counts[k - begin] : s;
+    }
+  }
+  return scores;
+}
+
+std::string ImageDataUri(const Sample& sample, int max_side) {
+  if (sample.images.empty()) return "";
+  const Image& im = sample.images[0];
+  if (im.width > max_side || im.height > max_side) return "";
+  absl::StatusOr<std::string> png = EncodePng(im);
+  if (!png.ok()) return "";
+  return absl::StrCat("data:image/png;base64,", absl::Base64Escape(*png));
+}
+
+}  // namespace vlmlab::eval

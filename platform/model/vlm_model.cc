@@ -1,0 +1,232 @@
+#include "platform/model/vlm_model.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "platform/autograd/grad_mode.h"
+#include "platform/ops/cross_entropy_ops.h"
+#include "platform/ops/elementwise_ops.h"
+#include "platform/ops/shape_ops.h"
+#include "platform/spec/slot_resolver.h"
+#include "platform/tensor/status_macros.h"
+
+namespace vlmlab {
+namespace {
+
+template <typename T>
+absl::StatusOr<T*> Child(const nn::Submodule& m, const char* name) {
+  T* p = m.As<T>();
+  if (p == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("vlm model: child \"", name,
+                                                      "\" was replaced by a ", m->type_name(),
+                                                      ", which is not a ", name, " plugin"));
+  }
+  return p;
+}
+
+absl::Status InPart(const char* part, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat("model.", part, ": ", s.message()));
+}
+
+bool IsI32Matrix(const Tensor& t, int64_t b, int64_t n) {
+  return t.defined() && t.dtype() == DType::kI32 && t.dim() == 2 && t.size(0) == b &&
+         t.size(1) == n;
+}
+
+}  // namespace
+
+Tensor PositionsFromMask(const Tensor& mask, int64_t batch, int64_t tokens) {
+  std::vector<int32_t> pos(batch * tokens);
+  std::vector<int32_t> m = mask.defined() ? mask.Contiguous().ToInts() : std::vector<int32_t>();
+  for (int64_t b = 0; b < batch; ++b) {
+    int32_t seen = 0;
+    for (int64_t t = 0; t < tokens; ++t) {
+      pos[b * tokens + t] = seen;
+      if (m.empty() || m[b * tokens + t] != 0) ++seen;
+    }
+  }
+  return Tensor::FromInts({batch, tokens}, pos);
+}
+
+absl::StatusOr<Encoder*> VlmModel::encoder() const { return Child<Encoder>(encoder_, "encoder"); }
+absl::StatusOr<Projector*> VlmModel::projector() const {
+  return Child<Projector>(projector_, "projector");
+}
+absl::StatusOr<Fusion*> VlmModel::fusion() const { return Child<Fusion>(fusion_, "fusion"); }
+absl::StatusOr<Llm*> VlmModel::llm() const { return Child<Llm>(llm_, "llm"); }
+
+absl::Status VlmModel::CheckInputs(const ModelInputs& in, bool need_labels) const {
+  const Tensor& ids = in.input_ids;
+  if (!ids.defined() || ids.dtype() != DType::kI32 || ids.dim() != 2 || ids.size(1) == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model inputs: input_ids ", ids.defined() ? ids.DebugString() : "undefined",
+                     " must be i32 [batch, tokens] with at least one token"));
+  }
+  const int64_t b = ids.size(0), t = ids.size(1);
+  if (in.key_padding_mask.defined() && !IsI32Matrix(in.key_padding_mask, b, t)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model inputs: key_padding_mask ", in.key_padding_mask.DebugString(),
+                     " must be i32 [", b, ", ", t, "] like input_ids"));
+  }
+  if (need_labels && !IsI32Matrix(in.labels, b, t)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model inputs: labels ", in.labels.defined() ? in.labels.DebugString() : "undefined",
+        " must be i32 [", b, ", ", t, "] like input_ids (-1 where there is no target)"));
+  }
+  if (t > summary_.llm_shape.max_seq_len && summary_.llm_shape.max_seq_len > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model inputs: ", t, " tokens exceed the LLM's max_seq_len ",
+        summary_.llm_shape.max_seq_len, "; truncate the samples or raise llm.max_seq_len"));
+  }
+  if (in.images.defined() && in.images.dim() != 4) {
+    return absl::InvalidArgumentError(absl::StrCat("model inputs: images ", in.images.DebugString(),
+                                                   " must be f32 [N, C, H, W]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Tensor> VlmModel::VisualTokens(const Tensor& images) {
+  if (!images.defined() || images.size(0) == 0) return Tensor();
+  VLMLAB_ASSIGN_OR_RETURN(Encoder * enc, encoder());
+  VLMLAB_ASSIGN_OR_RETURN(Projector * proj, projector());
+  absl::StatusOr<EncodedImages> encoded = enc->Encode(ImageBatch{images});
+  if (!encoded.ok()) return InPart("encoder", encoded.status());
+  absl::StatusOr<Tensor> visual = proj->Project(*encoded);  // [N, V, H]
+  if (!visual.ok()) return InPart("projector", visual.status());
+  const VisualShape& v = summary_.visual_tokens;
+  if (visual->dim() != 3 || visual->size(0) != images.size(0) || visual->size(1) != v.tokens ||
+      visual->size(2) != v.dim) {
+    return absl::InternalError(absl::StrCat("model.projector: produced ", visual->DebugString(),
+                                            " for ", images.size(0),
+                                            " images; its OutputShape "
+                                            "promised [",
+                                            images.size(0), ", ", v.tokens, ", ", v.dim, "]"));
+  }
+  return *visual;
+}
+
+absl::StatusOr<FusedSequence> VlmModel::FuseInputs(const ModelInputs& in) {
+  VLMLAB_ASSIGN_OR_RETURN(Tensor visual, VisualTokens(in.images));
+  VLMLAB_ASSIGN_OR_RETURN(Fusion * fuse, fusion());
+  VLMLAB_ASSIGN_OR_RETURN(Llm * lm, llm());
+  absl::StatusOr<FusedSequence> fused =
+      fuse->Fuse(FusionInputs{in.input_ids, visual, image_token_id_}, *lm);
+  if (!fused.ok()) return InPart("fusion", fused.status());
+  return std::move(*fused);
+}
+
+absl::StatusOr<Tensor> VlmModel::Hidden(const ModelInputs& in, const FusedSequence& fused) {
+  VLMLAB_ASSIGN_OR_RETURN(Llm * lm, llm());
+  LlmInputs li;
+  li.embeddings = fused.embeddings;
+  li.positions = PositionsFromMask(in.key_padding_mask, in.input_ids.size(0), in.input_ids.size(1));
+  li.key_padding_mask = in.key_padding_mask;
+  li.hook = fused.hook ? &fused.hook : nullptr;
+  absl::StatusOr<Tensor> h = lm->Run(li);
+  if (!h.ok()) return InPart("llm", h.status());
+  return *h;
+}
+
+absl::StatusOr<Tensor> VlmModel::Logits(const ModelInputs& in) {
+  VLMLAB_RETURN_IF_ERROR(CheckInputs(in, /*need_labels=*/false));
+  VLMLAB_ASSIGN_OR_RETURN(FusedSequence fused, FuseInputs(in));
+  VLMLAB_ASSIGN_OR_RETURN(Tensor h, Hidden(in, fused));  // [B, T, H]
+  VLMLAB_ASSIGN_OR_RETURN(Llm * lm, llm());
+  absl::StatusOr<Tensor> logits = lm->Logits(h);  // [B, T, V]
+  if (!logits.ok()) return InPart("llm", logits.status());
+  return *logits;
+}
+
+absl::StatusOr<Tensor> VlmModel::Loss(const ModelInputs& in) {
+  VLMLAB_RETURN_IF_ERROR(CheckInputs(in, /*need_labels=*/true));
+  VLMLAB_ASSIGN_OR_RETURN(Tensor logits, Logits(in));  // [B, T, V]
+  CrossEntropyParams p;
+  p.ignore_index = -1;
+  absl::StatusOr<Tensor> loss = ops::CrossEntropy(logits, in.labels, p);
+  if (!loss.ok())
+    return absl::InvalidArgumentError(absl::StrCat("labels: ", loss.status().message()));
+  return *loss;
+}
+
+absl::StatusOr<Tensor> VlmModel::SequenceLogProbs(const ModelInputs& in) {
+  VLMLAB_RETURN_IF_ERROR(CheckInputs(in, /*need_labels=*/true));
+  VLMLAB_ASSIGN_OR_RETURN(Tensor logits, Logits(in));  // [B, T, V]
+  CrossEntropyParams p;
+  p.ignore_index = -1;
+  p.reduction = CrossEntropyReduction::kNone;
+  absl::StatusOr<Tensor> nll = ops::CrossEntropy(logits, in.labels, p);  // [B, T], 0 if ignored
+  if (!nll.ok())
+    return absl::InvalidArgumentError(absl::StrCat("labels: ", nll.status().message()));
+  VLMLAB_ASSIGN_OR_RETURN(Tensor sum, ops::Sum(*nll, {1}));  // [B]
+  return ops::Scale(sum, -1.0f);
+}
+
+absl::StatusOr<std::vector<GeneratedSequence>> VlmModel::Generate(
+    const ModelInputs& prompts, const GenerationOptions& options) {
+  VLMLAB_RETURN_IF_ERROR(CheckInputs(prompts, /*need_labels=*/false));
+  NoGradScope no_grad;
+  const bool was_training = is_training();
+  SetTraining(false);  // the whole model: encoder and projector dropout off too
+  absl::StatusOr<std::vector<GeneratedSequence>> out =
+      [&]() -> absl::StatusOr<std::vector<GeneratedSequence>> {
+    VLMLAB_ASSIGN_OR_RETURN(FusedSequence fused, FuseInputs(prompts));
+    VLMLAB_ASSIGN_OR_RETURN(Llm * lm, llm());
+    return vlmlab::Generate(*lm, fused.embeddings, prompts.key_padding_mask,
+                            fused.hook ? &fused.hook : nullptr, options);
+  }();
+  SetTraining(was_training);
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<VlmModel>> BuildVlm(const Model& spec,
+                                                   const PluginRegistries& registries,
+                                                   uint64_t seed) {
+  BuildContext context;
+  context.seed = seed;
+  context.registries = &registries;
+  std::string part;
+  absl::StatusOr<ModelSummary> summary = SummarizeModel(spec, registries, context, &part);
+  if (!summary.ok()) return InPart(part.c_str(), summary.status());
+
+  std::unique_ptr<VlmModel> model(new VlmModel());
+  model->summary_ = *summary;
+  TokenizerSlot tokenizer_slot = spec.tokenizer();
+  if (!spec.has_tokenizer()) tokenizer_slot.mutable_byte();
+  absl::StatusOr<std::unique_ptr<Tokenizer>> tokenizer =
+      CreateFromSlot<Tokenizer>(tokenizer_slot, registries, context);
+  if (!tokenizer.ok()) return InPart("tokenizer", tokenizer.status());
+  model->tokenizer_ = std::move(*tokenizer);
+  model->image_token_id_ = model->tokenizer_->SpecialId(SpecialToken::kImage);
+
+  absl::StatusOr<std::unique_ptr<Encoder>> encoder =
+      CreateFromSlot<Encoder>(spec.encoder(), registries, context);
+  if (!encoder.ok()) return InPart("encoder", encoder.status());
+  absl::StatusOr<std::unique_ptr<Projector>> projector =
+      CreateFromSlot<Projector>(spec.projector(), registries, context);
+  if (!projector.ok()) return InPart("projector", projector.status());
+  absl::StatusOr<std::unique_ptr<Fusion>> fusion =
+      CreateFromSlot<Fusion>(spec.fusion(), registries, context);
+  if (!fusion.ok()) return InPart("fusion", fusion.status());
+  absl::StatusOr<std::unique_ptr<Llm>> llm = CreateFromSlot<Llm>(spec.llm(), registries, context);
+  if (!llm.ok()) return InPart("llm", llm.status());
+
+  const LlmShape& llm_shape = model->summary_.llm_shape;
+  absl::Status s = (*encoder)->Build();
+  if (!s.ok()) return InPart("encoder", s);
+  s = (*llm)->Build(llm_shape.vocab_size);
+  if (!s.ok()) return InPart("llm", s);
+  s = (*projector)->Build(model->summary_.encoder_output, llm_shape);
+  if (!s.ok()) return InPart("projector", s);
+  s = (*fusion)->Build(model->summary_.visual_tokens, llm_shape);
+  if (!s.ok()) return InPart("fusion", s);
+  model->layout_ = (*fusion)->Layout(model->summary_.visual_tokens);
+
+  model->encoder_ = model->RegisterModule("encoder", std::move(*encoder));
+  model->projector_ = model->RegisterModule("projector", std::move(*projector));
+  model->fusion_ = model->RegisterModule("fusion", std::move(*fusion));
+  model->llm_ = model->RegisterModule("llm", std::move(*llm));
+  model->Initialize(seed);
+  return model;
+}
+
+}  // namespace vlmlab

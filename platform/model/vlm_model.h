@@ -1,0 +1,110 @@
+// VlmModel: a vision-language model assembled from an experiment's `model` section (encoder,
+// projector, fusion, LLM plugins and a tokenizer), with the forward passes training and
+// evaluation need: logits, the language-modelling loss, per-sample log-probabilities (MCQ
+// scoring, DPO) and generation.
+//
+//   absl::StatusOr<std::unique_ptr<VlmModel>> m = BuildVlm(exp.model(), GlobalRegistries(), 0);
+//   ModelInputs in;
+//   in.input_ids = ids;          // i32 [B, T], image placeholders as (*m)->layout() says
+//   in.labels = labels;          // i32 [B, T], labels[t] = target at position t, -1 = none
+//   in.key_padding_mask = mask;  // i32 [B, T], 1 = real token (undefined = all real)
+//   in.images = pixels;          // f32 [N, C, H, W], every sample's images in order
+//   absl::StatusOr<Tensor> loss = (*m)->Loss(in);   // f32 [], mean over labelled tokens
+//
+// Assembly (BuildVlm): the plugins are created from their slots (an unset tokenizer is
+// `byte {}`), checked to fit exactly as `vlmlab validate` does (platform/spec/model_summary.h),
+// built in the order encoder, LLM (with the resolved vocabulary), projector (encoder output and
+// LLM shape), fusion (projected visual shape and LLM shape), registered as the children
+// "encoder", "projector", "fusion", "llm" (so parameter names start with those), and
+// initialised with Initialize(seed): every parameter's value depends only on (seed, its name).
+//
+// Forward: images -> encoder -> projector -> visual [N, V, H]; fusion merges them with the
+// embedded ids (and may return a layer hook); the LLM runs with positions counted over the
+// real tokens (position of token t = number of real tokens before it, so left and right
+// padding both give each sample 0, 1, 2, ...); logits [B, T, vocab].
+#ifndef VLMLAB_PLATFORM_MODEL_VLM_MODEL_H_
+#define VLMLAB_PLATFORM_MODEL_VLM_MODEL_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "platform/model/generate.h"
+#include "platform/nn/module.h"
+#include "platform/plugin_api/model_plugins.h"
+#include "platform/plugin_api/registry.h"
+#include "platform/plugin_api/tokenizer.h"
+#include "platform/spec/experiment.pb.h"
+#include "platform/spec/model_summary.h"
+
+namespace vlmlab {
+
+struct ModelInputs {
+  Tensor input_ids;         // i32 [B, T]
+  Tensor labels;            // i32 [B, T]; -1 = no target at this position
+  Tensor key_padding_mask;  // i32 [B, T], nonzero = real token; undefined = all real
+  Tensor images;            // f32 [N, C, H, W]; undefined = no images
+};
+
+class VlmModel : public nn::Module {
+ public:
+  const char* type_name() const override { return "VlmModel"; }
+
+  // Projected visual tokens of a batch of images: f32 [N, V, hidden]; undefined when
+  // `images` is undefined or has no image.
+  absl::StatusOr<Tensor> VisualTokens(const Tensor& images);
+  // f32 [B, T, vocab].
+  absl::StatusOr<Tensor> Logits(const ModelInputs& inputs);
+  // Mean cross-entropy over the positions with a label (0 when there are none).
+  absl::StatusOr<Tensor> Loss(const ModelInputs& inputs);
+  // f32 [B]: sum over each sample's labelled positions of log p(label).
+  absl::StatusOr<Tensor> SequenceLogProbs(const ModelInputs& inputs);
+  // Continues left-padded prompts (labels unused); see platform/model/generate.h. Runs without
+  // gradients and in eval mode (restored after). The fusion's layer hook follows the decode
+  // steps; beam search (num_beams > 1) is not supported with cross_attention fusion, whose
+  // hook cannot tell which sample a beam row belongs to.
+  absl::StatusOr<std::vector<GeneratedSequence>> Generate(const ModelInputs& prompts,
+                                                          const GenerationOptions& options);
+
+  // How the data pipeline must lay out an image's placeholder tokens.
+  ImageLayout layout() const { return layout_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  // Plugin names and shapes (visual tokens per image, LLM shape with the resolved vocabulary).
+  const ModelSummary& summary() const { return summary_; }
+  int32_t image_token_id() const { return image_token_id_; }
+
+  // The plugins. Fail (FailedPrecondition) if a child was replaced by another type.
+  absl::StatusOr<Encoder*> encoder() const;
+  absl::StatusOr<Projector*> projector() const;
+  absl::StatusOr<Fusion*> fusion() const;
+  absl::StatusOr<Llm*> llm() const;
+
+ private:
+  friend absl::StatusOr<std::unique_ptr<VlmModel>> BuildVlm(const Model&, const PluginRegistries&,
+                                                            uint64_t);
+  VlmModel() = default;
+  // Fused embeddings and hook for ids + images; positions from the mask.
+  absl::StatusOr<FusedSequence> FuseInputs(const ModelInputs& inputs);
+  absl::StatusOr<Tensor> Hidden(const ModelInputs& inputs, const FusedSequence& fused);
+  absl::Status CheckInputs(const ModelInputs& inputs, bool need_labels) const;
+
+  std::unique_ptr<Tokenizer> tokenizer_;
+  ModelSummary summary_;
+  ImageLayout layout_;
+  int32_t image_token_id_ = -1;
+  nn::Submodule encoder_, projector_, fusion_, llm_;
+};
+
+// Errors name the part of `spec` at fault ("model.projector: ...").
+absl::StatusOr<std::unique_ptr<VlmModel>> BuildVlm(const Model& spec,
+                                                   const PluginRegistries& registries,
+                                                   uint64_t seed);
+
+// i32 [B, T]: position of each token counted over the real tokens before it (0 for padding
+// before the first real token); arange(T) per row when `mask` is undefined.
+Tensor PositionsFromMask(const Tensor& mask, int64_t batch, int64_t tokens);
+
+}  // namespace vlmlab
+
+#endif  // VLMLAB_PLATFORM_MODEL_VLM_MODEL_H_

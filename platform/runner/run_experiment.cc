@@ -1,0 +1,432 @@
+#include "platform/runner/run_experiment.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "kernels/cpu/threads.h"
+#include "nlohmann/json.hpp"
+#include "platform/data/data_loader.h"
+#include "platform/model/costs.h"
+#include "platform/model/trainability.h"
+#include "platform/model/vlm_model.h"
+#include "platform/optim/from_spec.h"
+#include "platform/runner/data_setup.h"
+#include "platform/runner/progress.h"
+#include "platform/spec/canonical.h"
+#include "platform/spec/slot_resolver.h"
+#include "platform/store/spec_fields.h"
+#include "platform/store/store.h"
+#include "platform/tensor/status_macros.h"
+#include "platform/train/checkpoint.h"
+#include "platform/train/train_loop.h"
+#include "platform/weights/atomic_file.h"
+
+namespace vlmlab::runner {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& text) {
+  VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<weights::AtomicFileWriter> w,
+                          weights::AtomicFileWriter::Create(path));
+  VLMLAB_RETURN_IF_ERROR(w->Write(text.data(), text.size()));
+  return w->Commit();
+}
+
+absl::Status Prefixed(const absl::Status& st, absl::string_view prefix) {
+  if (st.ok()) return st;
+  return absl::Status(st.code(), absl::StrCat(prefix, ": ", st.message()));
+}
+
+// Everything the stages and evaluators of one run share.
+struct Run {
+  const Experiment& exp;
+  const PluginRegistries& registries;
+  RunOptions options;
+  std::string run_id, run_dir, hash;
+  store::Store* db = nullptr;
+  std::unique_ptr<VlmModel> model;
+  // Totals over the whole run, carried through checkpoints.
+  double train_flops = 0;
+  int64_t train_samples = 0;
+  double train_seconds = 0;
+  int64_t max_trainable = 0;
+};
+
+std::string CheckpointDir(const Run& run) { return run.run_dir + "/checkpoints"; }
+
+json Totals(const Run& run) {
+  return json{{"train_flops", run.train_flops},
+              {"train_samples", run.train_samples},
+              {"train_seconds", run.train_seconds},
+              {"max_trainable", run.max_trainable}};
+}
+
+void RestoreTotals(Run& run, const std::string& extra_json) {
+  json j = json::parse(extra_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return;
+  run.train_flops = j.value("train_flops", 0.0);
+  run.train_samples = j.value("train_samples", int64_t{0});
+  run.train_seconds = j.value("train_seconds", 0.0);
+  run.max_trainable = j.value("max_trainable", int64_t{0});
+}
+
+// The analytic training FLOPs of one collated batch (3 x forward per sample).
+double BatchTrainingFlops(const VlmModel& model, const data::Batch& batch) {
+  const int64_t b = batch.size();
+  if (b == 0) return 0;
+  std::vector<int32_t> mask = batch.attention_mask.ToInts();
+  int64_t real = 0;
+  for (int32_t m : mask) real += m != 0;
+  int64_t images = 0;
+  for (int64_t n : batch.image_counts) images += n;
+  ModelCosts costs = CountCosts(model);
+  double per_sample_images = static_cast<double>(images) / b;
+  int64_t text = std::max<int64_t>(
+      0, real / b - static_cast<int64_t>(per_sample_images * costs.sequence_tokens_per_image));
+  return b * TrainingFlopsPerSample(model, text, static_cast<int64_t>(per_sample_images + 0.5));
+}
+
+absl::Status ApplyStageStructure(Run& run, int index) {
+  const StageSpec& spec = run.exp.stages(index);
+  absl::StatusOr<TrainabilityReport> report =
+      ApplyTrainability(*run.model, spec.trainable(), run.exp.seed() * 131 + index);
+  VLMLAB_RETURN_IF_ERROR(Prefixed(report.status(), absl::StrCat("stages[", spec.name(), "]")));
+  LOG(INFO) << "stage " << spec.name() << ": " << report->ToString();
+  run.max_trainable = std::max(run.max_trainable, CountCosts(*run.model).trainable_parameters);
+  return absl::OkStatus();
+}
+
+absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume_from,
+                      int64_t global_step_before) {
+  const Experiment& exp = run.exp;
+  const StageSpec& spec = exp.stages(index);
+  const std::string where = absl::StrCat("stages[", spec.name(), "]");
+  absl::StatusOr<std::unique_ptr<Stage>> stage =
+      CreateFromSlot<Stage>(spec, run.registries, BuildContext{exp.seed(), &run.registries});
+  VLMLAB_RETURN_IF_ERROR(Prefixed(stage.status(), where));
+  StageDataPolicy policy = (*stage)->DataPolicy();
+
+  // Optimizer over the trainable parameters only: frozen ones get no state.
+  absl::StatusOr<std::unique_ptr<optim::Optimizer>> optimizer =
+      optim::BuildOptimizer(spec.optimizer(), run.model->NamedParameters(/*trainable_only=*/true));
+  VLMLAB_RETURN_IF_ERROR(Prefixed(optimizer.status(), absl::StrCat(where, ".optimizer")));
+  int64_t start_step = 0;
+  const data::MixturePosition* data_resume = nullptr;
+  data::MixturePosition position;
+  if (resume_from != nullptr) {
+    start_step = resume_from->state.stage_step;
+    VLMLAB_RETURN_IF_ERROR(Prefixed((*optimizer)->LoadStateDict(resume_from->optimizer),
+                                    absl::StrCat(resume_from->path, ": optimizer state")));
+    absl::StatusOr<data::MixturePosition> parsed =
+        data::MixturePosition::Parse(resume_from->state.data_position);
+    VLMLAB_RETURN_IF_ERROR(Prefixed(parsed.status(), absl::StrCat(resume_from->path,
+                                                                  ": data position")));
+    position = *parsed;
+    data_resume = &position;
+  }
+  StageContext stage_context{spec.name(), run.run_dir + "/stages/" + spec.name(),
+                             resume_from != nullptr};
+  VLMLAB_RETURN_IF_ERROR(Prefixed((*stage)->Prepare(*run.model, stage_context), where));
+
+  if (policy.preference_pairs || policy.text_only_fraction > 0) {
+    VLMLAB_RETURN_IF_ERROR(absl::UnimplementedError(
+        absl::StrCat(where, ": preference pairs and text-only mixing are not wired into the "
+                            "data loader yet")));
+  }
+  DatasetOpenOptions open;
+  open.seed = exp.seed() * 7919 + index;
+  open.shuffle = true;
+  absl::StatusOr<std::unique_ptr<data::Mixture>> mixture =
+      OpenMixture(exp, spec.mixture(), run.registries, open, /*cycle=*/true);
+  VLMLAB_RETURN_IF_ERROR(Prefixed(mixture.status(), absl::StrCat(where, ".mixture")));
+  absl::StatusOr<data::LoaderOptions> loader_options =
+      LoaderOptionsFor(*run.model, spec.batch_size(), policy, spec.image_size());
+  VLMLAB_RETURN_IF_ERROR(Prefixed(loader_options.status(), where));
+  absl::StatusOr<std::unique_ptr<data::DataLoader>> loader = data::DataLoader::Create(
+      std::move(*mixture), &run.model->tokenizer(), *loader_options, data_resume);
+  VLMLAB_RETURN_IF_ERROR(Prefixed(loader.status(), absl::StrCat(where, ".mixture")));
+
+  train::TrainLoopOptions lo;
+  lo.stage_name = spec.name();
+  lo.steps = spec.steps();
+  lo.start_step = start_step;
+  lo.grad_accum = spec.grad_accum();
+  lo.max_grad_norm = spec.max_grad_norm();
+  lo.schedule = optim::ScheduleFromSpec(spec.schedule(), spec.optimizer().lr(), spec.steps());
+  lo.log_every = spec.log_every();
+  lo.checkpoint_every = spec.checkpoint_every();
+
+  Progress progress(spec.name(), start_step, spec.steps(), run.options.interactive);
+  run.model->SetTraining(true);
+  auto started = std::chrono::steady_clock::now();
+  double seconds_before = run.train_seconds;
+  absl::Status st = train::TrainLoop(lo).Run(
+      **optimizer,
+      [&]() -> absl::StatusOr<train::MicroResult> {
+        VLMLAB_ASSIGN_OR_RETURN(std::optional<data::Batch> batch, (*loader)->Next());
+        if (!batch.has_value()) {
+          return absl::OutOfRangeError(absl::StrCat(where, ": the data mixture '",
+                                                    spec.mixture(), "' ended"));
+        }
+        VLMLAB_ASSIGN_OR_RETURN(StageLoss loss, (*stage)->Loss(*run.model, *batch));
+        run.train_flops += BatchTrainingFlops(*run.model, *batch);
+        run.train_samples += loss.samples;
+        return train::MicroResult{loss.loss, loss.samples, loss.metrics};
+      },
+      [&](const train::StepRecord& r) -> absl::Status {
+        progress.Update(r);
+        std::vector<store::ScalarPoint> points;
+        absl::Time now = absl::Now();
+        auto add = [&](const std::string& key, double value) {
+          points.push_back({run.run_id, spec.name(), r.step, key, value, now});
+        };
+        add("loss", r.loss);
+        add("lr", r.lr);
+        add("grad_norm", r.grad_norm);
+        add("samples_per_s", r.samples_per_s);
+        for (const auto& [k, v] : r.metrics) add(k, v);
+        return run.db->AppendScalars(points);
+      },
+      [&](int64_t step) -> absl::Status {
+        run.train_seconds =
+            seconds_before +
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        train::CheckpointState cs;
+        cs.stage_index = index;
+        cs.stage_name = spec.name();
+        cs.stage_step = step;
+        cs.stage_done = step == spec.steps();
+        cs.global_step = global_step_before + step;
+        cs.data_position = (*loader)->position().ToString();
+        cs.spec_hash = run.hash;
+        cs.extra_json = Totals(run).dump();
+        return train::SaveCheckpoint(CheckpointDir(run), cs, run.model->StateDict(),
+                                     (*optimizer)->StateDict());
+      });
+  progress.Finish();
+  data::LoaderStats stats = (*loader)->stats();
+  if (stats.skipped > 0 || stats.dropped_too_long > 0) {
+    LOG(WARNING) << where << ": skipped " << stats.skipped << " bad samples and dropped "
+                 << stats.dropped_too_long << " whose images did not fit max_seq_len";
+  }
+  return st;
+}
+
+absl::Status RecordEvaluation(Run& run, const EvaluatorSpec& spec, const EvalOutput& out,
+                              RunOutcome* outcome) {
+  std::vector<store::MetricRecord> metrics;
+  for (const auto& [key, m] : out.metrics) {
+    metrics.push_back({run.run_id, spec.name(), key, m.value, m.ci_low, m.ci_high, m.n});
+    outcome->metrics[absl::StrCat(spec.name(), "/", key)] = m;
+  }
+  // Predictions first to a file (the complete record), then to the store in pages.
+  fs::create_directories(run.run_dir + "/predictions");
+  std::string jsonl;
+  std::vector<store::PredictionRecord> rows;
+  for (size_t i = 0; i < out.predictions_json.size(); ++i) {
+    const std::string& p = out.predictions_json[i];
+    jsonl += p;
+    jsonl += '\n';
+    json j = json::parse(p, nullptr, /*allow_exceptions=*/false);
+    store::PredictionRecord r;
+    r.run_id = run.run_id;
+    r.evaluator = spec.name();
+    r.example_key = j.is_object() && j.contains("key") && j["key"].is_string()
+                        ? j["key"].get<std::string>()
+                        : absl::StrCat(i);
+    r.json = p;
+    if (i < out.scores.size()) r.score = out.scores[i];
+    rows.push_back(std::move(r));
+  }
+  VLMLAB_RETURN_IF_ERROR(
+      WriteFileAtomically(run.run_dir + "/predictions/" + spec.name() + ".jsonl", jsonl));
+  VLMLAB_RETURN_IF_ERROR(run.db->PutMetrics(metrics));
+  constexpr size_t kPage = 500;
+  for (size_t i = 0; i < rows.size(); i += kPage) {
+    size_t n = std::min(kPage, rows.size() - i);
+    VLMLAB_RETURN_IF_ERROR(run.db->PutPredictions(absl::MakeConstSpan(rows.data() + i, n)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunEvaluators(Run& run, RunOutcome* outcome) {
+  const Experiment& exp = run.exp;
+  run.model->SetTraining(false);
+  json all = json::object();
+  for (const EvaluatorSpec& spec : exp.evaluators()) {
+    const std::string where = absl::StrCat("evaluators[", spec.name(), "]");
+    absl::StatusOr<std::unique_ptr<Evaluator>> evaluator =
+        CreateFromSlot<Evaluator>(spec, run.registries, BuildContext{exp.seed(), &run.registries});
+    VLMLAB_RETURN_IF_ERROR(Prefixed(evaluator.status(), where));
+    DatasetOpenOptions open;
+    open.seed = exp.seed();
+    open.shuffle = false;
+    absl::StatusOr<std::unique_ptr<data::Mixture>> samples =
+        OpenMixture(exp, spec.data(), run.registries, open, /*cycle=*/false);
+    VLMLAB_RETURN_IF_ERROR(Prefixed(samples.status(), absl::StrCat(where, ".data")));
+    std::unique_ptr<data::Mixture> baseline;
+    if (!spec.baseline_data().empty()) {
+      absl::StatusOr<std::unique_ptr<data::Mixture>> b =
+          OpenMixture(exp, spec.baseline_data(), run.registries, open, /*cycle=*/false);
+      VLMLAB_RETURN_IF_ERROR(Prefixed(b.status(), absl::StrCat(where, ".baseline_data")));
+      baseline = std::move(*b);
+    }
+    EvalInputs in;
+    in.spec = &spec;
+    in.samples = samples->get();
+    in.baseline_samples = baseline.get();
+    in.seed = exp.seed();
+    LOG(INFO) << "evaluating " << spec.name();
+    absl::StatusOr<EvalOutput> out = (*evaluator)->Evaluate(*run.model, in);
+    VLMLAB_RETURN_IF_ERROR(Prefixed(out.status(), where));
+    VLMLAB_RETURN_IF_ERROR(RecordEvaluation(run, spec, *out, outcome));
+    for (const auto& [key, m] : out->metrics) {
+      all[spec.name()][key] = {{"value", m.value}, {"ci_low", m.ci_low}, {"ci_high", m.ci_high},
+                               {"n", m.n}};
+    }
+  }
+  return WriteFileAtomically(run.run_dir + "/metrics.json", all.dump(2) + "\n");
+}
+
+// Everything after the run is claimed; an error here marks the run failed.
+absl::Status RunClaimed(Run& run, RunOutcome* outcome) {
+  const Experiment& exp = run.exp;
+  int threads = run.options.threads >= 0 ? run.options.threads : exp.runtime().threads();
+  SetCpuThreads(threads);
+  if (exp.runtime().backend() != Runtime::CPU) {
+    return absl::UnimplementedError(
+        "runtime.backend: only CPU runs are implemented by `vlmlab run` so far");
+  }
+
+  absl::StatusOr<std::unique_ptr<VlmModel>> model = BuildVlm(exp.model(), run.registries,
+                                                            exp.seed());
+  VLMLAB_RETURN_IF_ERROR(model.status());
+  run.model = std::move(*model);
+  ModelCosts costs = CountCosts(*run.model);
+  LOG(INFO) << "model: " << run.model->summary().ToString() << "; " << costs.ToString();
+
+  absl::StatusOr<std::optional<train::LoadedCheckpoint>> checkpoint =
+      train::LoadLatestCheckpoint(CheckpointDir(run));
+  VLMLAB_RETURN_IF_ERROR(checkpoint.status());
+  if (checkpoint->has_value() && !run.options.resume) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        CheckpointDir(run), " already holds checkpoints of this run: pass --resume to continue "
+                            "it, or delete the directory to start over"));
+  }
+  int first_stage = 0;
+  int64_t global_step = 0;
+  const train::LoadedCheckpoint* resume_in_stage = nullptr;
+  if (checkpoint->has_value()) {
+    const train::LoadedCheckpoint& ck = **checkpoint;
+    if (ck.state.spec_hash != run.hash) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          ck.path, " belongs to spec ", ck.state.spec_hash, ", not this one (", run.hash,
+          "); use another output_dir or run id"));
+    }
+    if (ck.state.stage_index < 0 || ck.state.stage_index >= exp.stages_size() ||
+        exp.stages(ck.state.stage_index).name() != ck.state.stage_name) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(ck.path, " is for stage '", ck.state.stage_name,
+                       "', which this experiment does not have at that position"));
+    }
+    // Rebuild the structure (LoRA adapters) the checkpoint was written with, then load it.
+    VLMLAB_RETURN_IF_ERROR(ApplyStageStructure(run, ck.state.stage_index));
+    VLMLAB_RETURN_IF_ERROR(Prefixed(run.model->LoadStateDict(ck.model),
+                                    absl::StrCat(ck.path, "/model.safetensors")));
+    RestoreTotals(run, ck.state.extra_json);
+    global_step = ck.state.global_step;
+    first_stage = ck.state.stage_index + (ck.state.stage_done ? 1 : 0);
+    if (!ck.state.stage_done) resume_in_stage = &ck;
+    LOG(INFO) << "resuming from " << ck.path << " (stage " << ck.state.stage_name << ", step "
+              << ck.state.stage_step << ")";
+  }
+
+  for (int i = first_stage; i < exp.stages_size(); ++i) {
+    if (resume_in_stage == nullptr) VLMLAB_RETURN_IF_ERROR(ApplyStageStructure(run, i));
+    const train::LoadedCheckpoint* from = i == first_stage ? resume_in_stage : nullptr;
+    int64_t before = global_step - (from != nullptr ? from->state.stage_step : 0);
+    VLMLAB_RETURN_IF_ERROR(RunStage(run, i, from, before));
+    global_step = before + exp.stages(i).steps();
+    resume_in_stage = nullptr;
+  }
+  store::RunCost cost;
+  cost.parameters = costs.parameters;
+  cost.trainable_parameters = run.max_trainable;
+  cost.visual_tokens_per_image = costs.visual_tokens_per_image;
+  cost.train_flops = run.train_flops;
+  if (run.train_seconds > 0) cost.samples_per_second = run.train_samples / run.train_seconds;
+  VLMLAB_RETURN_IF_ERROR(run.db->SetRunCost(run.run_id, cost));
+
+  return RunEvaluators(run, outcome);
+}
+
+}  // namespace
+
+absl::StatusOr<RunOutcome> RunExperiment(const Experiment& experiment, const RunOptions& options,
+                                         const PluginRegistries& registries) {
+  Run run{experiment, registries, options};
+  run.hash = SpecHash(experiment);
+  run.run_id = options.run_id.empty() ? absl::StrCat(run.hash, "-s", experiment.seed())
+                                      : options.run_id;
+  std::string output_dir =
+      options.output_dir.empty() ? experiment.runtime().output_dir() : options.output_dir;
+  run.run_dir = (fs::path(output_dir) / run.run_id).string();
+  RunOutcome outcome;
+  outcome.run_id = run.run_id;
+  outcome.run_dir = run.run_dir;
+
+  // Problems with the output directory or the store surface before any work is done.
+  VLMLAB_RETURN_IF_ERROR(train::CheckWritableDirectory(run.run_dir));
+  VLMLAB_RETURN_IF_ERROR(
+      WriteFileAtomically(run.run_dir + "/spec.textproto", CanonicalText(experiment)));
+  std::string url = options.store_url.empty() ? experiment.runtime().store() : options.store_url;
+  absl::StatusOr<std::unique_ptr<store::Store>> db = store::OpenStore(url);
+  VLMLAB_RETURN_IF_ERROR(Prefixed(db.status(), absl::StrCat("store ", url)));
+  run.db = db->get();
+
+  store::RunDefinition def;
+  def.id = run.run_id;
+  def.sweep_id = options.sweep_id;
+  def.variant = options.variant.empty() ? experiment.name() : options.variant;
+  def.seed = static_cast<int64_t>(experiment.seed());
+  def.spec_hash = run.hash;
+  def.spec_text = CanonicalText(experiment);
+  def.fields = store::SpecFields(experiment);
+  VLMLAB_RETURN_IF_ERROR(run.db->UpsertRun(def));
+  VLMLAB_ASSIGN_OR_RETURN(bool claimed, run.db->ClaimRun(run.run_id));
+  if (!claimed) {
+    VLMLAB_ASSIGN_OR_RETURN(store::RunRecord record, run.db->GetRun(run.run_id));
+    if (record.status == store::RunStatus::kCompleted) {
+      outcome.skipped = true;
+      VLMLAB_ASSIGN_OR_RETURN(std::vector<store::MetricRecord> metrics,
+                              run.db->Metrics({run.run_id}));
+      for (const store::MetricRecord& m : metrics) {
+        outcome.metrics[absl::StrCat(m.evaluator, "/", m.key)] =
+            MetricValue{m.value, m.ci_low.value_or(m.value), m.ci_high.value_or(m.value),
+                        m.n.value_or(0)};
+      }
+      return outcome;
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "run ", run.run_id, " is being run by worker ", record.worker,
+        "; if that worker is gone, reset it (the sweep command does) and run again"));
+  }
+  absl::Status st = RunClaimed(run, &outcome);
+  if (!st.ok()) {
+    absl::Status recorded = run.db->FailRun(run.run_id, st.ToString());
+    if (!recorded.ok()) LOG(ERROR) << "could not record the failure: " << recorded;
+    return st;
+  }
+  VLMLAB_RETURN_IF_ERROR(run.db->CompleteRun(run.run_id));
+  return outcome;
+}
+
+}  // namespace vlmlab::runner

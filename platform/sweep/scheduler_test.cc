@@ -1,0 +1,250 @@
+// The scheduler against a real SQLite store with fake workers: concurrency, failures of every
+// kind recorded while the sweep goes on, resumption, stale and busy runs, interruption.
+#include "platform/sweep/scheduler.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "platform/sweep/run_lock.h"
+#include "platform/sweep/sweep_testing.h"
+#include "platform/sweep/worker_process.h"
+
+namespace vlmlab::sweep {
+namespace {
+
+using store::RunStatus;
+
+SweepSummary MustRun(SweepFixture& f, const std::vector<WorkerCommand>& cmds,
+                     SchedulerOptions o = {}) {
+  absl::StatusOr<SweepSummary> s = RunWorkers(f.db(), cmds, o);
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? *s : SweepSummary{};
+}
+
+TEST(SchedulerTest, RunsEveryRunAndLogsItsOutput) {
+  SweepFixture f("all_complete", 3);
+  std::vector<WorkerCommand> cmds;
+  for (int i = 0; i < 3; ++i) cmds.push_back(f.Command(i, {"complete"}));
+  std::ostringstream progress;
+  SweepSummary s = MustRun(f, cmds, {.workers = 2, .progress = &progress});
+  ASSERT_EQ(s.runs.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(s.runs[i].outcome, RunOutcome::kCompleted) << s.runs[i].detail;
+    EXPECT_EQ(f.Status(i), RunStatus::kCompleted);
+    std::string log = f.Log(i);
+    EXPECT_EQ(CountOf(log, "vlmlab sweep starts: "), 1) << log;
+    EXPECT_EQ(CountOf(log, "fake_worker: running r" + std::to_string(i)), 1) << log;
+  }
+  EXPECT_EQ(s.CountsLine(), "3 completed");
+  EXPECT_FALSE(s.interrupted);
+  EXPECT_EQ(CountOf(progress.str(), ": started, pid "), 3) << progress.str();
+  EXPECT_EQ(CountOf(progress.str(), ": completed in "), 3) << progress.str();
+}
+
+// Each worker registers itself in a directory, records how many are registered, sleeps, and
+// leaves: the largest count is the largest number of workers alive at once.
+int MaxConcurrency(int workers, int runs, const std::string& name) {
+  SweepFixture f(name, runs);
+  std::string live = f.Path("live");
+  std::string counts = f.Path("counts");
+  std::filesystem::create_directories(live);
+  std::vector<WorkerCommand> cmds;
+  for (int i = 0; i < runs; ++i) {
+    cmds.push_back(f.Shell(i, "touch " + live + "/$2; ls " + live + " | wc -l >> " + counts +
+                                  "; sleep 0.4; rm " + live + "/$2; exec \"$3\" \"$1\" \"$2\" "
+                                  "complete"));
+  }
+  SweepSummary s = MustRun(f, cmds, {.workers = workers});
+  EXPECT_EQ(s.Count(RunOutcome::kCompleted), runs) << s.CountsLine();
+  std::ifstream in(counts);
+  int max = 0, lines = 0;
+  for (int c; in >> c; ++lines) max = std::max(max, c);
+  EXPECT_EQ(lines, runs);
+  return max;
+}
+
+TEST(SchedulerTest, RunsExactlyNWorkersAtOnce) {
+  EXPECT_EQ(MaxConcurrency(3, 6, "concurrency3"), 3);
+  EXPECT_EQ(MaxConcurrency(1, 2, "concurrency1"), 1);
+}
+
+TEST(SchedulerTest, RecordsEveryKindOfFailureAndGoesOn) {
+  SweepFixture f("failures", 5);
+  std::vector<WorkerCommand> cmds = {
+      f.Command(0, {"fail", "loss diverged at step 7"}),
+      f.Command(1, {"exit", "3"}),
+      f.Command(2, {"crash"}),
+      f.Command(3, {"noclaim", "4"}),
+      f.Command(4, {"complete"}),
+  };
+  SweepSummary s = MustRun(f, cmds, {.workers = 2});
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(s.runs[i].outcome, RunOutcome::kFailed) << i;
+    EXPECT_EQ(f.Status(i), RunStatus::kFailed) << i;
+    EXPECT_EQ(s.runs[i].detail, f.Error(i)) << i;
+  }
+  EXPECT_EQ(s.runs[4].outcome, RunOutcome::kCompleted);
+  EXPECT_EQ(f.Status(4), RunStatus::kCompleted);
+  // The worker's own message.
+  EXPECT_EQ(f.Error(0), "loss diverged at step 7");
+  // Crashes without a word: exit status or signal, and the end of the log.
+  EXPECT_NE(f.Error(1).find("worker exited with status 3 without recording"), std::string::npos)
+      << f.Error(1);
+  EXPECT_NE(f.Error(1).find("fake_worker: something went wrong"), std::string::npos);
+  EXPECT_NE(f.Error(1).find(f.RunDir(1) + "/log.txt"), std::string::npos);
+  EXPECT_NE(f.Error(2).find("killed by signal 6"), std::string::npos) << f.Error(2);
+  EXPECT_NE(f.Error(2).find("fake_worker: about to crash"), std::string::npos);
+  // Never claimed: the scheduler claims it to record the failure.
+  EXPECT_NE(f.Error(3).find("exited with status 4"), std::string::npos) << f.Error(3);
+  EXPECT_NE(f.Error(3).find("fake_worker: refusing to start"), std::string::npos);
+  // The log tail is this attempt's output only, without the sweep's header line.
+  EXPECT_EQ(f.Error(3).find("vlmlab sweep starts"), std::string::npos) << f.Error(3);
+  EXPECT_EQ(s.CountsLine(), "1 completed, 4 failed");
+}
+
+TEST(SchedulerTest, ResumeSkipsCompletedRunsAndRetriesFailedOnes) {
+  SweepFixture f("resume", 3);
+  SweepSummary first = MustRun(
+      f, {f.Command(0, {"complete"}), f.Command(1, {"complete"}), f.Command(2, {"exit", "1"})},
+      {.workers = 2});
+  EXPECT_EQ(first.CountsLine(), "2 completed, 1 failed");
+  std::vector<WorkerCommand> again;
+  for (int i = 0; i < 3; ++i) again.push_back(f.Command(i, {"complete"}));
+  SweepSummary second = MustRun(f, again, {.workers = 2});
+  EXPECT_EQ(second.runs[0].outcome, RunOutcome::kAlreadyCompleted);
+  EXPECT_EQ(second.runs[1].outcome, RunOutcome::kAlreadyCompleted);
+  EXPECT_EQ(second.runs[2].outcome, RunOutcome::kCompleted);
+  EXPECT_EQ(f.Status(2), RunStatus::kCompleted);
+  // Completed runs were not launched again; the failed one twice.
+  EXPECT_EQ(CountOf(f.Log(0), "vlmlab sweep starts"), 1);
+  EXPECT_EQ(CountOf(f.Log(2), "vlmlab sweep starts"), 2);
+  EXPECT_EQ(second.CountsLine(), "1 completed, 2 skipped (already completed)");
+}
+
+TEST(SchedulerTest, ResetsRunsWhoseWorkerIsGoneAndSkipsLiveOnes) {
+  SweepFixture f("stale", 3);
+  // r0: claimed by a worker that exited without finishing (a killed sweep's worker).
+  absl::StatusOr<WorkerProcess> w =
+      WorkerProcess::Start(f.Command(0, {"claim"}).argv, f.Path("claim.log"));
+  ASSERT_TRUE(w.ok()) << w.status();
+  while (!w->Poll()) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_EQ(f.Status(0), RunStatus::kRunning);
+  // r1: claimed by this (live) process.
+  ASSERT_TRUE(*f.db().ClaimRun(SweepFixture::RunId(1)));
+  // r2: its lock held by this process (another sweep working on it).
+  absl::StatusOr<std::optional<RunLock>> held = RunLock::TryAcquire(f.RunDir(2) + "/sweep.lock");
+  ASSERT_TRUE(held.ok() && held->has_value());
+  ASSERT_TRUE((*held)->WriteOwner(4242).ok());
+
+  std::ostringstream progress;
+  SweepSummary s =
+      MustRun(f, {f.Command(0, {"complete"}), f.Command(1, {"complete"}),
+                  f.Command(2, {"complete"})},
+              {.workers = 3, .progress = &progress});
+  EXPECT_EQ(s.runs[0].outcome, RunOutcome::kCompleted);
+  EXPECT_EQ(f.Status(0), RunStatus::kCompleted);
+  EXPECT_NE(progress.str().find("which is gone; reset to pending"), std::string::npos)
+      << progress.str();
+  EXPECT_EQ(s.runs[1].outcome, RunOutcome::kBusy);
+  EXPECT_NE(s.runs[1].detail.find(":" + std::to_string(getpid())), std::string::npos)
+      << s.runs[1].detail;
+  EXPECT_EQ(f.Status(1), RunStatus::kRunning);
+  EXPECT_EQ(s.runs[2].outcome, RunOutcome::kBusy);
+  EXPECT_NE(s.runs[2].detail.find("(worker pid 4242)"), std::string::npos) << s.runs[2].detail;
+  EXPECT_EQ(f.Status(2), RunStatus::kPending);
+  EXPECT_EQ(f.Log(1), "");  // never launched
+  EXPECT_EQ(f.Log(2), "");
+}
+
+TEST(SchedulerTest, InterruptStopsLaunchingForwardsTheSignalAndRerunResumes) {
+  SweepFixture f("interrupt", 4);
+  std::vector<WorkerCommand> slow;
+  for (int i = 0; i < 4; ++i) slow.push_back(f.Command(i, {"sleep", "60"}));
+  std::atomic<int> stop{0};
+  std::thread interrupter([&] {
+    auto db = store::OpenStore(f.url());
+    ASSERT_TRUE(db.ok());
+    absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      auto runs = (*db)->ListRuns("s1");
+      int running = 0;
+      for (const auto& r : *runs) running += r.status == RunStatus::kRunning;
+      if (running == 2) break;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    stop = SIGTERM;
+  });
+  absl::Time start = absl::Now();
+  SweepSummary s = MustRun(f, slow, {.workers = 2, .stop_signal = &stop});
+  interrupter.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30));  // the sleeping workers were stopped
+  EXPECT_TRUE(s.interrupted);
+  EXPECT_EQ(s.runs[0].outcome, RunOutcome::kInterrupted);
+  EXPECT_EQ(s.runs[1].outcome, RunOutcome::kInterrupted);
+  EXPECT_NE(s.runs[0].detail.find("signal 15"), std::string::npos) << s.runs[0].detail;
+  EXPECT_EQ(s.runs[2].outcome, RunOutcome::kNotStarted);
+  EXPECT_EQ(s.runs[3].outcome, RunOutcome::kNotStarted);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(f.Status(i), RunStatus::kPending) << i;
+
+  std::vector<WorkerCommand> quick;
+  for (int i = 0; i < 4; ++i) quick.push_back(f.Command(i, {"complete"}));
+  SweepSummary again = MustRun(f, quick, {.workers = 2});
+  EXPECT_EQ(again.CountsLine(), "4 completed");
+  EXPECT_EQ(CountOf(f.Log(0), "vlmlab sweep starts"), 2);
+}
+
+TEST(SchedulerTest, LimitLaunchesAtMostKRuns) {
+  SweepFixture f("limit", 4);
+  std::vector<WorkerCommand> cmds;
+  for (int i = 0; i < 4; ++i) cmds.push_back(f.Command(i, {"complete"}));
+  SweepSummary s = MustRun(f, cmds, {.workers = 3, .limit = 2});
+  EXPECT_EQ(s.CountsLine(), "2 completed, 2 not started");
+  EXPECT_EQ(f.Status(2), RunStatus::kPending);
+  // Skipped runs do not count against the limit.
+  SweepSummary next = MustRun(f, cmds, {.workers = 1, .limit = 1});
+  EXPECT_EQ(next.CountsLine(), "1 completed, 2 skipped (already completed), 1 not started");
+  // --limit 0 starts nothing but still tells what would be skipped.
+  SweepSummary none = MustRun(f, cmds, {.limit = 0});
+  EXPECT_EQ(none.CountsLine(), "3 skipped (already completed), 1 not started");
+  EXPECT_EQ(none.runs[3].outcome, RunOutcome::kNotStarted);
+}
+
+TEST(SchedulerTest, UnknownProgramIsAFailedRun) {
+  SweepFixture f("no_program", 1);
+  WorkerCommand c = f.Command(0, {"complete"});
+  c.argv[0] = f.Path("no_such_binary");
+  SweepSummary s = MustRun(f, {c});
+  EXPECT_EQ(s.runs[0].outcome, RunOutcome::kFailed);
+  EXPECT_NE(f.Error(0).find("exited with status 127"), std::string::npos) << f.Error(0);
+  EXPECT_NE(f.Error(0).find("cannot execute " + f.Path("no_such_binary")), std::string::npos)
+      << f.Error(0);
+}
+
+TEST(SchedulerTest, RejectsBadArguments) {
+  SweepFixture f("bad_args", 1);
+  EXPECT_EQ(RunWorkers(f.db(), {f.Command(0, {"complete"})}, {.workers = 0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::Status dup =
+      RunWorkers(f.db(), {f.Command(0, {"complete"}), f.Command(0, {"complete"})}, {}).status();
+  EXPECT_NE(dup.message().find("'r0' appears twice"), std::string::npos) << dup;
+}
+
+TEST(SchedulerTest, LocalWorkerPid) {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  EXPECT_EQ(LocalWorkerPid(std::string(host) + ":123"), 123);
+  EXPECT_EQ(LocalWorkerPid("some-other-host-xyz:123"), -1);
+  EXPECT_EQ(LocalWorkerPid(std::string(host) + ":x"), -1);
+  EXPECT_EQ(LocalWorkerPid(""), -1);
+}
+
+}  // namespace
+}  // namespace vlmlab::sweep

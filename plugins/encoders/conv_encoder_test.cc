@@ -1,0 +1,184 @@
+// The `conv` encoder built through its registry entry: output shapes (several configs and a
+// non-square input), parameter names, errors, finite-difference gradients (pixels and
+// parameters), determinism and the analytic FLOP count.
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "platform/ops/testing/gradcheck.h"
+#include "platform/registry/global_registries.h"
+#include "platform/spec/encoders.pb.h"
+
+namespace vlmlab {
+namespace {
+
+ConvEncoderOptions Tiny() {
+  ConvEncoderOptions o;
+  o.set_image_size(8);
+  o.set_channels(3);
+  o.set_width(2);
+  o.set_stages(2);
+  o.set_blocks_per_stage(1);
+  o.set_stem_stride(2);
+  return o;
+}
+
+std::unique_ptr<Encoder> MakeConv(const ConvEncoderOptions& o, uint64_t seed = 3,
+                                  bool build = true) {
+  const PluginEntry<Encoder>* entry = GlobalRegistries().Get<Encoder>().Find("conv");
+  CHECK(entry != nullptr);
+  absl::StatusOr<std::unique_ptr<Encoder>> enc =
+      entry->create(o, BuildContext{seed, &GlobalRegistries()});
+  CHECK(enc.ok()) << enc.status();
+  if (build) CHECK((*enc)->Build().ok());
+  return *std::move(enc);
+}
+
+void ExpectError(const absl::StatusOr<EncodedImages>& r, const std::string& text) {
+  ASSERT_FALSE(r.ok()) << "expected an error containing: " << text;
+  EXPECT_NE(std::string(r.status().message()).find(text), std::string::npos) << r.status();
+}
+
+TEST(Conv, OutputShapeMatchesEncodeForSeveralConfigs) {
+  std::vector<ConvEncoderOptions> configs;
+  ConvEncoderOptions a = Tiny();
+  a.set_image_size(16);
+  a.set_stages(3);
+  configs.push_back(a);
+  ConvEncoderOptions b = Tiny();
+  b.set_norm(ConvEncoderOptions::NO_NORM);
+  b.set_activation(ConvEncoderOptions::RELU);
+  b.set_blocks_per_stage(2);
+  configs.push_back(b);
+  ConvEncoderOptions c = Tiny();  // patchify stem
+  c.set_image_size(16);
+  c.set_stem_stride(4);
+  configs.push_back(c);
+  ConvEncoderOptions d = Tiny();
+  d.set_stem_stride(1);
+  d.set_stages(1);
+  d.set_channels(1);
+  configs.push_back(d);
+  for (const ConvEncoderOptions& o : configs) {
+    SCOPED_TRACE(o.ShortDebugString());
+    std::unique_ptr<Encoder> conv = MakeConv(o);
+    const VisualShape shape = conv->OutputShape();
+    const int64_t s = o.image_size();
+    absl::StatusOr<EncodedImages> out = conv->Encode({Tensor::RandN({2, o.channels(), s, s}, 1)});
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_EQ(out->tokens.shape(), (Shape{2, shape.tokens, shape.dim}));
+    EXPECT_EQ(out->grid_h, shape.grid_h);
+    EXPECT_EQ(out->grid_w, shape.grid_w);
+    EXPECT_FALSE(out->cls);
+    for (float v : out->tokens.ToVector()) ASSERT_TRUE(std::isfinite(v));
+  }
+  // A non-square image gives its own grid.
+  absl::StatusOr<EncodedImages> wide = MakeConv(Tiny())->Encode({Tensor::RandN({1, 3, 8, 16}, 2)});
+  ASSERT_TRUE(wide.ok()) << wide.status();
+  EXPECT_EQ(wide->tokens.shape(), (Shape{1, 2 * 4, 4}));
+  EXPECT_EQ(wide->grid_h, 2);
+  EXPECT_EQ(wide->grid_w, 4);
+}
+
+TEST(Conv, ParameterNames) {
+  std::set<std::string> names;
+  for (const auto& [name, t] : MakeConv(Tiny())->NamedParameters()) names.insert(name);
+  EXPECT_EQ(names, (std::set<std::string>{"stem.weight",
+                                          "stem.bias",
+                                          "stages.0.blocks.0.norm1.weight",
+                                          "stages.0.blocks.0.norm1.bias",
+                                          "stages.0.blocks.0.conv1.weight",
+                                          "stages.0.blocks.0.conv1.bias",
+                                          "stages.0.blocks.0.norm2.weight",
+                                          "stages.0.blocks.0.norm2.bias",
+                                          "stages.0.blocks.0.conv2.weight",
+                                          "stages.0.blocks.0.conv2.bias",
+                                          "stages.1.down_norm.weight",
+                                          "stages.1.down_norm.bias",
+                                          "stages.1.down.weight",
+                                          "stages.1.down.bias",
+                                          "stages.1.blocks.0.norm1.weight",
+                                          "stages.1.blocks.0.norm1.bias",
+                                          "stages.1.blocks.0.conv1.weight",
+                                          "stages.1.blocks.0.conv1.bias",
+                                          "stages.1.blocks.0.norm2.weight",
+                                          "stages.1.blocks.0.norm2.bias",
+                                          "stages.1.blocks.0.conv2.weight",
+                                          "stages.1.blocks.0.conv2.bias",
+                                          "norm.weight",
+                                          "norm.bias"}));
+  std::unique_ptr<Encoder> conv = MakeConv(Tiny());
+  EXPECT_EQ(conv->StateDict().at("stages.1.down.weight").shape(), (Shape{4, 2, 3, 3}));
+  EXPECT_EQ(conv->StateDict().at("stem.weight").shape(), (Shape{2, 3, 3, 3}));
+}
+
+TEST(Conv, BadImagesAreErrorsNotCrashes) {
+  std::unique_ptr<Encoder> conv = MakeConv(Tiny());
+  ExpectError(conv->Encode({Tensor::RandN({1, 4, 8, 8}, 1)}), "4 channels, but conv.channels is 3");
+  ExpectError(conv->Encode({Tensor::RandN({1, 3, 8, 6}, 1)}),
+              "must be positive multiples of the total stride 4");
+  ExpectError(conv->Encode({Tensor::RandN({8, 8}, 1)}), "want f32 [N, C, H, W]");
+  ExpectError(MakeConv(Tiny(), 1, false)->Encode({Tensor::RandN({1, 3, 8, 8}, 1)}),
+              "Encode before Build");
+  ConvEncoderOptions bad = Tiny();
+  bad.set_image_size(10);
+  absl::Status s = MakeConv(bad, 1, false)->Build();
+  EXPECT_NE(std::string(s.message()).find("not a multiple of the total stride 4"),
+            std::string::npos)
+      << s;
+}
+
+TEST(Conv, GradientsMatchFiniteDifferences) {
+  for (ConvEncoderOptions::Norm norm :
+       {ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NO_NORM}) {
+    ConvEncoderOptions o = Tiny();
+    o.set_width(4);  // a LayerNorm over 2 channels is nearly a sign function: too sharp
+    o.set_norm(norm);
+    std::unique_ptr<Encoder> conv = MakeConv(o, 17);
+    std::vector<std::string> params = {"stem.weight", "stages.1.down.weight",
+                                       "stages.0.blocks.0.conv2.bias",
+                                       "stages.1.blocks.0.conv1.weight"};
+    if (norm == ConvEncoderOptions::LAYER_NORM) params.push_back("norm.weight");
+    std::vector<Tensor> inputs = {Tensor::RandN({2, 3, 8, 8}, 18)};
+    const nn::TensorMap state = conv->StateDict();
+    for (const std::string& p : params) inputs.push_back(state.at(p).To(DType::kF32));
+    Encoder* e = conv.get();
+    GradCheckOptions gc;
+    gc.max_elements_per_input = 24;
+    // LayerNorm over few channels curves fast: a step of 1e-2 misses a stem-weight gradient by
+    // 7%, 3e-3 agrees (checked: 1e-3 agrees too).
+    gc.eps = 3e-3;
+    absl::Status s = GradCheck(
+        [e, params](const std::vector<Tensor>& in) -> absl::StatusOr<Tensor> {
+          for (size_t i = 0; i < params.size(); ++i) {
+            absl::Status st = e->SetParameter(params[i], in[i + 1]);
+            if (!st.ok()) return st;
+          }
+          absl::StatusOr<EncodedImages> out = e->Encode({in[0]});
+          if (!out.ok()) return out.status();
+          return out->tokens;
+        },
+        inputs, gc);
+    EXPECT_TRUE(s.ok()) << "norm " << norm << ": " << s;
+  }
+}
+
+TEST(Conv, SameSeedSameOutputs) {
+  Tensor x = Tensor::RandN({2, 3, 8, 8}, 5);
+  EXPECT_EQ(MakeConv(Tiny(), 4)->Encode({x})->tokens.ToVector(),
+            MakeConv(Tiny(), 4)->Encode({x})->tokens.ToVector());
+  EXPECT_NE(MakeConv(Tiny(), 4)->Encode({x})->tokens.ToVector(),
+            MakeConv(Tiny(), 5)->Encode({x})->tokens.ToVector());
+}
+
+TEST(Conv, ForwardFlopsAreTwiceTheConvolutionMacs) {
+  // Stem 3->2 at 4x4 (k3): 16*2*27; stage 0: 2 convs 2->2 at 4x4: 2*16*2*18;
+  // down 2->4 at 2x2: 4*4*18; stage 1: 2 convs 4->4 at 2x2: 2*4*4*36.
+  const double macs = 16 * 2 * 27 + 2 * 16 * 2 * 18 + 4 * 4 * 18 + 2 * 4 * 4 * 36;
+  EXPECT_DOUBLE_EQ(MakeConv(Tiny())->ForwardFlops(), 2 * macs);
+}
+
+}  // namespace
+}  // namespace vlmlab

@@ -1,0 +1,120 @@
+// `mcq`: multiple-choice accuracy on samples with a ChoiceAnnotation, asked their own prompt
+// (question, lettered options, instruction). LOG_LIKELIHOOD picks the option whose answer has
+// the highest log-likelihood as the assistant's reply (per token when length_normalize); the
+// answer is the option's letter when the sample's own answer is a letter, else the option's
+// text. GENERATED_LETTER generates a reply and reads the letter from it
+// (platform/metrics/mcq.h: "B", "(B)", "B.", "The answer is B", or the option's text).
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "platform/eval/eval_batches.h"
+#include "platform/metrics/mcq.h"
+#include "platform/plugin_api/pipeline_plugins.h"
+#include "platform/registry/global_registries.h"
+#include "platform/spec/evaluators.pb.h"
+#include "platform/tensor/status_macros.h"
+#include "plugins/evaluators/evaluator_support.h"
+
+namespace vlmlab {
+namespace {
+
+class McqEvaluator : public Evaluator {
+ public:
+  explicit McqEvaluator(const McqOptions& o) : options_(o) {}
+
+  absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {
+    const EvaluatorSpec& spec = *in.spec;
+    VLMLAB_ASSIGN_OR_RETURN(std::vector<Sample> all,
+                            eval::CollectSamples(*in.samples, spec.max_examples()));
+    std::vector<Sample> samples;
+    for (Sample& s : all) {
+      if (s.choice.has_value() && s.choice->options.size() >= 2 && s.choice->correct >= 0) {
+        samples.push_back(std::move(s));
+      }
+    }
+    if (samples.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data '", spec.data(), "' holds no multiple-choice samples"));
+    }
+    std::vector<std::string> prompts;
+    for (const Sample& s : samples) prompts.push_back(OwnPrompt(s));
+    std::vector<int> chosen(samples.size(), -1);
+    std::vector<std::string> shown(samples.size());
+    if (options_.mode() == McqOptions::LOG_LIKELIHOOD) {
+      std::vector<std::vector<std::string>> candidates;
+      for (const Sample& s : samples) {
+        bool letters = OwnAnswer(s).size() == 1;
+        std::vector<std::string> c;
+        for (size_t k = 0; k < s.choice->options.size(); ++k) {
+          c.push_back(letters ? metrics::ChoiceLetter(static_cast<int>(k)) : s.choice->options[k]);
+        }
+        candidates.push_back(std::move(c));
+      }
+      VLMLAB_ASSIGN_OR_RETURN(
+          std::vector<std::vector<double>> ll,
+          eval::ScoreReplies(model, samples, prompts, candidates, spec.batch_size(),
+                             options_.length_normalize()));
+      for (size_t i = 0; i < samples.size(); ++i) {
+        chosen[i] = static_cast<int>(std::max_element(ll[i].begin(), ll[i].end()) - ll[i].begin());
+        shown[i] = candidates[i][chosen[i]];
+      }
+    } else {
+      VLMLAB_ASSIGN_OR_RETURN(shown, eval::GenerateReplies(model, samples, prompts,
+                                                           spec.generation(), spec.batch_size(),
+                                                           in.seed));
+      for (size_t i = 0; i < samples.size(); ++i) {
+        chosen[i] = metrics::ParseChoice(shown[i], static_cast<int>(samples[i].choice->options.size()),
+                                         samples[i].choice->options);
+      }
+    }
+    EvalOutput out;
+    std::vector<std::string> qtypes;
+    for (size_t i = 0; i < samples.size(); ++i) {
+      out.scores.push_back(chosen[i] == samples[i].choice->correct ? 1.0 : 0.0);
+      qtypes.push_back(samples[i].vqa ? samples[i].vqa->question_type : "");
+    }
+    metrics::BootstrapOptions b = BootstrapFor(spec, in.seed);
+    out.metrics["accuracy"] = MeanWithCi(out.scores, b);
+    AddGroupMetrics("question_type", out.scores, qtypes, b, &out);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      nlohmann::json j = ExampleRecord(samples[i], prompts[i], shown[i], out.scores[i]);
+      j["options"] = samples[i].choice->options;
+      j["correct"] = metrics::ChoiceLetter(samples[i].choice->correct);
+      j["chosen"] = chosen[i] >= 0 ? metrics::ChoiceLetter(chosen[i]) : "";
+      out.predictions_json.push_back(j.dump());
+    }
+    return out;
+  }
+
+ private:
+  McqOptions options_;
+};
+
+// `llm_judge` is registered so specs naming it validate; judging needs a second model loaded
+// from judge_checkpoint, which is not written yet, so running it is an explicit error.
+class LlmJudgeEvaluator : public Evaluator {
+ public:
+  absl::StatusOr<EvalOutput> Evaluate(VlmModel&, const EvalInputs&) override {
+    return absl::UnimplementedError(
+        "llm_judge: judging with a second model is not implemented yet; use vqa_accuracy, "
+        "exact_match or anls");
+  }
+};
+
+VLMLAB_REGISTER_PLUGIN(
+    Evaluator, McqOptions, "mcq", "Multiple choice by option log-likelihood or generated letter",
+    [](const McqOptions& o, const BuildContext&) -> absl::StatusOr<std::unique_ptr<Evaluator>> {
+      return std::make_unique<McqEvaluator>(o);
+    },
+    nullptr);
+VLMLAB_REGISTER_PLUGIN(
+    Evaluator, LlmJudgeOptions, "llm_judge",
+    "LAVE-style judging of free-form answers by a language model (not runnable yet)",
+    [](const LlmJudgeOptions&, const BuildContext&) -> absl::StatusOr<std::unique_ptr<Evaluator>> {
+      return std::make_unique<LlmJudgeEvaluator>();
+    },
+    nullptr);
+
+}  // namespace
+}  // namespace vlmlab
