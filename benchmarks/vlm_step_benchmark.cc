@@ -1,16 +1,18 @@
 // Wall time of one full training step of a small VLM on the CPU: forward, language-modelling
 // loss, backward, gradient clipping and an AdamW update, for a model built with BuildVlm from a
-// spec text (default: the quickstart-sized conv encoder + MLP projector + llama, batch 32,
-// ~100 tokens). Prints each phase's median over --steps steps after --warmup steps, ms/step
-// (wall and process CPU time: on a shared, loaded machine CPU time is the stable figure) and
-// samples/s; --profile (or VLMLAB_KERNEL_PROFILE=1) adds the per-kernel breakdown of the
-// timed steps (kernels/api/kernel_profile.h).
+// spec text (default: the model of experiments/quickstart.textproto, batch 32, 100 tokens).
+// Prints each phase's median over --steps steps after --warmup steps, ms/step (wall and
+// process CPU time: on a shared, loaded machine CPU time is the stable figure) and samples/s;
+// --profile (or VLMLAB_KERNEL_PROFILE=1) adds the per-kernel breakdown of the timed steps
+// (kernels/api/kernel_profile.h).
 //
 //   bazel run -c opt //benchmarks:vlm_step_benchmark -- --steps=10 --threads=2 --profile
+//   bazel run -c opt //benchmarks:vlm_step_benchmark -- --experiment=experiments/x.textproto
 //   bazel run -c opt //benchmarks:vlm_step_benchmark -- --model='encoder { vit { ... } } ...'
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -29,16 +31,24 @@
 #include "platform/optim/optimizer.h"
 #include "platform/optim/param_groups.h"
 #include "platform/registry/global_registries.h"
+#include "platform/spec/spec_loader.h"
+#include "platform/tensor/cpu_allocator.h"
 #include "platform/tensor/status_macros.h"
 
+// The model of experiments/quickstart.textproto (copied: --experiment reads a file instead).
 ABSL_FLAG(std::string, model,
-          "encoder { conv { image_size: 64 width: 32 stages: 3 } } "
-          "projector { mlp {} } "
-          "fusion { self_attention { max_images_per_sample: 1 } } "
-          "llm { llama { hidden: 128 layers: 3 heads: 4 max_seq_len: 256 } } "
+          "encoder { conv { image_size: 64 width: 32 stages: 3 blocks_per_stage: 1 "
+          "stem_stride: 2 } } "
+          "projector { avg_pool { kernel: 2 } } "
+          "fusion { self_attention { image_delimiters: false max_images_per_sample: 1 } } "
+          "llm { llama { hidden: 128 layers: 3 heads: 4 max_seq_len: 192 } } "
           "tokenizer { byte {} }",
           "the experiment's `model` section, in protobuf text format");
-ABSL_FLAG(int, batch, 32, "samples per step (one 64x64 image each)");
+ABSL_FLAG(std::string, experiment, "",
+          "an experiment file whose model to use instead of --model (e.g. "
+          "experiments/quickstart.textproto, relative to the working directory)");
+ABSL_FLAG(int, batch, 32, "samples per step (one image each)");
+ABSL_FLAG(int, image_size, 64, "side of the square RGB images");
 ABSL_FLAG(int, tokens, 100, "sequence length: image tokens and delimiters, then text");
 ABSL_FLAG(int, steps, 10, "timed steps");
 ABSL_FLAG(int, warmup, 2, "untimed steps first (oneDNN primitive creation, allocator warm-up)");
@@ -87,7 +97,8 @@ absl::StatusOr<ModelInputs> MakeBatch(const VlmModel& m, int64_t batch, int64_t 
   ModelInputs in;
   in.input_ids = Tensor::FromInts({batch, tokens}, ids);
   in.labels = Tensor::FromInts({batch, tokens}, labels);
-  in.images = Tensor::RandN({batch, 3, 64, 64}, 7);
+  const int64_t side = absl::GetFlag(FLAGS_image_size);
+  in.images = Tensor::RandN({batch, 3, side, side}, 7);
   return in;
 }
 
@@ -95,7 +106,16 @@ absl::Status Main() {
   const int threads = absl::GetFlag(FLAGS_threads);
   if (threads > 0) SetCpuThreads(threads);
   Model spec;
-  if (!google::protobuf::TextFormat::ParseFromString(absl::GetFlag(FLAGS_model), &spec)) {
+  std::string model_text = absl::GetFlag(FLAGS_model);
+  if (std::string path = absl::GetFlag(FLAGS_experiment); !path.empty()) {
+    // Under `bazel run` the working directory is the runfiles tree: resolve against the
+    // caller's.
+    const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
+    if (path[0] != '/' && cwd != nullptr) path = absl::StrCat(cwd, "/", path);
+    VLMLAB_ASSIGN_OR_RETURN(LoadedExperiment exp, LoadExperimentFile(path));
+    spec = exp.experiment.model();
+    model_text = absl::StrCat(path, ": ", spec.ShortDebugString());
+  } else if (!google::protobuf::TextFormat::ParseFromString(model_text, &spec)) {
     return absl::InvalidArgumentError("--model is not a valid vlmlab.Model text proto");
   }
   VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<VlmModel> model, BuildVlm(spec, GlobalRegistries(), 0));
@@ -108,7 +128,7 @@ absl::Status Main() {
   VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<optim::AdamW> opt,
                           optim::AdamW::Create(std::move(groups), optim::AdamWOptions{}));
   model->SetTraining(true);
-  std::printf("model: %s\n", absl::GetFlag(FLAGS_model).c_str());
+  std::printf("model: %s\n", model_text.c_str());
   std::printf("%lld parameters, batch %lld x %lld tokens (%lld visual per image), %d threads\n",
               static_cast<long long>(model->NumParameters()), static_cast<long long>(batch),
               static_cast<long long>(tokens),
@@ -149,6 +169,10 @@ absl::Status Main() {
   std::printf("step %.1f ms (min %.1f, cpu %.1f ms), %.1f samples/s, final loss %.4f\n", step,
               *std::min_element(total.begin(), total.end()), Median(cpu), 1000.0 * batch / step,
               last_loss);
+  const CpuAllocatorStats a = GetCpuAllocatorStats();
+  std::printf("cpu allocator: %lld of %lld cacheable allocations from the cache, %.1f MB cached\n",
+              static_cast<long long>(a.cache_hits), static_cast<long long>(a.allocations),
+              a.cached_bytes / 1048576.0);
   if (profile) {
     double wall = 0, cpu_sum = 0;
     std::vector<KernelTime> ks = KernelProfile();

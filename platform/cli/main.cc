@@ -21,6 +21,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "glog/logging.h"
+#include "kernels/cpu/threads.h"
 #include "platform/cli/cli_flags.h"
 #include "platform/cli/commands.h"
 #include "platform/registry/global_registries.h"
@@ -64,6 +65,9 @@ docs/spec.md describes experiment files; docs/architecture.md the design.
 }  // namespace
 
 int main(int argc, char** argv) {
+  // OpenMP threads sleep between kernels unless the user chose otherwise: re-executes once with
+  // OMP_WAIT_POLICY=passive (kernels/cpu/threads.h).
+  vlmlab::UsePassiveOpenMpWaitByDefault();
   absl::SetProgramUsageMessage(kUsage);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   FLAGS_logtostderr = true;

@@ -73,8 +73,8 @@ absl::StatusOr<Selected> FromSweepFile(const std::string& path) {
     }
   }
   if (s.runs.run_ids.empty()) {
-    return absl::NotFoundError(absl::StrCat("no run of sweep ", path, " is in store ",
-                                            (*db)->url(), "; run `vlmlab sweep ", path,
+    return absl::NotFoundError(absl::StrCat("no run of sweep ", path, " is in store ", (*db)->url(),
+                                            "; run `vlmlab sweep ", path,
                                             "` first, or give --store"));
   }
   return s;
@@ -93,7 +93,8 @@ int RunReport(const std::vector<std::string>& args) {
               << kReportUsage << "\n";
     return 2;
   }
-  absl::StatusOr<report::TableFormat> format = report::ParseTableFormat(absl::GetFlag(FLAGS_format));
+  absl::StatusOr<report::TableFormat> format =
+      report::ParseTableFormat(absl::GetFlag(FLAGS_format));
   if (!format.ok()) {
     PrintError(format.status());
     return 2;

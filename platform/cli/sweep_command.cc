@@ -117,18 +117,17 @@ int RunSweep(const std::vector<std::string>& args) {
   argv_options.program = SelfPath();
   argv_options.store_url = *url;
   const int threads_flag = absl::GetFlag(FLAGS_threads);
-  argv_options.threads =
-      threads_flag >= 0
-          ? threads_flag
-          : sweep::DefaultThreadsPerWorker(workers,
-                                           static_cast<int>(std::thread::hardware_concurrency()));
+  argv_options.threads = threads_flag >= 0
+                             ? threads_flag
+                             : sweep::DefaultThreadsPerWorker(
+                                   workers, static_cast<int>(std::thread::hardware_concurrency()));
   argv_options.plugin_libs = absl::GetFlag(FLAGS_plugin_lib);
   std::vector<sweep::WorkerCommand> commands = sweep::WorkerCommands(*plan, argv_options);
 
   absl::StatusOr<std::unique_ptr<store::Store>> db = store::OpenStore(*url);
   if (!db.ok()) return Fail(db.status());
-  std::cout << "sweep '" << plan->sweep.name << "' (" << plan->sweep.id << "): "
-            << plan->runs.size() << " runs, store " << (*db)->url() << ", " << workers
+  std::cout << "sweep '" << plan->sweep.name << "' (" << plan->sweep.id
+            << "): " << plan->runs.size() << " runs, store " << (*db)->url() << ", " << workers
             << " worker(s) x " << argv_options.threads << " thread(s)\n";
 
   if (absl::GetFlag(FLAGS_dry_run)) {

@@ -44,9 +44,10 @@ struct TarReaderOptions {
 
 class TarReader {
  public:
-  // `label` names the archive in messages (usually the path).
+  // Messages name the archive by its path.
   static absl::StatusOr<std::unique_ptr<TarReader>> Open(const std::string& path,
                                                          const TarReaderOptions& options = {});
+  // An archive held in memory; messages name it `label`.
   static std::unique_ptr<TarReader> FromBytes(std::string bytes, std::string label,
                                               const TarReaderOptions& options = {});
   ~TarReader();

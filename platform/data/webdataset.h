@@ -20,7 +20,6 @@
 #define VLMLAB_PLATFORM_DATA_WEBDATASET_H_
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <random>

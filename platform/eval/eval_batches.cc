@@ -98,6 +98,29 @@ absl::StatusOr<ModelInputs> LeftPadded(const std::vector<data::ProcessedSample>&
   return in;
 }
 
+// `text` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD: a
+// model can generate any byte sequence, and predictions go into JSON.
+std::string ValidUtf8(const std::string& text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= text.size();
+    for (int k = 1; ok && k < len; ++k) {
+      ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (ok) {
+      out.append(text, i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<data::ImagePreprocessOptions> ImageOptionsForModel(VlmModel& model,
@@ -187,7 +210,7 @@ absl::StatusOr<std::vector<std::string>> GenerateReplies(VlmModel& model,
         size_t at = text.find(stop);
         if (!stop.empty() && at != std::string::npos) text.resize(at);
       }
-      replies.emplace_back(absl::StripAsciiWhitespace(text));
+      replies.emplace_back(absl::StripAsciiWhitespace(ValidUtf8(text)));
     }
   }
   return replies;

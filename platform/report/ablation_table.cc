@@ -141,9 +141,9 @@ class Builder {
         return absl::OkStatus();
       }
     }
-    return absl::InvalidArgumentError(absl::StrCat("--baseline '", options_.baseline,
-                                                   "' is not a variant of these runs; use one of: ",
-                                                   absl::StrJoin(names, ", ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--baseline '", options_.baseline,
+                     "' is not a variant of these runs; use one of: ", absl::StrJoin(names, ", ")));
   }
 
   absl::Status AddFields() {

@@ -42,7 +42,7 @@ namespace vlmlab::report {
 
 // A quantity over a variant's completed runs.
 struct Stat {
-  int n = 0;         // runs that have it; 0: missing
+  int n = 0;  // runs that have it; 0: missing
   double mean = 0;
   double stddev = 0;  // sample standard deviation; 0 when n < 2
 };
@@ -53,7 +53,7 @@ struct Difference {
   double estimate = 0;
   double lower = 0;
   double upper = 0;
-  double p_value = 1;  // two-sided paired-bootstrap p-value
+  double p_value = 1;    // two-sided paired-bootstrap p-value
   int64_t examples = 0;  // examples paired
   int seeds = 0;         // seeds paired
 };
@@ -84,11 +84,11 @@ struct AblationRow {
   std::string variant;
   std::vector<std::string> run_ids;  // all the variant's runs given, completed or not
   int completed_runs = 0;
-  std::vector<int64_t> seeds;               // of the completed runs
-  std::vector<std::string> fields;          // per field column; "-" when the runs lack it
-  std::vector<Stat> metrics;                // per metric column
-  std::vector<Difference> differences;      // per difference column; unavailable for the baseline
-  std::vector<Stat> costs;                  // per CostColumn
+  std::vector<int64_t> seeds;           // of the completed runs
+  std::vector<std::string> fields;      // per field column; "-" when the runs lack it
+  std::vector<Stat> metrics;            // per metric column
+  std::vector<Difference> differences;  // per difference column; unavailable for the baseline
+  std::vector<Stat> costs;              // per CostColumn
 };
 
 struct AblationTable {

@@ -4,6 +4,7 @@
 #ifndef VLMLAB_PLATFORM_REPORT_REPORT_TESTING_H_
 #define VLMLAB_PLATFORM_REPORT_REPORT_TESTING_H_
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -23,7 +24,7 @@ struct TestRun {
   bool completed;
   std::vector<store::RunField> fields;
   std::vector<std::pair<std::string, double>> metrics;  // "evaluator/key" -> value
-  std::vector<double> vqa_scores;                        // examples q1, q2, ... (NaN: absent)
+  std::vector<double> vqa_scores;                       // examples q1, q2, ... (NaN: absent)
   store::RunCost cost;
 };
 
@@ -47,19 +48,54 @@ inline std::vector<TestRun> AblationRuns() {
   store::RunCost mlp_cost;
   mlp_cost.parameters = 13000000;
   return {
-      {"b-s0", "baseline", 0, true, fields("linear", "2", "4", false),
+      {"b-s0",
+       "baseline",
+       0,
+       true,
+       fields("linear", "2", "4", false),
        {{"vqa/overall", 0.50}, {"caption/cider", 1.0}, {"vqa/type/yes/no", 0.25}},
-       {1, 0, 1, 0}, base_cost0},
-      {"b-s1", "baseline", 1, true, fields("linear", "2", "4", false),
-       {{"vqa/overall", 0.60}, {"caption/cider", 1.2}}, {1, 1, 0, 0}, base_cost1},
-      {"m-s0", "mlp", 0, true, fields("mlp", "2", "6", true), {{"vqa/overall", 0.70}},
-       {1, 1, 1, 0}, mlp_cost},
-      {"m-s1", "mlp", 1, true, fields("mlp", "2", "6", true), {{"vqa/overall", 0.80}},
-       {1, 1, 1, 0}, mlp_cost},
-      {"p-s0", "perceiver", 0, true, fields("perceiver", "4", "4", false),
-       {{"vqa/overall", 0.40}, {"caption/cider", 0.9}}, {0, 0, 1, kNone}, {}},
-      {"p-s1", "perceiver", 1, false, fields("perceiver", "4", "4", false),
-       {{"vqa/overall", 0.95}}, {1, 1, 1, 1}, {}},  // failed: ignored
+       {1, 0, 1, 0},
+       base_cost0},
+      {"b-s1",
+       "baseline",
+       1,
+       true,
+       fields("linear", "2", "4", false),
+       {{"vqa/overall", 0.60}, {"caption/cider", 1.2}},
+       {1, 1, 0, 0},
+       base_cost1},
+      {"m-s0",
+       "mlp",
+       0,
+       true,
+       fields("mlp", "2", "6", true),
+       {{"vqa/overall", 0.70}},
+       {1, 1, 1, 0},
+       mlp_cost},
+      {"m-s1",
+       "mlp",
+       1,
+       true,
+       fields("mlp", "2", "6", true),
+       {{"vqa/overall", 0.80}},
+       {1, 1, 1, 0},
+       mlp_cost},
+      {"p-s0",
+       "perceiver",
+       0,
+       true,
+       fields("perceiver", "4", "4", false),
+       {{"vqa/overall", 0.40}, {"caption/cider", 0.9}},
+       {0, 0, 1, kNone},
+       {}},
+      {"p-s1",
+       "perceiver",
+       1,
+       false,
+       fields("perceiver", "4", "4", false),
+       {{"vqa/overall", 0.95}},
+       {1, 1, 1, 1},
+       {}},  // failed: ignored
   };
 }
 

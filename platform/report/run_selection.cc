@@ -60,8 +60,7 @@ void OrderRuns(const std::vector<std::string>& order, std::vector<store::RunReco
                    });
 }
 
-absl::StatusOr<RunSelection> SelectRuns(store::Store& store,
-                                        const std::vector<std::string>& args) {
+absl::StatusOr<RunSelection> SelectRuns(store::Store& store, const std::vector<std::string>& args) {
   if (args.empty()) {
     return absl::InvalidArgumentError("give a sweep file, a sweep name or id, or run ids");
   }
@@ -104,8 +103,8 @@ absl::StatusOr<RunSelection> SelectRuns(store::Store& store,
     }
     if (run.status().code() != absl::StatusCode::kNotFound) return run.status();
     return absl::NotFoundError(absl::StrCat(
-        "'", id, "' is ", args.size() == 1 ? "neither a sweep file, a sweep id, a sweep name nor"
-                                           : "not",
+        "'", id, "' is ",
+        args.size() == 1 ? "neither a sweep file, a sweep id, a sweep name nor" : "not",
         " a run id in store ", store.url(),
         "; give the sweep file, or --store to read another store"));
   }

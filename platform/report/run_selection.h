@@ -18,7 +18,7 @@
 namespace vlmlab::report {
 
 struct RunSelection {
-  std::string title;  // "sweep 'name' (id)" or "3 runs"
+  std::string title;     // "sweep 'name' (id)" or "3 runs"
   std::string sweep_id;  // empty for run ids
   std::vector<std::string> run_ids;
 };

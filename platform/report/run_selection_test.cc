@@ -62,12 +62,18 @@ TEST(RunSelectionTest, UnknownNames) {
 
 TEST(RunSelectionTest, VariantOrderCrossesAxes) {
   Sweep sweep;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
-    name: "s"
-    variants { name: "deep" }
-    axes { field: "model.encoder.vit.depth" values: "1" values: "3" }
-    axes { name: "proj" points { name: "lin" } points { name: "mlp3" } }
-  )pb", &sweep));
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        name: "s"
+        variants { name: "deep" }
+        axes { field: "model.encoder.vit.depth" values: "1" values: "3" }
+        axes {
+          name: "proj"
+          points { name: "lin" }
+          points { name: "mlp3" }
+        }
+      )pb",
+      &sweep));
   EXPECT_EQ(SweepVariantOrder(sweep),
             (std::vector<std::string>{"baseline/depth=1/proj=lin", "baseline/depth=1/proj=mlp3",
                                       "baseline/depth=3/proj=lin", "baseline/depth=3/proj=mlp3",

@@ -28,7 +28,7 @@ struct Symbols {
   std::string pm;     // " ± "
   std::string delta;  // "Δ"
   std::string percent;
-  std::string math;   // wraps "mean ± std" on both sides ("$" in LaTeX)
+  std::string math;  // wraps "mean ± std" on both sides ("$" in LaTeX)
 };
 
 std::string Signed(double x, int precision) {
@@ -95,10 +95,10 @@ std::vector<Column> DisplayColumns(const AblationTable& t, int precision, const 
   }
   std::string level = absl::StrFormat("%g", 100 * t.bootstrap.confidence);
   for (size_t d = 0; d < t.difference_evaluators.size(); ++d) {
-    cols.push_back({absl::StrCat(sym.delta, " ", t.difference_evaluators[d], " [", level,
-                                 sym.percent, " CI]"),
-                    true,
-                    {}});
+    cols.push_back(
+        {absl::StrCat(sym.delta, " ", t.difference_evaluators[d], " [", level, sym.percent, " CI]"),
+         true,
+         {}});
     for (const AblationRow& r : t.rows) {
       cols.back().cells.push_back(
           DifferenceCell(r.differences[d], r.variant == t.baseline, precision));
@@ -106,7 +106,8 @@ std::vector<Column> DisplayColumns(const AblationTable& t, int precision, const 
   }
   for (int c = 0; c < kNumCostColumns; ++c) {
     cols.push_back({CostColumnLabel(kCosts[c]), true, {}});
-    for (const AblationRow& r : t.rows) cols.back().cells.push_back(CostCell(r.costs[c], kCosts[c]));
+    for (const AblationRow& r : t.rows)
+      cols.back().cells.push_back(CostCell(r.costs[c], kCosts[c]));
   }
   return cols;
 }
@@ -223,15 +224,16 @@ std::string Latex(const AblationTable& t, const FormatOptions& o) {
   Symbols sym{"\x01", "\x02", "\x03", "\x04"};
   std::vector<Column> cols = DisplayColumns(t, o.precision, sym);
   auto cell = [](const std::string& s) {
-    return absl::StrReplaceAll(LatexEscape(s),
-                               {{"\x01", " \\pm "}, {"\x02", "$\\Delta$"}, {"\x03", "\\%"}, {"\x04", "$"}});
+    return absl::StrReplaceAll(
+        LatexEscape(s),
+        {{"\x01", " \\pm "}, {"\x02", "$\\Delta$"}, {"\x03", "\\%"}, {"\x04", "$"}});
   };
   std::string spec;
   for (const Column& c : cols) spec += c.numeric ? 'r' : 'l';
   std::string out;
   Symbols note_sym{" +/- ", "Delta", "%", ""};
-  absl::StrAppend(&out, "% ", t.title.empty() ? "" : absl::StrCat(t.title, ": "),
-                  Note(t, note_sym), "\n");
+  absl::StrAppend(&out, "% ", t.title.empty() ? "" : absl::StrCat(t.title, ": "), Note(t, note_sym),
+                  "\n");
   absl::StrAppend(&out, "\\begin{tabular}{", spec, "}\n\\toprule\n");
   std::vector<std::string> head;
   for (const Column& c : cols) head.push_back(cell(c.header));
@@ -259,8 +261,7 @@ std::string CsvNumber(double x) {
 
 std::string Csv(const AblationTable& t) {
   static constexpr const char* kCostNames[kNumCostColumns] = {
-      "params", "trainable_params", "visual_tokens_per_image", "train_flops",
-      "samples_per_second"};
+      "params", "trainable_params", "visual_tokens_per_image", "train_flops", "samples_per_second"};
   std::vector<std::string> head = {"variant"};
   for (const FieldColumn& f : t.fields) head.push_back(f.path);
   head.push_back("seeds_completed");

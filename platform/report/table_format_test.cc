@@ -57,17 +57,21 @@ std::string PValue(const std::vector<double>& a, const std::vector<double>& b) {
 TEST(TableFormatTest, Csv) {
   std::string p_mlp = PValue({1, 1, 1, 0}, {1, 0.5, 0.5, 0});
   std::string p_perceiver = PValue({0, 0, 1}, {1, 0, 1});
-  EXPECT_EQ(FormatAblationTable(Table(), TableFormat::kCsv),
-            absl::StrReplaceAll(R"golden(variant,model.encoder.depth,model.llm.depth,model.projector,seeds_completed,runs,caption/cider mean,caption/cider std,caption/cider n,vqa/overall mean,vqa/overall std,vqa/overall n,delta vqa,delta vqa low,delta vqa high,delta vqa p,delta vqa examples,params,trainable_params,visual_tokens_per_image,train_flops,samples_per_second
+  EXPECT_EQ(
+      FormatAblationTable(Table(), TableFormat::kCsv),
+      absl::StrReplaceAll(
+          R"golden(variant,model.encoder.depth,model.llm.depth,model.projector,seeds_completed,runs,caption/cider mean,caption/cider std,caption/cider n,vqa/overall mean,vqa/overall std,vqa/overall n,delta vqa,delta vqa low,delta vqa high,delta vqa p,delta vqa examples,params,trainable_params,visual_tokens_per_image,train_flops,samples_per_second
 baseline,2,4,linear,2,2,1.1,0.1414213562,2,0.55,0.07071067812,2,,,,,,12345678,1000000,64,2e+15,110
 mlp,2,6,mlp,2,2,,,0,0.75,0.07071067812,2,0.25,0,0.5,{P_MLP},4,13000000,,,,
 perceiver,4,4,perceiver,1,2,0.9,,1,0.4,,1,-0.3333333333,-1,0,{P_PERCEIVER},3,,,,,
 )golden",
-                                {{"{P_MLP}", p_mlp}, {"{P_PERCEIVER}", p_perceiver}}));
+          {{"{P_MLP}", p_mlp}, {"{P_PERCEIVER}", p_perceiver}}));
 }
 
 TEST(TableFormatTest, Latex) {
-  EXPECT_EQ(FormatAblationTable(Table(), TableFormat::kLatex), R"golden(% sweep 'ablation': mean +/- sample std over each variant's completed seeds; Delta: difference from baseline 'baseline' in mean per-example score, paired by example within a seed and averaged over seeds, 95% paired-bootstrap interval (1000 resamples, seed 0)
+  EXPECT_EQ(
+      FormatAblationTable(Table(), TableFormat::kLatex),
+      R"golden(% sweep 'ablation': mean +/- sample std over each variant's completed seeds; Delta: difference from baseline 'baseline' in mean per-example score, paired by example within a seed and averaged over seeds, 95% paired-bootstrap interval (1000 resamples, seed 0)
 \begin{tabular}{llllrrrrrrrrr}
 \toprule
 variant & encoder.depth & llm.depth & projector & seeds & caption/cider & vqa/overall & $\Delta$ vqa [95\% CI] & params & trainable & visual tokens & train FLOPs & samples/s \\

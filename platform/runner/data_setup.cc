@@ -69,6 +69,8 @@ absl::StatusOr<data::LoaderOptions> LoaderOptionsFor(VlmModel& model, int64_t ba
   VLMLAB_ASSIGN_OR_RETURN(o.image, eval::ImageOptionsForModel(model, image_size));
   o.chat.layout = model.layout();
   o.chat.assistant_only = policy.assistant_loss_only;
+  o.text_only_fraction = policy.text_only_fraction;
+  o.preference_pairs = policy.preference_pairs;
   o.chat.max_length = model.summary().llm_shape.max_seq_len;
   return o;
 }

@@ -100,7 +100,15 @@ absl::Status ApplyStageStructure(Run& run, int index) {
       ApplyTrainability(*run.model, spec.trainable(), run.exp.seed() * 131 + index);
   VLMLAB_RETURN_IF_ERROR(Prefixed(report.status(), absl::StrCat("stages[", spec.name(), "]")));
   LOG(INFO) << "stage " << spec.name() << ": " << report->ToString();
-  run.max_trainable = std::max(run.max_trainable, CountCosts(*run.model).trainable_parameters);
+  const int64_t trainable = CountCosts(*run.model).trainable_parameters;
+  if (trainable == 0) {
+    // Backward would fail mid-stage with an opaque autograd error; say what is wrong instead.
+    return absl::InvalidArgumentError(
+        absl::StrCat("stages[", spec.name(),
+                     "].trainable: every part of the model is FROZEN, so the stage "
+                     "has nothing to train; unfreeze a part or remove the stage"));
+  }
+  run.max_trainable = std::max(run.max_trainable, trainable);
   return absl::OkStatus();
 }
 
@@ -136,11 +144,6 @@ absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume
                              resume_from != nullptr};
   VLMLAB_RETURN_IF_ERROR(Prefixed((*stage)->Prepare(*run.model, stage_context), where));
 
-  if (policy.preference_pairs || policy.text_only_fraction > 0) {
-    VLMLAB_RETURN_IF_ERROR(absl::UnimplementedError(
-        absl::StrCat(where, ": preference pairs and text-only mixing are not wired into the "
-                            "data loader yet")));
-  }
   DatasetOpenOptions open;
   open.seed = exp.seed() * 7919 + index;
   open.shuffle = true;
@@ -384,7 +387,10 @@ absl::StatusOr<RunOutcome> RunExperiment(const Experiment& experiment, const Run
   outcome.run_dir = run.run_dir;
 
   // Problems with the output directory or the store surface before any work is done.
-  VLMLAB_RETURN_IF_ERROR(train::CheckWritableDirectory(run.run_dir));
+  VLMLAB_RETURN_IF_ERROR(
+      Prefixed(train::CheckWritableDirectory(run.run_dir),
+               absl::StrCat(options.output_dir.empty() ? "runtime.output_dir" : "--output_dir",
+                            " (", output_dir, ")")));
   VLMLAB_RETURN_IF_ERROR(
       WriteFileAtomically(run.run_dir + "/spec.textproto", CanonicalText(experiment)));
   std::string url = options.store_url.empty() ? experiment.runtime().store() : options.store_url;

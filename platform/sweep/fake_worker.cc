@@ -6,6 +6,7 @@
 //       fail MESSAGE      claim, mark failed with MESSAGE, exit 1
 //       exit N            claim, print a line to stderr, exit N without marking anything
 //       crash             claim, print a line to stderr, abort() (SIGABRT) without marking
+//       fatal             claim, print a glog-style FATAL line and a long stack, abort()
 //       noclaim N         print a line to stderr, exit N without touching the run
 //       sleep SECONDS     claim, sleep, mark completed
 //       claim             claim and exit 0, leaving the run running
@@ -64,6 +65,13 @@ int main(int argc, char** argv) {
   }
   if (mode == "crash") {
     std::cerr << "fake_worker: about to crash\n" << std::flush;
+    std::abort();
+  }
+  if (mode == "fatal") {  // like a glog CHECK failure: the message, then a long stack trace
+    std::cerr << "F20261129 07:56:35.230543 1 tensor.h:120] Check failed: impl_ != nullptr\n"
+              << "*** Check failure stack trace: ***\n";
+    for (int i = 0; i < 40; ++i) std::cerr << "    @     0x" << i << "  frame" << i << "()\n";
+    std::cerr << std::flush;
     std::abort();
   }
   if (mode == "claim") return 0;

@@ -20,8 +20,7 @@ absl::StatusOr<std::optional<RunLock>> RunLock::TryAcquire(const std::string& pa
     std::filesystem::create_directories(parent, ec);
     if (ec) {
       return absl::PermissionDeniedError(absl::StrCat("cannot create directory ", parent.string(),
-                                                      " for run lock ", path, ": ",
-                                                      ec.message()));
+                                                      " for run lock ", path, ": ", ec.message()));
     }
   }
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -47,8 +47,8 @@ TEST(RunLockTest, AWorkerKeepsTheLockAfterTheSweepLetsGo) {
   std::string path = TempPath("inherit");
   absl::StatusOr<std::optional<RunLock>> a = RunLock::TryAcquire(path);
   ASSERT_TRUE(a.ok() && a->has_value());
-  absl::StatusOr<WorkerProcess> w = WorkerProcess::Start(
-      {"/bin/sh", "-c", "sleep 0.5"}, path + ".log", (*a)->fd());
+  absl::StatusOr<WorkerProcess> w =
+      WorkerProcess::Start({"/bin/sh", "-c", "sleep 0.5"}, path + ".log", (*a)->fd());
   ASSERT_TRUE(w.ok()) << w.status();
   a->reset();  // the sweep dies; its worker lives on
   EXPECT_FALSE(Free(path));

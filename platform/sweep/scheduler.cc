@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <set>
@@ -26,9 +27,17 @@ std::string HostName() {
   return host;
 }
 
+// A process that exists and is not a zombie (one that has exited but whose parent has not
+// reaped it yet, as orphans of a killed sweep can be for a while).
 bool ProcessAlive(int64_t pid) {
   if (pid <= 0) return false;
-  return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= text.size()) return true;  // no /proc: trust kill
+  char state = text[paren + 2];
+  return state != 'Z' && state != 'X';
 }
 
 std::string ReadOwner(const std::string& lock_path) {
@@ -99,8 +108,8 @@ class Scheduler {
     if (options_.progress != nullptr) *options_.progress << line << std::endl;
   }
   std::string Tag(size_t i) const {
-    return absl::StrCat("[", i + 1, "/", runs_.size(), "] ", runs_[i].label, " (",
-                        runs_[i].run_id, ")");
+    return absl::StrCat("[", i + 1, "/", runs_.size(), "] ", runs_[i].label, " (", runs_[i].run_id,
+                        ")");
   }
   void Record(size_t i, RunOutcome outcome, std::string detail) {
     summary_.runs[i].outcome = outcome;
@@ -109,8 +118,8 @@ class Scheduler {
   void RecordFailure(size_t i, const std::string& detail) {
     Record(i, RunOutcome::kFailed, detail);
     size_t nl = detail.find('\n');
-    Say(absl::StrCat(Tag(i), ": failed: ",
-                     nl == std::string::npos ? detail : detail.substr(0, nl)));
+    Say(absl::StrCat(Tag(i),
+                     ": failed: ", nl == std::string::npos ? detail : detail.substr(0, nl)));
   }
 
   // Decides whether run i may start and, if `may_start`, starts it; true when a worker was
@@ -170,8 +179,8 @@ class Scheduler {
       return false;
     }
     (void)(*lock)->WriteOwner(process->pid());  // informational only
-    auto active = std::make_unique<Active>(
-        Active{i, std::move(*process), std::move(**lock), absl::Now()});
+    auto active =
+        std::make_unique<Active>(Active{i, std::move(*process), std::move(**lock), absl::Now()});
     Say(absl::StrCat(Tag(i), ": started, pid ", active->process.pid(), ", log ",
                      active->process.log_path()));
     active_.push_back(std::move(active));
@@ -187,18 +196,21 @@ class Scheduler {
     std::string took = absl::StrFormat("%.1f s", absl::ToDoubleSeconds(summary_.runs[i].elapsed));
     absl::StatusOr<store::RunRecord> record = store_.GetRun(cmd.run_id);
     if (!record.ok()) {
-      RecordFailure(i, absl::StrCat("worker ", how, "; reading the run back: ",
-                                    record.status().message()));
+      RecordFailure(
+          i, absl::StrCat("worker ", how, "; reading the run back: ", record.status().message()));
       return;
     }
     auto crash_reason = [&]() {
       std::string tail = LogTail(a.process.log_path(), a.process.log_offset(),
                                  options_.log_tail_bytes, options_.log_tail_lines);
-      return absl::StrCat("worker ", how, " without recording the run as completed or failed",
-                          tail.empty() ? absl::StrCat(" (its log ", a.process.log_path(),
-                                                      " is empty)")
-                                       : absl::StrCat("; last lines of ", a.process.log_path(),
-                                                      ":\n", tail));
+      std::string fatal = LastFatalLine(a.process.log_path(), a.process.log_offset());
+      if (!fatal.empty() && tail.find(fatal) == std::string::npos) {
+        tail = absl::StrCat(fatal, "\n...\n", tail);
+      }
+      return absl::StrCat(
+          "worker ", how, " without recording the run as completed or failed",
+          tail.empty() ? absl::StrCat(" (its log ", a.process.log_path(), " is empty)")
+                       : absl::StrCat("; last lines of ", a.process.log_path(), ":\n", tail));
     };
     switch (record->status) {
       case store::RunStatus::kCompleted:
@@ -223,16 +235,16 @@ class Scheduler {
         }
         if (stopping) {
           absl::Status reset = store_.ResetRun(cmd.run_id);
-          Record(i, RunOutcome::kInterrupted,
-                 reset.ok() ? how : std::string(reset.message()));
+          Record(i, RunOutcome::kInterrupted, reset.ok() ? how : std::string(reset.message()));
           Say(absl::StrCat(Tag(i), ": interrupted (worker ", how, "); reset to pending"));
           return;
         }
         std::string reason = crash_reason();
         absl::Status failed = store_.FailRun(cmd.run_id, reason);
-        RecordFailure(i, failed.ok() ? reason
-                                     : absl::StrCat(reason, "\n(recording it failed: ",
-                                                    failed.message(), ")"));
+        RecordFailure(
+            i, failed.ok()
+                   ? reason
+                   : absl::StrCat(reason, "\n(recording it failed: ", failed.message(), ")"));
         return;
       }
       case store::RunStatus::kPending: {
@@ -249,11 +261,11 @@ class Scheduler {
           Say(absl::StrCat(Tag(i), ": worker ", how, "; another worker has claimed the run"));
           return;
         }
-        absl::Status failed =
-            claimed.ok() ? store_.FailRun(cmd.run_id, reason) : claimed.status();
-        RecordFailure(i, failed.ok() ? reason
-                                     : absl::StrCat(reason, "\n(recording it failed: ",
-                                                    failed.message(), ")"));
+        absl::Status failed = claimed.ok() ? store_.FailRun(cmd.run_id, reason) : claimed.status();
+        RecordFailure(
+            i, failed.ok()
+                   ? reason
+                   : absl::StrCat(reason, "\n(recording it failed: ", failed.message(), ")"));
         return;
       }
     }
@@ -311,8 +323,7 @@ int64_t LocalWorkerPid(absl::string_view worker) {
   return pid;
 }
 
-absl::StatusOr<SweepSummary> RunWorkers(store::Store& store,
-                                        const std::vector<WorkerCommand>& runs,
+absl::StatusOr<SweepSummary> RunWorkers(store::Store& store, const std::vector<WorkerCommand>& runs,
                                         const SchedulerOptions& options) {
   if (options.workers < 1) {
     return absl::InvalidArgumentError(

@@ -85,8 +85,7 @@ struct SweepSummary {
 
 // Errors only for the scheduler's own trouble (the store unreachable, workers < 1, duplicate
 // run ids); a run's failure is an outcome, not an error.
-absl::StatusOr<SweepSummary> RunWorkers(store::Store& store,
-                                        const std::vector<WorkerCommand>& runs,
+absl::StatusOr<SweepSummary> RunWorkers(store::Store& store, const std::vector<WorkerCommand>& runs,
                                         const SchedulerOptions& options);
 
 // The pid in a store worker field "host:pid" when host is this machine's name; -1 otherwise.

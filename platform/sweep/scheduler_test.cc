@@ -3,6 +3,7 @@
 #include "platform/sweep/scheduler.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -59,7 +60,8 @@ int MaxConcurrency(int workers, int runs, const std::string& name) {
   std::vector<WorkerCommand> cmds;
   for (int i = 0; i < runs; ++i) {
     cmds.push_back(f.Shell(i, "touch " + live + "/$2; ls " + live + " | wc -l >> " + counts +
-                                  "; sleep 0.4; rm " + live + "/$2; exec \"$3\" \"$1\" \"$2\" "
+                                  "; sleep 0.4; rm " + live +
+                                  "/$2; exec \"$3\" \"$1\" \"$2\" "
                                   "complete"));
   }
   SweepSummary s = MustRun(f, cmds, {.workers = workers});
@@ -77,15 +79,23 @@ TEST(SchedulerTest, RunsExactlyNWorkersAtOnce) {
 }
 
 TEST(SchedulerTest, RecordsEveryKindOfFailureAndGoesOn) {
-  SweepFixture f("failures", 5);
+  SweepFixture f("failures", 6);
   std::vector<WorkerCommand> cmds = {
       f.Command(0, {"fail", "loss diverged at step 7"}),
       f.Command(1, {"exit", "3"}),
       f.Command(2, {"crash"}),
       f.Command(3, {"noclaim", "4"}),
       f.Command(4, {"complete"}),
+      f.Command(5, {"fatal"}),
   };
   SweepSummary s = MustRun(f, cmds, {.workers = 2});
+  // The fatal line survives a stack trace longer than the tail.
+  EXPECT_EQ(s.runs[5].outcome, RunOutcome::kFailed);
+  EXPECT_NE(f.Error(5).find(":\nF20261129 07:56:35.230543 1 tensor.h:120] Check failed: "
+                            "impl_ != nullptr\n...\n"),
+            std::string::npos)
+      << f.Error(5);
+  EXPECT_NE(f.Error(5).find("frame39()"), std::string::npos);
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(s.runs[i].outcome, RunOutcome::kFailed) << i;
     EXPECT_EQ(f.Status(i), RunStatus::kFailed) << i;
@@ -107,7 +117,7 @@ TEST(SchedulerTest, RecordsEveryKindOfFailureAndGoesOn) {
   EXPECT_NE(f.Error(3).find("fake_worker: refusing to start"), std::string::npos);
   // The log tail is this attempt's output only, without the sweep's header line.
   EXPECT_EQ(f.Error(3).find("vlmlab sweep starts"), std::string::npos) << f.Error(3);
-  EXPECT_EQ(s.CountsLine(), "1 completed, 4 failed");
+  EXPECT_EQ(s.CountsLine(), "1 completed, 5 failed");
 }
 
 TEST(SchedulerTest, ResumeSkipsCompletedRunsAndRetriesFailedOnes) {
@@ -145,10 +155,9 @@ TEST(SchedulerTest, ResetsRunsWhoseWorkerIsGoneAndSkipsLiveOnes) {
   ASSERT_TRUE((*held)->WriteOwner(4242).ok());
 
   std::ostringstream progress;
-  SweepSummary s =
-      MustRun(f, {f.Command(0, {"complete"}), f.Command(1, {"complete"}),
-                  f.Command(2, {"complete"})},
-              {.workers = 3, .progress = &progress});
+  SweepSummary s = MustRun(
+      f, {f.Command(0, {"complete"}), f.Command(1, {"complete"}), f.Command(2, {"complete"})},
+      {.workers = 3, .progress = &progress});
   EXPECT_EQ(s.runs[0].outcome, RunOutcome::kCompleted);
   EXPECT_EQ(f.Status(0), RunStatus::kCompleted);
   EXPECT_NE(progress.str().find("which is gone; reset to pending"), std::string::npos)
@@ -162,6 +171,29 @@ TEST(SchedulerTest, ResetsRunsWhoseWorkerIsGoneAndSkipsLiveOnes) {
   EXPECT_EQ(f.Status(2), RunStatus::kPending);
   EXPECT_EQ(f.Log(1), "");  // never launched
   EXPECT_EQ(f.Log(2), "");
+}
+
+TEST(SchedulerTest, AZombieWorkerIsGone) {
+  SweepFixture f("zombie", 1);
+  // A child claims the run and exits; it stays a zombie (not reaped) while the sweep runs.
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto db = store::OpenStore(f.url());
+    _exit(db.ok() && (*db)->ClaimRun(SweepFixture::RunId(0)).value_or(false) ? 0 : 1);
+  }
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (f.Status(0) != RunStatus::kRunning && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  absl::SleepFor(absl::Milliseconds(100));  // let it exit
+  ASSERT_EQ(f.Status(0), RunStatus::kRunning);
+  ASSERT_EQ(kill(child, 0), 0);  // still there, as a zombie
+  SweepSummary s = MustRun(f, {f.Command(0, {"complete"})});
+  EXPECT_EQ(s.runs[0].outcome, RunOutcome::kCompleted) << s.runs[0].detail;
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_EQ(DescribeWaitStatus(status), "exited with status 0");
 }
 
 TEST(SchedulerTest, InterruptStopsLaunchingForwardsTheSignalAndRerunResumes) {

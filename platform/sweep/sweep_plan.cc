@@ -78,9 +78,9 @@ absl::Status WriteRunSpecs(const SweepPlan& plan) {
     std::error_code ec;
     std::filesystem::create_directories(r.run_dir, ec);
     if (ec) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "cannot create run directory ", r.run_dir, " (runtime.output_dir of run ",
-          r.definition.id, "): ", ec.message()));
+      return absl::PermissionDeniedError(absl::StrCat("cannot create run directory ", r.run_dir,
+                                                      " (runtime.output_dir of run ",
+                                                      r.definition.id, "): ", ec.message()));
     }
     std::string tmp = absl::StrCat(r.spec_path, ".tmp");
     {
@@ -116,8 +116,7 @@ std::vector<std::string> WorkerArgv(const SweepPlan& plan, const PlannedRun& run
   return argv;
 }
 
-std::vector<WorkerCommand> WorkerCommands(const SweepPlan& plan,
-                                          const WorkerArgvOptions& options) {
+std::vector<WorkerCommand> WorkerCommands(const SweepPlan& plan, const WorkerArgvOptions& options) {
   std::vector<WorkerCommand> cmds;
   for (const PlannedRun& r : plan.runs) {
     cmds.push_back(WorkerCommand{r.definition.id,

@@ -26,9 +26,9 @@ constexpr char kSweep[] = R"pb(
 class SweepPlanTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    files_.Write("base.textproto", std::string(kValidExperiment) +
-                                       "runtime { output_dir: \"" + files_.Path("out") +
-                                       "\" store: \"" + files_.Path("store.sqlite") + "\" }\n");
+    files_.Write("base.textproto", std::string(kValidExperiment) + "runtime { output_dir: \"" +
+                                       files_.Path("out") + "\" store: \"" +
+                                       files_.Path("store.sqlite") + "\" }\n");
   }
 
   absl::StatusOr<SweepPlan> Plan(const std::string& sweep_text,
@@ -84,10 +84,10 @@ TEST_F(SweepPlanTest, RunsAndTheirRecords) {
 
 TEST_F(SweepPlanTest, SweepIdFollowsContentNotFormatting) {
   absl::StatusOr<SweepPlan> a = Plan(kSweep);
-  absl::StatusOr<SweepPlan> b =
-      Plan("# a comment\nseeds: 0 seeds: 7 name: 's' base: 'base.textproto'\n"
-           "variants { set: 'model.llm.llama.layers=4' name: 'deep' }\n",
-           "other.sweep.textproto");
+  absl::StatusOr<SweepPlan> b = Plan(
+      "# a comment\nseeds: 0 seeds: 7 name: 's' base: 'base.textproto'\n"
+      "variants { set: 'model.llm.llama.layers=4' name: 'deep' }\n",
+      "other.sweep.textproto");
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->sweep.id, b->sweep.id);
   EXPECT_EQ(a->sweep.spec_text, b->sweep.spec_text);
@@ -147,10 +147,10 @@ TEST_F(SweepPlanTest, WorkerCommandLine) {
   WorkerArgvOptions o{"/bin/vlmlab", "db.sqlite", 3, {"a.so", "b.so"}};
   const PlannedRun& r = plan->runs[2];
   EXPECT_EQ(WorkerArgv(*plan, r, o),
-            (std::vector<std::string>{
-                "/bin/vlmlab", "run", r.spec_path, "--run_id=" + r.definition.id,
-                "--sweep_id=" + plan->sweep.id, "--variant=deep", "--store=db.sqlite",
-                "--threads=3", "--resume", "--plugin_lib=a.so,b.so"}));
+            (std::vector<std::string>{"/bin/vlmlab", "run", r.spec_path,
+                                      "--run_id=" + r.definition.id, "--sweep_id=" + plan->sweep.id,
+                                      "--variant=deep", "--store=db.sqlite", "--threads=3",
+                                      "--resume", "--plugin_lib=a.so,b.so"}));
   std::vector<WorkerCommand> cmds = WorkerCommands(*plan, o);
   ASSERT_EQ(cmds.size(), 4u);
   EXPECT_EQ(cmds[2].run_id, r.definition.id);

@@ -60,9 +60,10 @@ class SweepFixture {
   }
   // /bin/sh -c SCRIPT with $1 = store url, $2 = run id, $3 = fake worker path.
   WorkerCommand Shell(int i, const std::string& script) const {
-    return WorkerCommand{
-        RunId(i), absl::StrCat("v", i),
-        {"/bin/sh", "-c", script, "sh", url_, RunId(i), FakeWorker()}, RunDir(i)};
+    return WorkerCommand{RunId(i),
+                         absl::StrCat("v", i),
+                         {"/bin/sh", "-c", script, "sh", url_, RunId(i), FakeWorker()},
+                         RunDir(i)};
   }
 
   store::RunStatus Status(int i) const {

@@ -57,9 +57,10 @@ absl::StatusOr<WorkerProcess> WorkerProcess::Start(const std::vector<std::string
     return absl::PermissionDeniedError(
         absl::StrCat("cannot open worker log ", log_path, ": ", std::strerror(errno)));
   }
-  WriteAll(log_fd, absl::StrCat("==== ", absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::Now(),
-                                                           absl::LocalTimeZone()),
-                                " vlmlab sweep starts: ", absl::StrJoin(argv, " "), "\n"));
+  WriteAll(log_fd,
+           absl::StrCat(
+               "==== ", absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::Now(), absl::LocalTimeZone()),
+               " vlmlab sweep starts: ", absl::StrJoin(argv, " "), "\n"));
   struct stat st;
   int64_t offset = fstat(log_fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
   int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -174,6 +175,20 @@ std::string LogTail(const std::string& path, int64_t offset, size_t max_bytes, i
     lines.erase(lines.begin(), lines.end() - max_lines);
   }
   return absl::StrJoin(lines, "\n");
+}
+
+std::string LastFatalLine(const std::string& path, int64_t offset) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  in.seekg(std::max<int64_t>(offset, 0));
+  std::string line, fatal;
+  while (std::getline(in, line)) {
+    bool glog_fatal = line.size() > 9 && line[0] == 'F' &&
+                      std::all_of(line.begin() + 1, line.begin() + 9,
+                                  [](char c) { return c >= '0' && c <= '9'; });
+    if (glog_fatal || line.rfind("terminate called", 0) == 0) fatal = line;
+  }
+  return fatal;
 }
 
 }  // namespace vlmlab::sweep

@@ -59,6 +59,11 @@ std::string DescribeWaitStatus(int wait_status);
 // (cut at a line start when possible). Empty when the file cannot be read.
 std::string LogTail(const std::string& path, int64_t offset, size_t max_bytes, int max_lines);
 
+// The last line of the log from `offset` on that reports a fatal error: a glog FATAL line
+// ("F20261129 07:56:35.230543 ... Check failed: ...") or C++'s "terminate called ..."; empty
+// when there is none. A crash's stack trace can push it out of LogTail's lines.
+std::string LastFatalLine(const std::string& path, int64_t offset);
+
 }  // namespace vlmlab::sweep
 
 #endif  // VLMLAB_PLATFORM_SWEEP_WORKER_PROCESS_H_

@@ -64,13 +64,26 @@ TEST(WorkerProcessTest, LogTailKeepsTheLastLinesAndBytes) {
   EXPECT_EQ(LogTail(TempPath("missing.log"), 0, 1000, 10), "");
 }
 
+TEST(WorkerProcessTest, LastFatalLine) {
+  std::string log = TempPath("fatal.log");
+  std::ofstream(log) << "I20261129 07:56:35.1 1 a.cc:1] fine\n"
+                        "F20261129 07:56:35.2 1 tensor.h:120] Check failed: x\n"
+                        "*** Check failure stack trace: ***\n    @ 0x1 main\n";
+  EXPECT_EQ(LastFatalLine(log, 0), "F20261129 07:56:35.2 1 tensor.h:120] Check failed: x");
+  EXPECT_EQ(LastFatalLine(log, 36), "F20261129 07:56:35.2 1 tensor.h:120] Check failed: x");
+  std::ofstream(log, std::ios::app) << "terminate called after throwing 'x'\nFoo bar\n";
+  EXPECT_EQ(LastFatalLine(log, 0), "terminate called after throwing 'x'");
+  EXPECT_EQ(LastFatalLine(log, 1000), "");
+  EXPECT_EQ(LastFatalLine(TempPath("none.log"), 0), "");
+}
+
 TEST(WorkerProcessTest, SignalReachesTheWorkersChildren) {
   std::string log = TempPath("group.log");
   std::string marker = TempPath("grandchild_done");
   // The shell waits for a grandchild; if the signal reached only the shell, the grandchild
   // would live on and write the marker.
-  absl::StatusOr<WorkerProcess> w = WorkerProcess::Start(
-      {"/bin/sh", "-c", "(sleep 1; touch " + marker + ") & wait"}, log);
+  absl::StatusOr<WorkerProcess> w =
+      WorkerProcess::Start({"/bin/sh", "-c", "(sleep 1; touch " + marker + ") & wait"}, log);
   ASSERT_TRUE(w.ok());
   absl::SleepFor(absl::Milliseconds(200));
   w->Signal(SIGTERM);

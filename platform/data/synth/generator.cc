@@ -26,7 +26,8 @@ WorldKind PickKind(SynthRng* rng, int scene_pct, int document_pct) {
   return WorldKind::kChart;
 }
 
-WorldKind KindForTask(SynthTask task, SynthRng* rng) {
+WorldKind KindForTask(SynthTask task, bool scenes_only, SynthRng* rng) {
+  if (scenes_only && task != SynthTask::kOcr) return WorldKind::kScene;
   switch (task) {
     case SynthTask::kVqa:
     case SynthTask::kPreference:
@@ -112,7 +113,7 @@ absl::StatusOr<Sample> GenerateSample(const SynthConfig& config, int64_t index) 
   nlohmann::json world_json = nlohmann::json::array();
   std::vector<std::string> kinds;
   for (int slot = 0; slot < num_images; ++slot) {
-    const WorldKind kind = KindForTask(task, &kind_rng);
+    const WorldKind kind = KindForTask(task, config.scenes_only, &kind_rng);
     VLMLAB_ASSIGN_OR_RETURN(
         WorldImage world,
         DrawWorldImage(config, kind,

@@ -105,6 +105,7 @@ absl::StatusOr<SynthConfig> SynthConfigFromOptions(const SyntheticWorldOptions& 
   config.num_images = options.num_images();
   config.max_objects = options.max_objects();
   config.world_seed = options.world_seed();
+  config.scenes_only = options.scenes_only();
   absl::Status valid = ValidateSynthConfig(config);
   if (!valid.ok()) return valid;
   return config;

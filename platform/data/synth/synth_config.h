@@ -45,6 +45,7 @@ struct SynthConfig {
   int64_t num_images = 10000;
   int max_objects = 4;
   uint64_t world_seed = 0;
+  bool scenes_only = false;  // every image a shape scene (tasks that need text still get theirs)
 };
 
 // Checks ranges (image_size 8-4096, max_objects 1-32, num_images >= 1, tasks non-empty,

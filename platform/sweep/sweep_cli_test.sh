@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# End to end: `vlmlab sweep` runs a tiny sweep with real `vlmlab run` workers (training only, a
+# few steps), resumes without re-running, and `vlmlab report` prints its table; usage errors.
+set -uo pipefail
+
+VLMLAB="$(pwd)/$1"
+TMP="${TEST_TMPDIR:-$(mktemp -d)}/sweep_cli"
+rm -rf "$TMP"
+mkdir -p "$TMP"
+cd "$TMP" || exit 1
+failures=0
+
+# expect STATUS NEEDLE -- COMMAND...: checks the exit status and that stdout+stderr has NEEDLE.
+expect() {
+  local want_status="$1" needle="$2"
+  shift 3
+  local out status
+  out="$("$@" 2>&1)"
+  status=$?
+  if [[ "$status" != "$want_status" ]]; then
+    echo "FAIL: '$*' exited $status, expected $want_status; output:"; echo "$out"
+    failures=$((failures + 1))
+  elif [[ "$out" != *"$needle"* ]]; then
+    echo "FAIL: '$*' output lacks '$needle'; output:"; echo "$out"
+    failures=$((failures + 1))
+  fi
+}
+
+cat > base.textproto <<'SPEC'
+name: "tiny"
+model {
+  encoder { vit { image_size: 32 patch_size: 8 width: 32 depth: 1 heads: 2 } }
+  projector { mlp {} }
+  fusion { self_attention { max_images_per_sample: 1 } }
+  llm { llama { hidden: 32 layers: 1 heads: 2 max_seq_len: 128 } }
+  tokenizer { byte {} }
+}
+data { name: "caps" components { dataset { synthetic { tasks: CAPTION num_images: 64 } } } }
+stages { name: "pretrain" pretrain {} steps: 2 batch_size: 4 mixture: "caps" }
+runtime { threads: 1 output_dir: "out" store: "out/store.sqlite" }
+SPEC
+cat > tiny.sweep.textproto <<'SPEC'
+name: "tiny_sweep"
+base: "base.textproto"
+variants { name: "linear" merge: "model { projector { linear {} } }" }
+seeds: 0
+seeds: 1
+SPEC
+
+expect 2 "sweep takes one sweep file" -- "$VLMLAB" sweep
+expect 2 "--workers is 0; give 1 or more" -- "$VLMLAB" sweep tiny.sweep.textproto --workers 0
+expect 2 "report needs a sweep file" -- "$VLMLAB" report
+expect 1 "base 'absent.textproto' does not exist" -- "$VLMLAB" sweep <(printf 'name: "s"\nbase: "absent.textproto"\n')
+
+# A dry run lists the runs and their worker commands, and runs nothing.
+expect 0 "linear seed 1" -- "$VLMLAB" sweep tiny.sweep.textproto --dry_run
+expect 0 "--variant=linear --store=out/store.sqlite --threads=" -- \
+  "$VLMLAB" sweep tiny.sweep.textproto --dry_run
+if ls out/*/log.txt >/dev/null 2>&1; then
+  echo "FAIL: --dry_run started workers"; failures=$((failures + 1))
+fi
+
+expect 0 "sweep 'tiny_sweep': 4 completed" -- "$VLMLAB" sweep tiny.sweep.textproto --workers 2
+logs=(out/*/log.txt)
+if [[ "${#logs[@]}" != 4 ]]; then
+  echo "FAIL: expected 4 worker logs, found ${#logs[@]}"; failures=$((failures + 1))
+fi
+# Again: nothing to do.
+expect 0 "4 skipped (already completed)" -- "$VLMLAB" sweep tiny.sweep.textproto --workers 2
+if [[ "$(cat out/*/log.txt | grep -c 'vlmlab sweep starts')" != 4 ]]; then
+  echo "FAIL: completed runs were started again"; failures=$((failures + 1))
+fi
+
+expect 0 "| baseline | mlp | 2 |" -- "$VLMLAB" report tiny_sweep --store out/store.sqlite --format markdown
+expect 0 "variant,model.projector,seeds_completed,runs" -- "$VLMLAB" report tiny.sweep.textproto --format csv
+expect 0 "\\toprule" -- "$VLMLAB" report tiny.sweep.textproto --format latex
+expect 0 "wrote table.md" -- "$VLMLAB" report tiny.sweep.textproto --format md --out table.md
+if ! grep -q "| linear | linear | 2 |" table.md; then
+  echo "FAIL: table.md lacks the linear row"; cat table.md; failures=$((failures + 1))
+fi
+expect 1 "'nothing' is neither a sweep file, a sweep id, a sweep name nor a run id" -- \
+  "$VLMLAB" report nothing --store out/store.sqlite
+expect 1 "--baseline 'zz' is not a variant of these runs; use one of: baseline, linear" -- \
+  "$VLMLAB" report tiny.sweep.textproto --baseline zz
+expect 2 "--format 'html' is not a table format" -- "$VLMLAB" report tiny.sweep.textproto --format html
+
+if [[ "$failures" != 0 ]]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all sweep CLI checks passed"

@@ -1,0 +1,421 @@
+// Integration tests of `vlmlab run` (platform/runner/run_experiment.h) on a tiny experiment:
+// a complete run and what it records, resume after a kill equal to an uninterrupted run,
+// frozen modules, stage hand-off, the NaN guard and an unwritable output directory.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "kernels/cpu/threads.h"
+#include "platform/model/vlm_model.h"
+#include "platform/registry/global_registries.h"
+#include "platform/runner/run_experiment.h"
+#include "platform/store/store.h"
+#include "platform/train/checkpoint.h"
+#include "platform/weights/safetensors.h"
+#include "tests/test_files.h"
+
+namespace vlmlab {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kTinyExperiment[] = R"pb(
+  name: "tiny"
+  seed: 3
+  model {
+    encoder { conv { image_size: 16 width: 8 stages: 2 blocks_per_stage: 1 } }
+    projector { avg_pool { kernel: 2 } }
+    fusion { self_attention { image_delimiters: false max_images_per_sample: 1 } }
+    llm { llama { hidden: 32 layers: 1 heads: 2 max_seq_len: 160 } }
+    tokenizer { byte {} }
+  }
+  data {
+    name: "captions"
+    components {
+      dataset { synthetic { tasks: CAPTION image_size: 16 num_images: 200 max_objects: 2 } }
+    }
+  }
+  data {
+    name: "vqa_train"
+    components {
+      dataset { synthetic { tasks: VQA image_size: 16 num_images: 200 max_objects: 2 } }
+    }
+  }
+  data {
+    name: "vqa_val"
+    components {
+      dataset { synthetic { tasks: VQA split: VAL image_size: 16 num_images: 200 max_objects: 2 } }
+    }
+  }
+  stages {
+    name: "captions"
+    pretrain {}
+    steps: 6
+    batch_size: 4
+    mixture: "captions"
+    optimizer { lr: 3e-3 }
+    schedule { kind: COSINE warmup_steps: 1 }
+    log_every: 2
+  }
+  stages {
+    name: "vqa"
+    sft {}
+    steps: 3
+    batch_size: 4
+    mixture: "vqa_train"
+    optimizer { lr: 2e-3 }
+    log_every: 1
+  }
+  evaluators {
+    name: "vqa"
+    vqa_accuracy { prompt: "{question}" }
+    data: "vqa_val"
+    baseline_data: "vqa_train"
+    max_examples: 8
+    bootstrap_samples: 50
+    generation { max_new_tokens: 4 }
+    batch_size: 8
+  }
+  runtime { backend: CPU threads: 1 }
+)pb";
+
+Experiment Tiny() {
+  Experiment e;
+  CHECK(google::protobuf::TextFormat::ParseFromString(kTinyExperiment, &e));
+  return e;
+}
+
+std::string TmpDir(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  fs::path p = fs::path(tmp ? tmp : "/tmp") / "runner_test" / name;
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+// Points the experiment's runtime at a fresh directory under TEST_TMPDIR.
+Experiment InDir(Experiment e, const std::string& dir) {
+  e.mutable_runtime()->set_output_dir(dir + "/runs");
+  e.mutable_runtime()->set_store(dir + "/store.sqlite");
+  return e;
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::unique_ptr<store::Store> OpenStore(const Experiment& e) {
+  absl::StatusOr<std::unique_ptr<store::Store>> db = store::OpenStore(e.runtime().store());
+  CHECK(db.ok()) << db.status();
+  return std::move(*db);
+}
+
+// The model tensors of the checkpoint LATEST names.
+std::map<std::string, Tensor> LatestModel(const std::string& run_dir) {
+  std::string latest = ReadText(run_dir + "/checkpoints/LATEST");
+  while (!latest.empty() && std::isspace(static_cast<unsigned char>(latest.back()))) {
+    latest.pop_back();
+  }
+  absl::StatusOr<weights::SafetensorsFile> f =
+      weights::ReadSafetensors(run_dir + "/checkpoints/" + latest + "/model.safetensors");
+  CHECK(f.ok()) << f.status();
+  return f->tensors;
+}
+
+bool BitwiseEqual(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape()) return false;
+  std::vector<float> x = a.ToVector(), y = b.ToVector();
+  return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0;
+}
+
+// Names of tensors under `prefix` that differ between the two maps (missing counts as
+// different).
+std::vector<std::string> Differing(const std::map<std::string, Tensor>& a,
+                                   const std::map<std::string, Tensor>& b,
+                                   const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& [name, t] : a) {
+    if (!absl::StartsWith(name, prefix)) continue;
+    auto it = b.find(name);
+    if (it == b.end() || !BitwiseEqual(t, it->second)) out.push_back(name);
+  }
+  return out;
+}
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { SetCpuThreads(1); }
+};
+
+TEST_F(RunnerTest, CompletesAndRecordsThenSkips) {
+  Experiment e = InDir(Tiny(), TmpDir("complete"));
+  runner::RunOptions o;
+  o.run_id = "tiny-run";
+  absl::StatusOr<runner::RunOutcome> r = runner::RunExperiment(e, o, GlobalRegistries());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->skipped);
+  EXPECT_EQ(r->run_id, "tiny-run");
+  ASSERT_TRUE(r->metrics.count("vqa/overall")) << r->metrics.size();
+  ASSERT_TRUE(r->metrics.count("vqa/blind/overall"));
+  EXPECT_GE(r->metrics["vqa/overall"].value, 0.0);
+  EXPECT_LE(r->metrics["vqa/overall"].value, 1.0);
+
+  for (const char* f :
+       {"spec.textproto", "checkpoints/LATEST", "predictions/vqa.jsonl", "metrics.json"}) {
+    EXPECT_TRUE(fs::exists(fs::path(r->run_dir) / f)) << f;
+  }
+  EXPECT_EQ(fs::path(r->run_dir), fs::path(e.runtime().output_dir()) / "tiny-run");
+  std::string latest = ReadText(r->run_dir + "/checkpoints/LATEST");
+  EXPECT_CONTAINS(latest, "ckpt-00000009");  // 6 + 3 steps
+  std::string metrics_json = ReadText(r->run_dir + "/metrics.json");
+  EXPECT_CONTAINS(metrics_json, "\"overall\"");
+  EXPECT_CONTAINS(metrics_json, "\"blind/overall\"");
+  std::string jsonl = ReadText(r->run_dir + "/predictions/vqa.jsonl");
+  EXPECT_EQ(std::count(jsonl.begin(), jsonl.end(), '\n'), 8);
+
+  std::unique_ptr<store::Store> db = OpenStore(e);
+  absl::StatusOr<store::RunRecord> run = db->GetRun("tiny-run");
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->status, store::RunStatus::kCompleted);
+  EXPECT_TRUE(run->error.empty());
+  ASSERT_TRUE(run->cost.parameters.has_value());
+  EXPECT_GT(*run->cost.parameters, 0);
+  absl::StatusOr<std::vector<store::ScalarPoint>> scalars = db->Scalars({"tiny-run"}, {"loss"});
+  ASSERT_TRUE(scalars.ok()) << scalars.status();
+  std::map<std::string, std::vector<int64_t>> steps;
+  for (const store::ScalarPoint& p : *scalars) steps[p.stage].push_back(p.step);
+  EXPECT_EQ(steps["captions"], (std::vector<int64_t>{2, 4, 6}));
+  EXPECT_EQ(steps["vqa"], (std::vector<int64_t>{1, 2, 3}));
+  absl::StatusOr<std::vector<store::MetricRecord>> metrics = db->Metrics({"tiny-run"});
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  std::map<std::string, double> by_key;
+  for (const store::MetricRecord& m : *metrics) by_key[m.evaluator + "/" + m.key] = m.value;
+  ASSERT_TRUE(by_key.count("vqa/overall"));
+  ASSERT_TRUE(by_key.count("vqa/blind/overall"));
+  EXPECT_EQ(by_key["vqa/overall"], r->metrics["vqa/overall"].value);
+  store::PredictionQuery q;
+  q.run_id = "tiny-run";
+  q.evaluator = "vqa";
+  absl::StatusOr<store::PredictionPage> page = db->Predictions(q);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->total, 8);
+  db.reset();
+
+  absl::StatusOr<runner::RunOutcome> again = runner::RunExperiment(e, o, GlobalRegistries());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->skipped);
+  EXPECT_EQ(again->metrics["vqa/overall"].value, r->metrics["vqa/overall"].value);
+}
+
+TEST_F(RunnerTest, ResumeAfterKillEqualsUninterrupted) {
+  Experiment e = InDir(Tiny(), TmpDir("resume"));
+  e.mutable_stages(0)->set_checkpoint_every(2);  // unhashed: the same spec as run A
+  runner::RunOptions a;
+  a.run_id = "a";
+  absl::StatusOr<runner::RunOutcome> ra = runner::RunExperiment(e, a, GlobalRegistries());
+  ASSERT_TRUE(ra.ok()) << ra.status();
+
+  runner::RunOptions b;
+  b.run_id = "b";
+  const std::string ckpt_dir = e.runtime().output_dir() + "/b/checkpoints";
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    absl::StatusOr<runner::RunOutcome> rb = runner::RunExperiment(e, b, GlobalRegistries());
+    _exit(rb.ok() ? 0 : 1);
+  }
+  // Kill the child once a mid-stage checkpoint of stage 1 is written.
+  std::string latest;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    latest = ReadText(ckpt_dir + "/LATEST");
+    if (absl::StrContains(latest, "ckpt-00000002") || absl::StrContains(latest, "ckpt-00000004")) {
+      break;
+    }
+    int status = 0;
+    if (waitpid(child, &status, WNOHANG) == child) {
+      child = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ASSERT_GT(child, 0) << "the child finished before it could be killed; LATEST=" << latest;
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  {
+    absl::StatusOr<std::optional<train::LoadedCheckpoint>> ck =
+        train::LoadLatestCheckpoint(ckpt_dir);
+    ASSERT_TRUE(ck.ok()) << ck.status();
+    ASSERT_TRUE(ck->has_value());
+    EXPECT_EQ((*ck)->state.stage_index, 0);
+    EXPECT_FALSE((*ck)->state.stage_done) << (*ck)->path;
+  }
+  {
+    std::unique_ptr<store::Store> db = OpenStore(e);
+    absl::StatusOr<store::RunRecord> run = db->GetRun("b");
+    ASSERT_TRUE(run.ok()) << run.status();
+    EXPECT_EQ(run->status, store::RunStatus::kRunning);
+    ASSERT_TRUE(db->ResetRun("b").ok());
+  }
+  // Without --resume the checkpoints are not silently reused.
+  absl::StatusOr<runner::RunOutcome> refused = runner::RunExperiment(e, b, GlobalRegistries());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_CONTAINS(refused.status().message(), "--resume");
+  {
+    std::unique_ptr<store::Store> db = OpenStore(e);
+    ASSERT_TRUE(db->ResetRun("b").ok());
+  }
+  b.resume = true;
+  absl::StatusOr<runner::RunOutcome> rb = runner::RunExperiment(e, b, GlobalRegistries());
+  ASSERT_TRUE(rb.ok()) << rb.status();
+
+  std::map<std::string, Tensor> wa = LatestModel(ra->run_dir), wb = LatestModel(rb->run_dir);
+  ASSERT_EQ(wa.size(), wb.size());
+  EXPECT_TRUE(Differing(wa, wb, "").empty()) << Differing(wa, wb, "")[0];
+  ASSERT_EQ(ra->metrics.size(), rb->metrics.size());
+  for (const auto& [key, m] : ra->metrics) {
+    ASSERT_TRUE(rb->metrics.count(key)) << key;
+    EXPECT_EQ(m.value, rb->metrics.at(key).value) << key;
+    EXPECT_EQ(m.ci_low, rb->metrics.at(key).ci_low) << key;
+    EXPECT_EQ(m.ci_high, rb->metrics.at(key).ci_high) << key;
+  }
+  EXPECT_EQ(ReadText(ra->run_dir + "/predictions/vqa.jsonl"),
+            ReadText(rb->run_dir + "/predictions/vqa.jsonl"));
+}
+
+TEST_F(RunnerTest, FrozenEncoderUnchangedAndHandOffKeepsWeights) {
+  Experiment e = InDir(Tiny(), TmpDir("frozen"));
+  e.clear_evaluators();
+  // Stage 1 trains everything but the encoder; stage 2 freezes every part.
+  e.mutable_stages(0)->set_steps(3);
+  e.mutable_stages(0)->mutable_trainable()->mutable_encoder()->set_mode(ModuleTraining::FROZEN);
+  // Stage 2 trains only the projector (a stage with every part frozen is an error, below).
+  TrainabilitySpec* all = e.mutable_stages(1)->mutable_trainable();
+  for (ModuleTraining* m : {all->mutable_encoder(), all->mutable_fusion(), all->mutable_llm(),
+                            all->mutable_embeddings()}) {
+    m->set_mode(ModuleTraining::FROZEN);
+  }
+  e.mutable_stages(1)->mutable_optimizer()->set_lr(1e-12f);
+  e.mutable_stages(1)->set_steps(1);
+
+  absl::StatusOr<std::unique_ptr<VlmModel>> initial =
+      BuildVlm(e.model(), GlobalRegistries(), e.seed());
+  ASSERT_TRUE(initial.ok()) << initial.status();
+  std::map<std::string, Tensor> init = (*initial)->StateDict();
+
+  // Run the first stage alone to get its final weights.
+  Experiment first = e;
+  first.mutable_stages()->RemoveLast();
+  runner::RunOptions o1;
+  o1.run_id = "first";
+  absl::StatusOr<runner::RunOutcome> r1 = runner::RunExperiment(first, o1, GlobalRegistries());
+  ASSERT_TRUE(r1.ok()) << r1.status();
+  std::map<std::string, Tensor> after_first = LatestModel(r1->run_dir);
+  ASSERT_EQ(after_first.size(), init.size());
+  EXPECT_TRUE(Differing(init, after_first, "encoder.").empty())
+      << Differing(init, after_first, "encoder.")[0];
+  // The check can fail: the other parts did train.
+  EXPECT_FALSE(Differing(init, after_first, "").empty());
+
+  runner::RunOptions o2;
+  o2.run_id = "both";
+  absl::StatusOr<runner::RunOutcome> r2 = runner::RunExperiment(e, o2, GlobalRegistries());
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  std::map<std::string, Tensor> after_both = LatestModel(r2->run_dir);
+  ASSERT_EQ(after_both.size(), after_first.size());
+  std::vector<std::string> changed;
+  for (const std::string& name : Differing(after_first, after_both, "")) {
+    if (!absl::StartsWith(name, "projector.")) changed.push_back(name);
+  }
+  EXPECT_TRUE(changed.empty()) << changed[0];
+
+  // A stage with every part frozen fails with a message naming it, not an autograd error.
+  all->mutable_projector()->set_mode(ModuleTraining::FROZEN);
+  runner::RunOptions o3;
+  o3.run_id = "all-frozen";
+  absl::StatusOr<runner::RunOutcome> r3 = runner::RunExperiment(e, o3, GlobalRegistries());
+  ASSERT_FALSE(r3.ok());
+  EXPECT_CONTAINS(r3.status().message(), "stages[vqa].trainable");
+}
+
+TEST_F(RunnerTest, NanGuardFailsTheRunAndKeepsLastGoodCheckpoint) {
+  Experiment e = InDir(Tiny(), TmpDir("nan"));
+  e.clear_evaluators();
+  StageSpec* s = e.mutable_stages(0);
+  s->set_checkpoint_every(1);
+  s->set_max_grad_norm(0);
+  s->mutable_optimizer()->set_kind(OptimizerSpec::SGD);
+  s->mutable_optimizer()->set_momentum(0);
+  s->mutable_optimizer()->set_lr(1e30f);
+  s->mutable_schedule()->set_kind(ScheduleSpec::CONSTANT);
+  s->mutable_schedule()->set_warmup_steps(0);
+  runner::RunOptions o;
+  o.run_id = "nan";
+  absl::StatusOr<runner::RunOutcome> r = runner::RunExperiment(e, o, GlobalRegistries());
+  ASSERT_FALSE(r.ok());
+  const std::string message(r.status().message());
+  EXPECT_CONTAINS(message, "captions");
+  EXPECT_CONTAINS(message, " at step ");
+
+  std::unique_ptr<store::Store> db = OpenStore(e);
+  absl::StatusOr<store::RunRecord> run = db->GetRun("nan");
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->status, store::RunStatus::kFailed);
+  EXPECT_CONTAINS(run->error, message);
+
+  absl::StatusOr<std::optional<train::LoadedCheckpoint>> ck =
+      train::LoadLatestCheckpoint(e.runtime().output_dir() + "/nan/checkpoints");
+  ASSERT_TRUE(ck.ok()) << ck.status();
+  if (ck->has_value()) {
+    EXPECT_EQ((*ck)->state.stage_name, "captions");
+    EXPECT_FALSE((*ck)->state.stage_done);
+    // The step the guard names is the one after the last checkpoint.
+    EXPECT_CONTAINS(message, absl::StrCat(" at step ", (*ck)->state.stage_step + 1));
+    absl::StatusOr<std::unique_ptr<VlmModel>> m = BuildVlm(e.model(), GlobalRegistries(), 0);
+    ASSERT_TRUE(m.ok());
+    EXPECT_TRUE((*m)->LoadStateDict((*ck)->model).ok());
+  } else {
+    EXPECT_CONTAINS(message, " at step 1");
+  }
+}
+
+TEST_F(RunnerTest, UnwritableOutputDirFailsUpFront) {
+  std::string dir = TmpDir("unwritable");
+  Experiment e = InDir(Tiny(), dir);
+  std::ofstream(dir + "/not_a_dir") << "x";
+  e.mutable_runtime()->set_output_dir(dir + "/not_a_dir/runs");
+  runner::RunOptions o;
+  o.run_id = "u";
+  absl::StatusOr<runner::RunOutcome> r = runner::RunExperiment(e, o, GlobalRegistries());
+  ASSERT_FALSE(r.ok());
+  EXPECT_CONTAINS(r.status().message(), "runtime.output_dir");
+  EXPECT_CONTAINS(r.status().message(), "not_a_dir");
+  if (fs::exists(e.runtime().store())) {
+    std::unique_ptr<store::Store> db = OpenStore(e);
+    EXPECT_EQ(db->GetRun("u").status().code(), absl::StatusCode::kNotFound);
+  }
+}
+
+}  // namespace
+}  // namespace vlmlab
