@@ -64,7 +64,7 @@ absl::StatusOr<LayerKvCache> MultiHeadAttention::NewCache(int64_t batch, int64_t
     return absl::InvalidArgumentError(absl::StrCat("attention: a KV cache needs batch (", batch,
                                                    ") and capacity (", capacity, ") > 0"));
   }
-  const Tensor& weight = k_->NamedParameters().front().second;
+  const Tensor weight = k_->NamedParameters().front().second;  // a copy: the vector is a temporary
   const Shape shape = {batch, config_.kv_heads, capacity, config_.dim / config_.heads};
   LayerKvCache cache;
   VLMLAB_ASSIGN_OR_RETURN(cache.keys, Tensor::Empty(shape, weight.dtype(), weight.device()));
