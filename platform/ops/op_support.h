@@ -41,7 +41,7 @@ inline absl::Status CheckFloating(const char* op, const Tensor& t) {
 
 // A new kernel output of `shape` with `like`'s dtype (or `dtype`) and device. Its contents are
 // unspecified (Tensor::Uninitialized): kernels write every element of their outputs (the
-// contract of kernels/api), so no zero-fill is spent on them. Use NewZeroedTensor for a
+// contract of kernels/api), so no fill need be spent on them. Use NewZeroedTensor for a
 // buffer that is only partly written.
 inline absl::StatusOr<Tensor> NewTensor(const Shape& shape, const Tensor& like) {
   return Tensor::Uninitialized(shape, like.dtype(), like.device());

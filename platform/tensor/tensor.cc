@@ -25,10 +25,7 @@ absl::StatusOr<Tensor> Tensor::Empty(const Shape& shape, DType dtype, Device dev
 }
 
 absl::StatusOr<Tensor> Tensor::Uninitialized(const Shape& shape, DType dtype, Device device) {
-  // Zero-filled unless poisoning is asked for: with VLMLAB_POISON_UNINITIALIZED=1 a generation
-  // test still reads an element some converted op leaves unwritten, so skipping the fill is
-  // not yet safe (see docs/tensor.md "Known gaps").
-  return Allocate(shape, dtype, device, /*zero=*/!PoisonUninitialized());
+  return Allocate(shape, dtype, device, /*zero=*/false);
 }
 
 absl::StatusOr<Tensor> Tensor::Allocate(const Shape& shape, DType dtype, Device device, bool zero) {

@@ -35,8 +35,9 @@ class Tensor {
   // Factories. Empty and Zeros both return zeroed memory on the CPU.
   static absl::StatusOr<Tensor> Empty(const Shape& shape, DType dtype = DType::kF32,
                                       Device device = {});
-  // Like Empty, but the contents are unspecified (no zero-fill): for outputs that a kernel
-  // overwrites entirely. With VLMLAB_POISON_UNINITIALIZED=1 they are NaN / -1 (storage.h).
+  // Like Empty, but the contents are unspecified: for outputs that a kernel overwrites
+  // entirely. With VLMLAB_POISON_UNINITIALIZED=1 (set for every test in .bazelrc) they are
+  // NaN / -1 (storage.h), so a kernel that leaves an element unwritten fails its tests.
   static absl::StatusOr<Tensor> Uninitialized(const Shape& shape, DType dtype = DType::kF32,
                                               Device device = {});
   static Tensor Zeros(const Shape& shape, DType dtype = DType::kF32);
