@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -10,6 +11,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "platform/tensor/status_macros.h"
 
 namespace vlmlab::store {
@@ -180,8 +183,20 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const StoreU
   sqlite3_busy_timeout(db, kSqliteBusyTimeoutMs);
   auto connection = std::make_unique<SqliteConnection>(db, url.display);
 
-  VLMLAB_ASSIGN_OR_RETURN(SqlResult mode, connection->Execute("PRAGMA journal_mode=WAL"));
-  VLMLAB_ASSIGN_OR_RETURN(std::string mode_name, mode.rows.at(0).Text(0));
+  // Switching a new file to WAL needs an exclusive lock. When several processes open the same
+  // new file at once, SQLite answers SQLITE_BUSY at once instead of calling the busy handler
+  // (each side already holds a shared lock, so waiting could deadlock); back off and retry
+  // until the busy timeout instead.
+  absl::StatusOr<SqlResult> mode = connection->Execute("PRAGMA journal_mode=WAL");
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(kSqliteBusyTimeoutMs);
+  absl::Duration backoff = absl::Milliseconds(2);
+  while (absl::IsUnavailable(mode.status()) && absl::Now() < deadline) {
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Milliseconds(100));
+    mode = connection->Execute("PRAGMA journal_mode=WAL");
+  }
+  VLMLAB_RETURN_IF_ERROR(mode.status());
+  VLMLAB_ASSIGN_OR_RETURN(std::string mode_name, mode->rows.at(0).Text(0));
   if (mode_name != "wal") {
     return absl::FailedPreconditionError(absl::StrCat(
         "store ", url.display, ": cannot switch the database to WAL mode (it stays in '", mode_name,
