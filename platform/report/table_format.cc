@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -166,7 +167,18 @@ std::string Text(const AblationTable& t, const FormatOptions& o) {
   return out;
 }
 
-std::string MarkdownCell(const std::string& s) { return absl::StrReplaceAll(s, {{"|", "\\|"}}); }
+// Run and variant names are user strings: Markdown renders inline HTML and emphasis, so those
+// characters are escaped and a name like "<script>" prints as text.
+std::string MarkdownCell(const std::string& s) {
+  return absl::StrReplaceAll(s, {{"\\", "\\\\"},
+                                 {"|", "\\|"},
+                                 {"`", "\\`"},
+                                 {"*", "\\*"},
+                                 {"&", "&amp;"},
+                                 {"<", "&lt;"},
+                                 {">", "&gt;"},
+                                 {"\n", " "}});
+}
 
 std::string Markdown(const AblationTable& t, const FormatOptions& o) {
   Symbols sym{" ± ", "Δ", "%", ""};
@@ -247,9 +259,15 @@ std::string Latex(const AblationTable& t, const FormatOptions& o) {
   return out;
 }
 
+// A text cell that a spreadsheet would run as a formula (=, +, -, @, tab or CR first) gets a
+// leading apostrophe (the OWASP CSV-injection guard); plain numbers such as "-0.5" stay as they are.
 std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
+  double number;
+  const bool formula = !s.empty() && absl::string_view("=+-@\t\r").find(s[0]) != absl::string_view::npos &&
+                       !absl::SimpleAtod(s, &number);
+  const std::string text = formula ? absl::StrCat("'", s) : s;
+  if (!formula && text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
 }
 
 std::string CsvNumber(double x) {

@@ -121,6 +121,28 @@ TEST(TableFormatTest, EscapesNames) {
   EXPECT_EQ(text.find("Δ"), std::string::npos) << text;
 }
 
+TEST(TableFormatTest, MarkdownPrintsHtmlAndEmphasisAsText) {
+  AblationTable t = Awkward();
+  t.rows[0].variant = "<script>alert(1)</script> *x* `y` a&b";
+  std::string md = FormatAblationTable(t, TableFormat::kMarkdown);
+  EXPECT_EQ(md.find("<script>"), std::string::npos) << md;
+  EXPECT_NE(md.find("| &lt;script&gt;alert(1)&lt;/script&gt; \\*x\\* \\`y\\` a&amp;b |"),
+            std::string::npos)
+      << md;
+}
+
+TEST(TableFormatTest, CsvGuardsCellsASpreadsheetWouldRunAsFormulas) {
+  AblationTable t = Awkward();
+  t.rows[0].variant = "=HYPERLINK(\"x\")";
+  t.rows[0].fields = {"-0.5"};
+  std::string csv = FormatAblationTable(t, TableFormat::kCsv);
+  EXPECT_NE(csv.find("\n\"'=HYPERLINK(\"\"x\"\")\",-0.5,"), std::string::npos) << csv;
+  t.rows[0].variant = "@SUM(A1)";
+  t.rows[0].fields = {"+cmd"};
+  csv = FormatAblationTable(t, TableFormat::kCsv);
+  EXPECT_NE(csv.find("\n\"'@SUM(A1)\",\"'+cmd\","), std::string::npos) << csv;
+}
+
 TEST(TableFormatTest, Precision) {
   AblationTable t = Awkward();
   t.rows[0].metrics[0] = Stat{3, 2.0 / 3, 0.25};

@@ -1,33 +1,25 @@
 // The Store contract, one suite run on both engines: SQLite always (a file in a temporary
 // directory), PostgreSQL when VLMLAB_TEST_POSTGRES_URL is set (each test in a fresh schema;
-// tools/with_postgres.sh provides a server), skipped with a message otherwise.
+// tools/with_postgres.sh provides a server), skipped with a message otherwise. Schema,
+// runs and results here; contention in store_concurrency_test.cc; fixture in
+// store_test_fixture.h.
 #include "platform/store/store.h"
 
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
 #include <limits>
 #include <map>
 #include <memory>
-#include <ostream>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/store/migrations.h"
 #include "platform/store/sql_connection.h"
+#include "platform/store/store_test_fixture.h"
 #include "platform/store/store_url.h"
 
 namespace vlmlab::store {
@@ -35,92 +27,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-enum class Engine { kSqlite, kPostgres };
-
-void PrintTo(Engine e, std::ostream* os) {
-  *os << (e == Engine::kSqlite ? "sqlite" : "postgresql");
-}
-
-std::string EngineName(const ::testing::TestParamInfo<Engine>& info) {
-  return info.param == Engine::kSqlite ? "Sqlite" : "Postgres";
-}
-
-class StoreTest : public ::testing::TestWithParam<Engine> {
- protected:
-  void SetUp() override {
-    static int counter = 0;
-    ++counter;
-    if (GetParam() == Engine::kPostgres) {
-      const char* base = std::getenv("VLMLAB_TEST_POSTGRES_URL");
-      if (base == nullptr || *base == '\0') {
-        GTEST_SKIP() << "VLMLAB_TEST_POSTGRES_URL is not set; run under tools/with_postgres.sh "
-                        "with --test_env=VLMLAB_TEST_POSTGRES_URL to test PostgreSQL";
-      }
-      // A fresh schema per test, first on the search path of every connection.
-      schema_ = absl::StrFormat("vlmlab_test_%d_%d_%d", getpid(), counter,
-                                absl::ToUnixMicros(absl::Now()) % 1000000);
-      admin_url_ = std::string(base);
-      absl::StatusOr<std::unique_ptr<SqlConnection>> admin = RawConnection(admin_url_);
-      ASSERT_TRUE(admin.ok()) << admin.status();
-      ASSERT_TRUE((*admin)->Execute(absl::StrCat("CREATE SCHEMA ", schema_)).ok());
-      url_ = absl::StrCat(base, absl::StrContains(base, "?") ? "&" : "?",
-                          "options=-c%20search_path%3D", schema_);
-    } else {
-      const char* tmp = std::getenv("TEST_TMPDIR");
-      std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/store_test.XXXXXX");
-      ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-      dir_ = pattern;
-      url_ = absl::StrCat("sqlite:", dir_, "/results.db");
-    }
-  }
-
-  void TearDown() override {
-    if (!schema_.empty()) {
-      absl::StatusOr<std::unique_ptr<SqlConnection>> admin = RawConnection(admin_url_);
-      if (admin.ok()) (void)(*admin)->Execute(absl::StrCat("DROP SCHEMA ", schema_, " CASCADE"));
-    }
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-
-  static absl::StatusOr<std::unique_ptr<SqlConnection>> RawConnection(const std::string& url) {
-    absl::StatusOr<StoreUrl> parsed = ParseStoreUrl(url);
-    if (!parsed.ok()) return parsed.status();
-    return OpenSqlConnection(*parsed);
-  }
-
-  std::unique_ptr<Store> Open() {
-    absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(url_);
-    EXPECT_TRUE(store.ok()) << store.status();
-    return store.ok() ? std::move(*store) : nullptr;
-  }
-
-  static RunDefinition MakeRun(const std::string& id) {
-    RunDefinition run;
-    run.id = id;
-    run.variant = absl::StrCat("variant of ", id);
-    run.seed = 7;
-    run.spec_hash = "0123456789abcdef";
-    run.spec_text = absl::StrCat("name: \"", id, "\"\n");
-    return run;
-  }
-
-  // Counts rows with a raw connection, independently of the Store's queries.
-  int64_t CountRows(const std::string& sql) {
-    absl::StatusOr<std::unique_ptr<SqlConnection>> c = RawConnection(url_);
-    EXPECT_TRUE(c.ok()) << c.status();
-    if (!c.ok()) return -1;
-    absl::StatusOr<SqlResult> r = (*c)->Execute(sql);
-    EXPECT_TRUE(r.ok()) << r.status();
-    if (!r.ok()) return -1;
-    return *r->rows.at(0).Int(0);
-  }
-
-  std::string url_;
-  std::string dir_;
-  std::string schema_;
-  std::string admin_url_;
-};
 
 // ---- Schema and migrations ----
 
@@ -561,160 +467,6 @@ TEST_P(StoreTest, UnicodeAndMarkupRoundTripUnchanged) {
   EXPECT_EQ(page->rows[0].example_key, unicode);
   EXPECT_EQ(page->rows[0].json, valid_json);
   EXPECT_EQ(CountRows("SELECT COUNT(*) FROM runs"), 1);  // the injection stayed a string
-}
-
-// ---- Concurrency ----
-
-constexpr int kWorkers = 4;
-constexpr int kBatches = 8;
-constexpr int kBatchSize = 40;
-constexpr int kContestedRuns = 12;
-
-std::string ContestedRun(int i) { return absl::StrCat("contested-", i); }
-
-// One worker: appends kBatches batches of its own scalars to run "shared" and tries to claim
-// every contested run (each worker in a different order), recording each claim it wins as a
-// scalar "claimed_by" at step `worker` on that run. Returns the number of claims won, or -1.
-int RunWorker(Store& store, int worker) {
-  auto failed = [worker](const absl::Status& status) {
-    std::fprintf(stderr, "worker %d: %s\n", worker, status.ToString().c_str());
-    return -1;
-  };
-  int won = 0;
-  for (int b = 0; b < kBatches; ++b) {
-    std::vector<ScalarPoint> batch;
-    for (int k = 0; k < kBatchSize; ++k) {
-      batch.push_back({"shared", "train", b * kBatchSize + k, absl::StrCat("w", worker),
-                       worker + 0.001 * k, std::nullopt});
-    }
-    absl::Status appended = store.AppendScalars(batch);
-    if (!appended.ok()) return failed(appended);
-    for (int r = b; r < kContestedRuns; r += kBatches) {
-      const std::string run = ContestedRun((r + worker * 5) % kContestedRuns);
-      absl::StatusOr<bool> claimed = store.ClaimRun(run);
-      if (!claimed.ok()) return failed(claimed.status());
-      if (*claimed) {
-        ++won;
-        absl::Status noted =
-            store.AppendScalars({{run, "claim", worker, "claimed_by", 1.0, std::nullopt}});
-        if (!noted.ok()) return failed(noted);
-      }
-    }
-  }
-  return won;
-}
-
-void PrepareContest(Store& store) {
-  for (int i = -1; i < kContestedRuns; ++i) {
-    RunDefinition run;
-    run.id = i < 0 ? "shared" : ContestedRun(i);
-    run.spec_hash = "h";
-    ASSERT_TRUE(store.UpsertRun(run).ok());
-  }
-}
-
-// Every scalar arrived; every contested run is running and was claimed exactly once.
-void VerifyContest(Store& store, int total_won) {
-  absl::StatusOr<std::vector<ScalarPoint>> shared = store.Scalars({"shared"}, {});
-  ASSERT_TRUE(shared.ok()) << shared.status();
-  EXPECT_EQ(shared->size(), static_cast<size_t>(kWorkers * kBatches * kBatchSize));
-  std::map<std::string, int> per_worker;
-  for (const ScalarPoint& p : *shared) ++per_worker[p.key];
-  for (int w = 0; w < kWorkers; ++w) {
-    EXPECT_EQ(per_worker[absl::StrCat("w", w)], kBatches * kBatchSize);
-  }
-  EXPECT_EQ(total_won, kContestedRuns);
-  for (int i = 0; i < kContestedRuns; ++i) {
-    EXPECT_EQ(store.GetRun(ContestedRun(i))->status, RunStatus::kRunning);
-    EXPECT_EQ(store.Scalars({ContestedRun(i)}, {"claimed_by"})->size(), 1u) << ContestedRun(i);
-  }
-}
-
-TEST_P(StoreTest, ConcurrentThreadsLoseNoRowsAndClaimEachRunOnce) {
-  std::unique_ptr<Store> store = Open();
-  ASSERT_NE(store, nullptr);
-  PrepareContest(*store);
-  std::atomic<int> won{0}, errors{0};
-  std::vector<std::thread> threads;
-  for (int w = 0; w < kWorkers; ++w) {
-    threads.emplace_back([&, w] {
-      // Half the threads open their own store; the others share the test's.
-      std::unique_ptr<Store> own;
-      if (w % 2 == 0) {
-        absl::StatusOr<std::unique_ptr<Store>> opened = OpenStore(url_);
-        if (!opened.ok()) {
-          ++errors;
-          return;
-        }
-        own = std::move(*opened);
-      }
-      const int n = RunWorker(own != nullptr ? *own : *store, w);
-      if (n < 0) {
-        ++errors;
-      } else {
-        won += n;
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  ASSERT_EQ(errors.load(), 0);
-  VerifyContest(*store, won.load());
-}
-
-TEST_P(StoreTest, ConcurrentProcessesLoseNoRowsAndClaimEachRunOnce) {
-  std::unique_ptr<Store> store = Open();
-  ASSERT_NE(store, nullptr);
-  PrepareContest(*store);
-  std::vector<pid_t> children;
-  for (int w = 0; w < kWorkers; ++w) {
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      // The child opens its own store (never the parent's connection) and reports the claims
-      // it won as its exit status; 255 is a failure.
-      absl::StatusOr<std::unique_ptr<Store>> own = OpenStore(url_);
-      if (!own.ok()) std::fprintf(stderr, "worker %d: %s\n", w, own.status().ToString().c_str());
-      const int n = own.ok() ? RunWorker(**own, w) : -1;
-      _exit(n < 0 ? 255 : n);
-    }
-    children.push_back(pid);
-  }
-  int won = 0;
-  for (pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_NE(WEXITSTATUS(status), 255) << "a worker process failed";
-    won += WEXITSTATUS(status);
-  }
-  VerifyContest(*store, won);
-}
-
-TEST_P(StoreTest, ProcessesOpeningANewStoreAtOnceMigrateItOnce) {
-  // Workers started together on a store nobody has opened yet, as a fresh sweep does.
-  const absl::Time start = absl::Now() + absl::Milliseconds(300);
-  std::vector<pid_t> children;
-  for (int w = 0; w < kWorkers; ++w) {
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      absl::SleepFor(start - absl::Now());
-      absl::StatusOr<std::unique_ptr<Store>> own = OpenStore(url_);
-      absl::Status status = own.status();
-      if (status.ok()) status = (*own)->UpsertRun(MakeRun(absl::StrCat("w", w)));
-      if (!status.ok()) std::fprintf(stderr, "worker %d: %s\n", w, status.ToString().c_str());
-      _exit(status.ok() ? 0 : 1);
-    }
-    children.push_back(pid);
-  }
-  for (pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a worker failed to open";
-  }
-  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM schema_version"),
-            static_cast<int64_t>(Migrations().size()));
-  EXPECT_EQ(CountRows("SELECT COUNT(*) FROM runs"), kWorkers);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
