@@ -2,12 +2,14 @@
 // padded to 64 or 224), the chat template (byte tokenizer, 64 placeholders with delimiters) and
 // batching at batch 32, reporting samples/s (items_per_second). The stages alone come first;
 // the loader runs with 0 workers (all on the calling thread) and with 2 prefetch workers, over
-// in-memory PNG bytes and over WebDataset shards on disk.
+// in-memory PNG bytes and over WebDataset shards on disk. BM_LoaderPadOrPack compares padded
+// and packed batches of varied-length captions (padding_fraction, tokens_per_batch).
 //
 //   bazel run -c opt //benchmarks:loader_benchmarks
 //   bazel run -c opt //benchmarks:loader_benchmarks -- --benchmark_filter=Loader
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -112,23 +114,26 @@ void BM_ChatTemplate(benchmark::State& state) {
 }
 BENCHMARK(BM_ChatTemplate);
 
-// In-memory PNG bytes: decode happens in the tasks.
-std::unique_ptr<Mixture> MemoryMixture() {
+// In-memory PNG bytes: decode happens in the tasks. `varied`: sample i's caption is repeated
+// 1 + i % 6 times (about 100 to 250 tokens), so batches need padding.
+std::unique_ptr<Mixture> MemoryMixture(bool varied = false) {
   std::vector<MixtureEntry> e;
-  e.push_back(
-      {std::make_unique<IndexedSource>(
-           "pngs", kImages,
-           [](int64_t i) -> absl::StatusOr<Sample> {
-             Sample s;
-             s.key = absl::StrCat(i);
-             absl::StatusOr<Image> img = DecodeImage(Pngs()[i], 3);
-             if (!img.ok()) return img.status();
-             s.images.push_back(std::move(*img));
-             s.turns = {{Turn::kUser, "<image>"}, {Turn::kAssistant, Caption(static_cast<int>(i))}};
-             return s;
-           },
-           /*shuffle=*/true, /*seed=*/1),
-       1.0});
+  e.push_back({std::make_unique<IndexedSource>(
+                   "pngs", kImages,
+                   [varied](int64_t i) -> absl::StatusOr<Sample> {
+                     Sample s;
+                     s.key = absl::StrCat(i);
+                     absl::StatusOr<Image> img = DecodeImage(Pngs()[i], 3);
+                     if (!img.ok()) return img.status();
+                     s.images.push_back(std::move(*img));
+                     const std::string base = Caption(static_cast<int>(i));
+                     std::string caption = base;
+                     for (int r = 0; varied && r < i % 6; ++r) caption += " " + base;
+                     s.turns = {{Turn::kUser, "<image>"}, {Turn::kAssistant, caption}};
+                     return s;
+                   },
+                   /*shuffle=*/true, /*seed=*/1),
+               1.0});
   return std::move(*Mixture::Create(std::move(e), 0));
 }
 
@@ -144,6 +149,7 @@ void BM_LoaderMemory(benchmark::State& state) {
     benchmark::DoNotOptimize((*b)->images.data<float>());
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
+  state.counters["padding_fraction"] = (*loader)->stats().padding_fraction();
 }
 BENCHMARK(BM_LoaderMemory)
     ->Args({0, 64})
@@ -151,6 +157,30 @@ BENCHMARK(BM_LoaderMemory)
     ->Args({0, 224})
     ->Args({2, 224})
     ->UseRealTime();
+
+// Captions of varied length, 2 workers, 64 px, rows of up to 1024 tokens: padded (arg 0,
+// batch 32 samples) against packed (arg 1, batch 8 rows). items_per_second is samples/s;
+// padding_fraction the share of batch tokens that are padding, tokens_per_batch the real
+// tokens of a batch.
+void BM_LoaderPadOrPack(benchmark::State& state) {
+  LoaderOptions o = Options(2, 64);
+  o.chat.max_length = 1024;
+  o.packing = state.range(0) != 0;
+  if (o.packing) o.batch_size = 8;
+  auto loader = DataLoader::Create(MemoryMixture(/*varied=*/true), &Tok(), o);
+  CHECK(loader.ok()) << loader.status();
+  for (auto _ : state) {
+    absl::StatusOr<std::optional<Batch>> b = (*loader)->Next();
+    CHECK(b.ok() && b->has_value());
+    benchmark::DoNotOptimize((*b)->images.data<float>());
+  }
+  const LoaderStats st = (*loader)->stats();
+  state.SetItemsProcessed(st.samples);
+  state.counters["padding_fraction"] = st.padding_fraction();
+  state.counters["tokens_per_batch"] =
+      static_cast<double>(st.real_tokens) / std::max<int64_t>(1, st.batches);
+}
+BENCHMARK(BM_LoaderPadOrPack)->Arg(0)->Arg(1)->UseRealTime();
 
 // WebDataset shards written once to a temporary directory, removed at exit.
 struct TempDir {

@@ -127,6 +127,16 @@ expect 1 "vqa_unknown.json: has predictions for 1 question id(s) the gold data l
 expect 2 "score needs --evaluator" -- "$VLMLAB" score
 expect 2 "unknown evaluator 'bleu'" -- "$VLMLAB" score --evaluator bleu --annotations a --results b
 
+# eval: a trained model on its own (tests/eval_command_test.cc trains and evaluates one).
+expect 2 "eval needs one run directory, checkpoint or run id" -- "$VLMLAB" eval
+expect 1 "does not exist" -- "$VLMLAB" eval "$TMP/no/such/run"
+mkdir -p "$TMP/untrained/checkpoints"
+cp "$EXPERIMENTS/quickstart.textproto" "$TMP/untrained/experiment.textproto"
+expect 1 "no checkpoint in $TMP/untrained/checkpoints" -- "$VLMLAB" eval "$TMP/untrained" \
+  --store "$TMP/eval.sqlite"
+expect 1 "has no evaluator named 'nope'" -- "$VLMLAB" eval "$TMP/untrained" --evaluators nope \
+  --store "$TMP/eval.sqlite"
+
 if ((failures > 0)); then
   echo "$failures CLI checks failed"
   exit 1

@@ -122,6 +122,18 @@ TEST_F(SpecValidationTest, ReferencesBetweenPartsAreChecked) {
                   "stages[pretrain].mixture: no data mixture named 'cpas' (did you mean 'caps'?)");
 }
 
+TEST_F(SpecValidationTest, PackingIsAStageOptionButNotForDpo) {
+  const std::string stage = "pretrain {} steps: 10";
+  std::string packed =
+      files_.Write("a.textproto", Variant(stage, "pretrain {} packing: true steps: 10"));
+  EXPECT_EQ(Check(packed), "");
+  std::string dpo = files_.Write("b.textproto", Variant(stage, "dpo {} packing: true steps: 10"));
+  std::string err = Check(dpo);
+  EXPECT_CONTAINS(err, dpo + ":9:");
+  EXPECT_CONTAINS(err,
+                  "stages[pretrain].packing: dpo compares the log-probabilities of whole rows");
+}
+
 TEST_F(SpecValidationTest, DuplicateNamesAreRefused) {
   std::string path = files_.Write(
       "a.textproto", std::string(kValidExperiment) +

@@ -11,6 +11,9 @@
 //   s = AttentionBackwardKernels().Call(q.device(), q.dtype(), q, k, v, lse, grad_out, p,
 //                                       &dq, &dk, &dv);   // any of dq/dk/dv may be nullptr
 //
+// A key is attended when every mask given allows it: causal, key padding, the boolean mask and
+// the segment ids (same segment as the query).
+//
 // Contracts (the ops layer guarantees them): every tensor contiguous and on one device; q, k,
 // v, out, grad_out, dq, dk, dv share a dtype; masks are i32 (nonzero = attend). Kernels
 // overwrite every element of their outputs; dk and dv sum over the query heads of a group.
@@ -19,6 +22,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "kernels/api/kernel_table.h"
 #include "platform/tensor/tensor.h"
@@ -31,6 +35,10 @@ struct AttentionParams {
   bool causal = false;
   Tensor key_padding_mask;  // i32 [B, Tk] or undefined
   Tensor mask;              // i32 [Tq, Tk] or [B or 1, Hq or 1, Tq, Tk], or undefined
+  // i32 [B, Tk] or undefined: query i attends only keys of its own segment, the segment of key
+  // i + (Tk - Tq) (aligned to the end like `causal`; Tq <= Tk). Packed sequences: several
+  // samples in one row, each its own segment (a block-diagonal mask).
+  Tensor segment_ids;
 };
 
 using AttentionForwardKernel = absl::Status(const Tensor& q, const Tensor& k, const Tensor& v,
@@ -45,30 +53,44 @@ using AttentionBackwardKernel = absl::Status(const Tensor& q, const Tensor& k, c
                                              Tensor* dv);
 KernelTable<AttentionBackwardKernel>& AttentionBackwardKernels();
 
-// For CPU kernels: the keys query row (b, h, i) may attend are the j < KeyEnd(i) with
-// Allowed(pad, row, j), where pad = PaddingRow(b) and row = MaskRow(b, h, i) (nullptr: none).
+// For CPU kernels: which keys query row (b, h, i) may attend. Candidates are the keys
+// j in [KeyBegin(b, i), KeyEnd(i)) (every other key is masked); a candidate is attended when
+// RowFor(b, h, i).Allowed(j).
+//
+//   const AttentionMaskRows masks(params, tq, tk);
+//   const AttentionMaskRows::Row row = masks.RowFor(b, h, i);
+//   for (int64_t j = masks.KeyBegin(b, i); j < masks.KeyEnd(i); ++j) if (row.Allowed(j)) ...
 class AttentionMaskRows {
  public:
-  AttentionMaskRows(const AttentionParams& p, int64_t tq, int64_t tk)
-      : causal_(p.causal), tq_(tq), tk_(tk) {
-    if (p.key_padding_mask.defined()) pad_ = p.key_padding_mask.data<int32_t>();
-    if (p.mask.defined()) {
-      mask_ = p.mask.data<int32_t>();
-      if (p.mask.dim() == 4) {
-        batch_stride_ = p.mask.size(0) == 1 ? 0 : p.mask.size(1) * tq * tk;
-        head_stride_ = p.mask.size(1) == 1 ? 0 : tq * tk;
-      }
+  // The masks and segment ids of one query row.
+  struct Row {
+    const int32_t* pad = nullptr;       // key_padding_mask row, or nullptr
+    const int32_t* mask = nullptr;      // mask row, or nullptr
+    const int32_t* segments = nullptr;  // segment_ids row, or nullptr
+    int32_t segment = 0;                // the query's segment (with segments)
+    bool Allowed(int64_t j) const {
+      return (pad == nullptr || pad[j] != 0) && (mask == nullptr || mask[j] != 0) &&
+             (segments == nullptr || segments[j] == segment);
     }
-  }
+  };
+
+  AttentionMaskRows(const AttentionParams& p, int64_t tq, int64_t tk);
   int64_t KeyEnd(int64_t i) const {
     return causal_ ? std::clamp<int64_t>(i + tk_ - tq_ + 1, 0, tk_) : tk_;
   }
-  const int32_t* PaddingRow(int64_t b) const { return pad_ ? pad_ + b * tk_ : nullptr; }
-  const int32_t* MaskRow(int64_t b, int64_t h, int64_t i) const {
-    return mask_ ? mask_ + b * batch_stride_ + h * head_stride_ + i * tk_ : nullptr;
+  // The first key of query i's segment (0 without segment ids): the keys before it are masked.
+  int64_t KeyBegin(int64_t b, int64_t i) const {
+    return segments_ ? first_of_segment_[b * tk_ + i + tk_ - tq_] : 0;
   }
-  static bool Allowed(const int32_t* pad, const int32_t* row, int64_t j) {
-    return (pad == nullptr || pad[j] != 0) && (row == nullptr || row[j] != 0);
+  Row RowFor(int64_t b, int64_t h, int64_t i) const {
+    Row r;
+    if (pad_) r.pad = pad_ + b * tk_;
+    if (mask_) r.mask = mask_ + b * batch_stride_ + h * head_stride_ + i * tk_;
+    if (segments_) {
+      r.segments = segments_ + b * tk_;
+      r.segment = r.segments[i + tk_ - tq_];
+    }
+    return r;
   }
 
  private:
@@ -76,7 +98,10 @@ class AttentionMaskRows {
   int64_t tq_, tk_;
   const int32_t* pad_ = nullptr;
   const int32_t* mask_ = nullptr;
+  const int32_t* segments_ = nullptr;
   int64_t batch_stride_ = 0, head_stride_ = 0;
+  // [B, Tk]: the first key of row b whose segment id is that of key j.
+  std::vector<int64_t> first_of_segment_;
 };
 
 }  // namespace vlmlab

@@ -80,17 +80,26 @@ void ExpShifted(float* __restrict s, int64_t n, float shift) {
   for (int64_t j = 0; j < n; ++j) s[j] = Exp(s[j] - shift);
 }
 
-// Sets masked scores of row (b, h, i) to -inf; returns the row maximum over j < end.
-float MaskRow(const AttentionMaskRows& masks, int64_t b, int64_t h, int64_t i, int64_t end,
-              float* s) {
-  const int32_t* pad = masks.PaddingRow(b);
-  const int32_t* row = masks.MaskRow(b, h, i);
+// Sets masked scores of row (b, h, i) in [begin, end) to -inf; returns their maximum.
+float MaskRow(const AttentionMaskRows& masks, int64_t b, int64_t h, int64_t i, int64_t begin,
+              int64_t end, float* s) {
+  const AttentionMaskRows::Row row = masks.RowFor(b, h, i);
   float m = kNegInf;
-  for (int64_t j = 0; j < end; ++j) {
-    if (!AttentionMaskRows::Allowed(pad, row, j)) s[j] = kNegInf;
+  for (int64_t j = begin; j < end; ++j) {
+    if (!row.Allowed(j)) s[j] = kNegInf;
     m = std::max(m, s[j]);
   }
   return m;
+}
+
+// The first key any query row of the tile [i0, i0 + rows) may see, rounded down to a multiple
+// of kGemmCols so products starting there stay inside the padded buffers. With segment ids
+// (packed sequences) the keys of earlier segments are skipped; otherwise 0.
+int64_t TileKeyBegin(const AttentionMaskRows& masks, int64_t b, int64_t i0, int64_t rows,
+                     int64_t end_max) {
+  int64_t begin = end_max;
+  for (int64_t r = 0; r < rows; ++r) begin = std::min(begin, masks.KeyBegin(b, i0 + r));
+  return begin / kGemmCols * kGemmCols;
 }
 
 // dst [rows, ld_dst] (zero-padded) = src [rows, cols], or its transpose when `transpose`.
@@ -120,27 +129,28 @@ void ForwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, in
   Pack(v, n.tk, n.dv, false, w->vp.data(), n.dv_pad, n.tk);             // [tk, dv_pad]
   for (int64_t i0 = 0; i0 < n.tq; i0 += kRowTile) {
     const int64_t rows = std::min(kRowTile, n.tq - i0);
-    const int64_t end_max = masks.KeyEnd(i0 + rows - 1);  // KeyEnd grows with i
-    SmallGemm(rows, end_max, n.d, scale, q + i0 * n.d, n.d, w->kt.data(), n.tk_pad, false,
-              w->s.data(), n.tk_pad);
+    const int64_t end_max = masks.KeyEnd(i0 + rows - 1);              // KeyEnd grows with i
+    const int64_t begin = TileKeyBegin(masks, b, i0, rows, end_max);  // keys [begin, end_max)
+    SmallGemm(rows, end_max - begin, n.d, scale, q + i0 * n.d, n.d, w->kt.data() + begin, n.tk_pad,
+              false, w->s.data() + begin, n.tk_pad);
     float sums[kRowTile];
     for (int64_t r = 0; r < rows; ++r) {
-      const int64_t i = i0 + r, end = masks.KeyEnd(i);
+      const int64_t i = i0 + r, end = std::max(masks.KeyEnd(i), begin);
       float* si = w->s.data() + r * n.tk_pad;
-      const float m = MaskRow(masks, b, h, i, end, si);
+      const float m = MaskRow(masks, b, h, i, begin, end, si);
       std::fill(si + end, si + end_max, 0.0f);
       if (m == kNegInf) {  // every key masked: zeros, lse = -inf
-        std::fill(si, si + end, 0.0f);
+        std::fill(si + begin, si + end, 0.0f);
         sums[r] = 0;
         lse[i] = kNegInf;
         continue;
       }
-      ExpShifted(si, end, m);
-      sums[r] = Dot(si, nullptr, end);
+      ExpShifted(si + begin, end - begin, m);
+      sums[r] = Dot(si + begin, nullptr, end - begin);
       lse[i] = m + std::log(sums[r]);
     }
-    SmallGemm(rows, n.dv, end_max, 1.0f, w->s.data(), n.tk_pad, w->vp.data(), n.dv_pad, false,
-              w->o.data(), n.dv_pad);
+    SmallGemm(rows, n.dv, end_max - begin, 1.0f, w->s.data() + begin, n.tk_pad,
+              w->vp.data() + begin * n.dv_pad, n.dv_pad, false, w->o.data(), n.dv_pad);
     for (int64_t r = 0; r < rows; ++r) {
       const float inv = sums[r] > 0 ? 1.0f / sums[r] : 0.0f;
       float* oi = out + (i0 + r) * n.dv;
@@ -207,31 +217,33 @@ void BackwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, i
     for (int64_t i0 = 0; i0 < n.tq; i0 += kRowTile) {
       const int64_t rows = std::min(kRowTile, n.tq - i0);
       const int64_t end_max = masks.KeyEnd(i0 + rows - 1);
+      const int64_t begin = TileKeyBegin(masks, b, i0, rows, end_max);  // keys [begin, end_max)
+      const int64_t keys = end_max - begin;
       float* p = w->p.data();
       float* ds = w->ds.data();
-      SmallGemm(rows, end_max, n.d, scale, qb + i0 * n.d, n.d, w->kt.data(), n.tk_pad, false, p,
-                n.tk_pad);
-      SmallGemm(rows, end_max, n.dv, 1.0f, gb + i0 * n.dv, n.dv, w->vt.data(), n.tk_pad, false, ds,
-                n.tk_pad);
+      SmallGemm(rows, keys, n.d, scale, qb + i0 * n.d, n.d, w->kt.data() + begin, n.tk_pad, false,
+                p + begin, n.tk_pad);
+      SmallGemm(rows, keys, n.dv, 1.0f, gb + i0 * n.dv, n.dv, w->vt.data() + begin, n.tk_pad, false,
+                ds + begin, n.tk_pad);
       // P = exp(S - lse); dS = scale P (dP - sum_j P dP); zero where masked or past the end.
       for (int64_t r = 0; r < rows; ++r) {
-        const int64_t i = i0 + r, end = masks.KeyEnd(i);
+        const int64_t i = i0 + r, end = std::max(masks.KeyEnd(i), begin);
         float* pi = p + r * n.tk_pad;
         float* dsi = ds + r * n.tk_pad;
         if (lb[i] == kNegInf) {  // fully masked row: zero gradients
-          std::fill(pi, pi + end_max, 0.0f);
-          std::fill(dsi, dsi + end_max, 0.0f);
+          std::fill(pi + begin, pi + end_max, 0.0f);
+          std::fill(dsi + begin, dsi + end_max, 0.0f);
           continue;
         }
-        MaskRow(masks, b, h, i, end, pi);
-        ExpShifted(pi, end, lb[i]);
+        MaskRow(masks, b, h, i, begin, end, pi);
+        ExpShifted(pi + begin, end - begin, lb[i]);
         std::fill(pi + end, pi + end_max, 0.0f);
-        const float d = Dot(pi, dsi, end);
-        for (int64_t j = 0; j < end_max; ++j) dsi[j] = scale * pi[j] * (dsi[j] - d);
+        const float d = Dot(pi + begin, dsi + begin, end - begin);
+        for (int64_t j = begin; j < end_max; ++j) dsi[j] = scale * pi[j] * (dsi[j] - d);
       }
       if (out.dq) {  // dQ = dS K
-        SmallGemm(rows, n.d, end_max, 1.0f, ds, n.tk_pad, w->kp.data(), n.d_pad, false,
-                  w->dq.data(), n.d_pad);
+        SmallGemm(rows, n.d, keys, 1.0f, ds + begin, n.tk_pad, w->kp.data() + begin * n.d_pad,
+                  n.d_pad, false, w->dq.data(), n.d_pad);
         for (int64_t r = 0; r < rows; ++r) {
           std::copy(w->dq.data() + r * n.d_pad, w->dq.data() + r * n.d_pad + n.d,
                     out.dq + (blk * n.tq + i0 + r) * n.d);
@@ -240,17 +252,17 @@ void BackwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, i
       if (!kv_grads) continue;
       // dK += dS^T Q;  dV += P^T dO
       for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t j = 0; j < end_max; ++j) {
+        for (int64_t j = begin; j < end_max; ++j) {
           w->pt[j * kRowTile + r] = p[r * n.tk_pad + j];
           w->dst[j * kRowTile + r] = ds[r * n.tk_pad + j];
         }
       }
       Pack(qb + i0 * n.d, rows, n.d, false, w->qp.data(), n.d_pad, rows);
       Pack(gb + i0 * n.dv, rows, n.dv, false, w->gp.data(), n.dv_pad, rows);
-      SmallGemm(end_max, n.d, rows, 1.0f, w->dst.data(), kRowTile, w->qp.data(), n.d_pad, true,
-                w->dk.data(), n.d_pad);
-      SmallGemm(end_max, n.dv, rows, 1.0f, w->pt.data(), kRowTile, w->gp.data(), n.dv_pad, true,
-                w->dv.data(), n.dv_pad);
+      SmallGemm(keys, n.d, rows, 1.0f, w->dst.data() + begin * kRowTile, kRowTile, w->qp.data(),
+                n.d_pad, true, w->dk.data() + begin * n.d_pad, n.d_pad);
+      SmallGemm(keys, n.dv, rows, 1.0f, w->pt.data() + begin * kRowTile, kRowTile, w->gp.data(),
+                n.dv_pad, true, w->dv.data() + begin * n.dv_pad, n.dv_pad);
     }
   }
   for (int64_t j = 0; j < n.tk; ++j) {

@@ -8,8 +8,10 @@
 //                                                   DeviceType::kCpu, DType::kF32);
 //
 // Per (batch, head) block, query rows are processed in tiles of 16: scores against the keys the
-// tile can see, a stable softmax and the weighted sum of values, each product a register-blocked
-// micro-GEMM (small_gemm.h; AVX2/FMA or baseline code chosen at run time); the per-row
+// tile can see (causal: none past its last row; segment ids: none before the first key of its
+// earliest segment, so a packed row skips the other samples' key blocks), a stable softmax and
+// the weighted sum of values, each product a register-blocked micro-GEMM (small_gemm.h;
+// AVX2/FMA or baseline code chosen at run time); the per-row
 // log-sum-exp is saved for the backward, which recomputes the probabilities. OpenMP runs
 // blocks in parallel; each block is computed by one thread in a fixed order, so results do
 // not depend on the thread count. The backward runs per (batch, kv head), so dk and dv sum

@@ -31,10 +31,9 @@ std::vector<double> Scores(const Dims& n, const AttentionMaskRows& masks, double
   std::vector<double> s(n.tk, kNegInf);
   const float* qi = q.data() + ((b * n.hq + h) * n.tq + i) * n.d;
   const float* kb = k.data() + (b * n.hkv + h / n.Group()) * n.tk * n.d;
-  const int32_t* pad = masks.PaddingRow(b);
-  const int32_t* row = masks.MaskRow(b, h, i);
+  const AttentionMaskRows::Row row = masks.RowFor(b, h, i);
   for (int64_t j = 0; j < masks.KeyEnd(i); ++j) {
-    if (!AttentionMaskRows::Allowed(pad, row, j)) continue;
+    if (!row.Allowed(j)) continue;
     double acc = 0;
     for (int64_t c = 0; c < n.d; ++c) acc += double{qi[c]} * kb[j * n.d + c];
     s[j] = scale * acc;

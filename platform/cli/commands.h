@@ -23,9 +23,11 @@ int RunKernels(const std::vector<std::string>& args);
 int RunSweep(const std::vector<std::string>& args);
 int RunReport(const std::vector<std::string>& args);
 int RunRun(const std::vector<std::string>& args);
+int RunEval(const std::vector<std::string>& args);
 int RunScore(const std::vector<std::string>& args);
 int RunData(const std::vector<std::string>& args);
 int RunServe(const std::vector<std::string>& args);
+int RunTokenizer(const std::vector<std::string>& args);  // in :tokenizer_command
 
 // Prints "vlmlab: error: <message>" (each line of a multi-line message) to stderr.
 void PrintError(const absl::Status& status);

@@ -8,9 +8,11 @@
 //   vlmlab sweep SWEEP [--workers N] [--store URL] [--threads T] [--limit K] [--dry_run]
 //   vlmlab report SWEEP|RUN_ID... [--format text|markdown|csv|latex] [--baseline V] [--out F]
 //   vlmlab run EXPERIMENT [field.path=value ...] [--resume] [--store URL] [--threads N]
+//   vlmlab eval RUN_DIR|CHECKPOINT|RUN_ID [--evaluators a,b] [--experiment X] [field=value ...]
 //   vlmlab score --evaluator vqa_accuracy --annotations A --results R [--json] [--bootstrap N]
 //   vlmlab data synth --out DIR [--split val] [--num_images N] [--tasks vqa,caption] ...
 //   vlmlab serve [--store URL] [--host H] [--port P] [--token T] [--image_root DIR]
+//   vlmlab tokenizer train --out F --vocab_size N (EXPERIMENT --data MIXTURE | --text_file F)
 //   (any command) --plugin_lib=libfoo.so[,libbar.so]
 #include <iostream>
 #include <map>
@@ -47,6 +49,9 @@ commands:
                        text|markdown|csv|latex, --baseline V, --metrics, --out FILE, --store
   run EXPERIMENT       train and evaluate one experiment; field.path=value overrides,
                        --resume, --run_id, --store, --threads, --output_dir
+  eval RUN             evaluate a trained run (directory, checkpoint or run id) on its own:
+                       --evaluators a,b, --experiment, --store, --predictions_dir, --run_id,
+                       field.path=value overrides (docs/metrics.md)
   score                score results against gold files: --evaluator (vqa_accuracy, caption,
                        anls, exact_match, pope, mcq), --annotations, --results, --questions,
                        --json, --bootstrap N, --seed S (docs/metrics.md)
@@ -55,6 +60,9 @@ commands:
   serve                the dashboard over the results store: --store, --host (127.0.0.1),
                        --port (8080), --token or $VLMLAB_DASHBOARD_TOKEN, --image_root
                        (docs/dashboard.md)
+  tokenizer train      train a byte-level BPE tokenizer.json: --out FILE, --vocab_size N,
+                       --min_frequency K, EXPERIMENT --data MIXTURE [--max_texts M] or
+                       --text_file FILE, --special_tokens (docs/data.md)
 
 flags for every command:
   --plugin_lib=a.so,b.so   load out-of-tree plugins first
@@ -91,9 +99,11 @@ int main(int argc, char** argv) {
       {"sweep", vlmlab::RunSweep},
       {"report", vlmlab::RunReport},
       {"run", vlmlab::RunRun},
+      {"eval", vlmlab::RunEval},
       {"data", vlmlab::RunData},
       {"score", vlmlab::RunScore},
       {"serve", vlmlab::RunServe},
+      {"tokenizer", vlmlab::RunTokenizer},
   };
   auto it = commands.find(command);
   if (it == commands.end()) {

@@ -1,13 +1,18 @@
 // Batch: samples made model-ready (images preprocessed, conversation tokenized) and collated,
-// padded on the right to the longest sequence in the batch.
+// padded on the right to the longest sequence in the batch, one sample per row (CollateBatch)
+// or several samples packed into each row (PackBatch).
 //
 //   VLMLAB_ASSIGN_OR_RETURN(ProcessedSample a, ProcessSample(std::move(sample), tok, image_o,
 //   chat_o)); Batch b = CollateBatch({std::move(a), ...}, PadId(tok));
 //   // b.input_ids i32 [B, T], b.labels i32 [B, T] (-1 ignored), b.attention_mask i32 [B, T],
 //   // b.images f32 [N, C, H, W], sample i's image tensors are the next b.image_counts[i] rows
+//   Batch p = PackBatch({{std::move(a), std::move(c)}, {std::move(d)}}, PadId(tok));
+//   // row 0 = a's tokens then c's; p.segment_ids 0 0 0 1 1 -1 / 2 2 2 2 -1 -1 (-1 = padding),
+//   // p.positions 0 1 2 0 1 0 / 0 1 2 3 0 0, p.samples = {a, c, d}, p.packed
 //
-// Padding positions hold the pad id, label -1 and mask 0. Image tensors are in order of
-// appearance (sample 0's first, each image's tiles then its global view). When their sizes
+// Padding positions hold the pad id, label -1, mask 0, segment -1 and position 0. Samples,
+// and their image tensors, are in order of appearance: row by row, left to right (sample 0's
+// first, each image's tiles then its global view). When their sizes
 // differ (native-resolution preprocessing) they are zero-padded at the bottom and right to the
 // largest height and width of the batch, and image_sizes keeps each one's real size.
 #ifndef VLMLAB_PLATFORM_DATA_BATCH_H_
@@ -37,12 +42,18 @@ struct Batch {
   Tensor input_ids;       // i32 [B, T]
   Tensor labels;          // i32 [B, T], aligned: labels[b, t] is the target of position t
   Tensor attention_mask;  // i32 [B, T], 1 for tokens, 0 for padding
+  Tensor segment_ids;     // i32 [B, T]: index in `samples` of each token's sample, -1 = padding
+  Tensor positions;       // i32 [B, T]: position of each token in its sample (0, 1, ...)
   Tensor images;          // f32 [N, C, H, W]; undefined when the batch has no images
   std::vector<int64_t> image_counts;                // image tensors per sample (sum N)
   std::vector<std::array<int64_t, 2>> image_sizes;  // (H, W) of each image tensor before padding
   std::vector<Sample> samples;                      // the sources, for evaluators
+  // Some row holds more than one sample: the model must get segment_ids and positions
+  // (block-diagonal attention, positions restarting per sample).
+  bool packed = false;
 
-  int64_t size() const { return static_cast<int64_t>(samples.size()); }
+  int64_t size() const { return static_cast<int64_t>(samples.size()); }  // samples
+  int64_t rows() const { return input_ids.defined() ? input_ids.size(0) : 0; }
 };
 
 // Preprocesses the sample's images and applies the chat template. Errors name the sample
@@ -66,6 +77,11 @@ absl::StatusOr<std::pair<Sample, Sample>> PreferenceRows(Sample sample);
 // them) to save memory. CHECKs that `samples` is not empty.
 Batch CollateBatch(std::vector<ProcessedSample> samples, int32_t pad_id,
                    bool keep_sample_images = false);
+
+// Row r is the concatenation of rows[r]'s samples in order; rows are right-padded to the
+// longest. CHECKs that there is a row and that no row is empty.
+Batch PackBatch(std::vector<std::vector<ProcessedSample>> rows, int32_t pad_id,
+                bool keep_sample_images = false);
 
 }  // namespace vlmlab::data
 

@@ -55,6 +55,52 @@ TEST(CollateBatchTest, ImagesInOrderOfAppearancePaddedToTheLargest) {
   EXPECT_EQ(batch.samples[0].images.size(), 1u);
 }
 
+TEST(CollateBatchTest, OneSegmentPerRowWithPositionsFromZero) {
+  std::vector<ProcessedSample> samples;
+  samples.push_back(Tokens({1, 2, 3}, {X, 3, X}));
+  samples.push_back(Tokens({4, 5}, {5, X}));
+  Batch b = CollateBatch(std::move(samples), 99);
+  EXPECT_FALSE(b.packed);
+  EXPECT_EQ(b.rows(), 2);
+  EXPECT_EQ(b.segment_ids.ToInts(), (std::vector<int32_t>{0, 0, 0, 1, 1, -1}));
+  EXPECT_EQ(b.positions.ToInts(), (std::vector<int32_t>{0, 1, 2, 0, 1, 0}));
+}
+
+TEST(PackBatchTest, ConcatenatesSamplesWithSegmentsPositionsAndImagesInOrder) {
+  Tensor a = Tensor::FromVector({1, 1, 1, 1}, {1});
+  Tensor c = Tensor::FromVector({2, 1, 1, 1}, {3, 4});  // two tiles
+  Tensor d = Tensor::FromVector({1, 1, 1, 1}, {5});
+  std::vector<std::vector<ProcessedSample>> rows(2);
+  rows[0].push_back(Tokens({1, 2, 3}, {2, 3, X}, {a}));
+  rows[0].push_back(Tokens({4, 5}, {5, X}));
+  rows[0].push_back(Tokens({6}, {X}, {c}));
+  rows[1].push_back(Tokens({7, 8, 9, 10}, {8, 9, 10, 11}, {d}));
+  rows[0][1].sample.key = "second";
+  Batch b = PackBatch(std::move(rows), /*pad_id=*/99);
+  EXPECT_TRUE(b.packed);
+  EXPECT_EQ(b.rows(), 2);
+  EXPECT_EQ(b.size(), 4);
+  EXPECT_EQ(b.input_ids.shape(), (Shape{2, 6}));
+  EXPECT_EQ(b.input_ids.ToInts(), (std::vector<int32_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 99, 99}));
+  // Labels stay each sample's own: no target crosses into the next sample.
+  EXPECT_EQ(b.labels.ToInts(), (std::vector<int32_t>{2, 3, X, 5, X, X, 8, 9, 10, 11, X, X}));
+  EXPECT_EQ(b.attention_mask.ToInts(), (std::vector<int32_t>{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}));
+  EXPECT_EQ(b.segment_ids.ToInts(), (std::vector<int32_t>{0, 0, 0, 1, 1, 2, 3, 3, 3, 3, -1, -1}));
+  EXPECT_EQ(b.positions.ToInts(), (std::vector<int32_t>{0, 1, 2, 0, 1, 0, 0, 1, 2, 3, 0, 0}));
+  EXPECT_EQ(b.samples[1].key, "second");
+  EXPECT_EQ(b.image_counts, (std::vector<int64_t>{1, 0, 2, 1}));
+  EXPECT_EQ(b.images.ToVector(), (std::vector<float>{1, 3, 4, 5}));
+}
+
+TEST(PackBatchTest, OneSamplePerRowIsNotPacked) {
+  std::vector<std::vector<ProcessedSample>> rows(2);
+  rows[0].push_back(Tokens({1, 2}, {2, X}));
+  rows[1].push_back(Tokens({3}, {X}));
+  Batch b = PackBatch(std::move(rows), 0);
+  EXPECT_FALSE(b.packed);
+  EXPECT_EQ(b.input_ids.ToInts(), (std::vector<int32_t>{1, 2, 3, 0}));
+}
+
 TEST(SampleRowsTest, StripImagesAndPreferenceRows) {
   Sample s;
   s.key = "k";

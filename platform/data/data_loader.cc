@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "platform/data/row_packer.h"
 #include "platform/tensor/counter_random.h"
 
 namespace vlmlab::data {
@@ -48,6 +49,15 @@ absl::StatusOr<std::unique_ptr<DataLoader>> DataLoader::Create(std::unique_ptr<M
   }
   if (options.max_consecutive_failures < 1) {
     return absl::InvalidArgumentError("data loader: max_consecutive_failures must be >= 1");
+  }
+  if (options.packing && options.chat.max_length <= 0) {
+    return absl::InvalidArgumentError(
+        "data loader: packing needs chat.max_length > 0, the length of a packed row");
+  }
+  if (options.packing && options.preference_pairs) {
+    return absl::InvalidArgumentError(
+        "data loader: packing cannot be combined with preference_pairs (a preference stage "
+        "compares whole rows); turn packing off for this stage");
   }
   if (absl::Status s = ValidatePreprocessOptions(options.image); !s.ok()) return s;
   if (resume != nullptr) {
@@ -193,11 +203,8 @@ std::shared_ptr<DataLoader::Slot> DataLoader::TakeNext() {
   return slot;
 }
 
-absl::StatusOr<std::optional<Batch>> DataLoader::Next() {
-  if (!error_.ok()) return error_;
-  std::vector<ProcessedSample> samples;  // rows
-  int64_t taken = 0;                     // samples (a preference pair is one sample)
-  while (!ended_ && taken < options_.batch_size) {
+absl::StatusOr<std::optional<DataLoader::Taken>> DataLoader::TakeSample() {
+  while (!ended_) {
     std::shared_ptr<Slot> slot = TakeNext();
     if (!slot->fatal.ok()) {
       error_ = slot->fatal;
@@ -207,16 +214,14 @@ absl::StatusOr<std::optional<Batch>> DataLoader::Next() {
       ended_ = true;
       break;
     }
-    position_ = slot->after;
     if (slot->result.ok()) {
       consecutive_failures_ = 0;
-      ++taken;
-      for (ProcessedSample& row : *slot->result) {
+      for (const ProcessedSample& row : *slot->result) {
         if (row.tokens.truncated) ++stats_.truncated;
-        samples.push_back(std::move(row));
       }
-      continue;
+      return std::optional<Taken>(Taken{std::move(*slot->result), slot->after});
     }
+    position_ = slot->after;  // a failed sample is passed for good
     const absl::Status& status = slot->result.status();
     if (absl::IsNotFound(status) && options_.preference_pairs &&
         absl::StrContains(status.message(), kNoPreference)) {
@@ -240,14 +245,93 @@ absl::StatusOr<std::optional<Batch>> DataLoader::Next() {
       return error_;
     }
   }
+  return std::optional<Taken>();
+}
+
+absl::StatusOr<std::optional<Batch>> DataLoader::Next() {
+  if (!error_.ok()) return error_;
+  return options_.packing ? NextPacked() : NextPadded();
+}
+
+absl::StatusOr<std::optional<Batch>> DataLoader::NextPadded() {
+  std::vector<ProcessedSample> samples;  // rows
+  int64_t taken = 0;                     // samples (a preference pair is one sample)
+  while (taken < options_.batch_size) {
+    absl::StatusOr<std::optional<Taken>> next = TakeSample();
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) break;
+    position_ = (*next)->after;
+    ++taken;
+    for (ProcessedSample& row : (*next)->rows) samples.push_back(std::move(row));
+  }
   if (samples.empty()) return std::optional<Batch>();
   if (ended_ && options_.drop_last && taken < options_.batch_size) {
     return std::optional<Batch>();
   }
-  ++stats_.batches;
-  stats_.samples += taken;
   return std::optional<Batch>(
-      CollateBatch(std::move(samples), pad_id_, options_.keep_sample_images));
+      Deliver(CollateBatch(std::move(samples), pad_id_, options_.keep_sample_images), taken));
+}
+
+absl::StatusOr<std::optional<Batch>> DataLoader::NextPacked() {
+  RowPacker packer(options_.batch_size, options_.chat.max_length);
+  std::vector<std::vector<ProcessedSample>> rows;
+  int64_t taken = 0;
+  while (!packer.Full()) {
+    std::optional<Taken> next;
+    if (waiting_.has_value()) {
+      next = std::move(waiting_);
+      waiting_.reset();
+    } else {
+      absl::StatusOr<std::optional<Taken>> drawn = TakeSample();
+      if (!drawn.ok()) return drawn.status();
+      if (!drawn->has_value()) break;
+      next = std::move(*drawn);
+    }
+    ProcessedSample& sample = next->rows.front();  // one row: packing excludes pairs
+    const int64_t length = static_cast<int64_t>(sample.tokens.input_ids.size());
+    const int64_t row = packer.Place(length);
+    if (row < 0) {
+      if (rows.empty()) {  // the chat template's max_length should have prevented this
+        error_ = absl::InternalError(absl::StrCat(
+            "data loader: sample \"", sample.sample.key, "\" has ", length,
+            " tokens, more than a packed row's chat.max_length ", options_.chat.max_length));
+        return error_;
+      }
+      waiting_ = std::move(next);  // starts the next batch
+      break;
+    }
+    position_ = next->after;
+    ++taken;
+    if (row == static_cast<int64_t>(rows.size())) rows.emplace_back();
+    rows[row].push_back(std::move(sample));
+  }
+  if (rows.empty()) return std::optional<Batch>();
+  if (ended_ && options_.drop_last && static_cast<int64_t>(rows.size()) < options_.batch_size) {
+    return std::optional<Batch>();
+  }
+  return std::optional<Batch>(
+      Deliver(PackBatch(std::move(rows), pad_id_, options_.keep_sample_images), taken));
+}
+
+Batch DataLoader::Deliver(Batch batch, int64_t samples) {
+  if (options_.packing && options_.num_workers > 0) {
+    // batch_size counts rows here: let the window hold prefetch_batches of the largest batch
+    // seen so far, in samples, so the workers keep ahead (the order does not depend on it).
+    bool grew = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (samples * options_.prefetch_batches > capacity_) {
+        capacity_ = samples * options_.prefetch_batches;
+        grew = true;
+      }
+    }
+    if (grew) space_cv_.notify_one();
+  }
+  ++stats_.batches;
+  stats_.samples += samples;
+  stats_.batch_tokens += batch.attention_mask.numel();
+  for (int32_t m : batch.attention_mask.ToInts()) stats_.real_tokens += m != 0;
+  return batch;
 }
 
 MixturePosition DataLoader::position() const { return position_; }

@@ -25,6 +25,14 @@
 // failures (max_consecutive_failures) is an error naming the last one. A mixture error
 // (e.g. an unreadable shard in strict mode) is returned by Next(), and every later call returns
 // it again. Destruction stops and joins the threads, finishing only the samples in progress.
+//
+// Packing (`packing`): a batch is `batch_size` rows of up to chat.max_length tokens, filled by
+// greedy first-fit in draw order (row_packer.h; a sample is never split, and the chat
+// template already cut it to max_length); the first sample that fits no row starts the next
+// batch. Batches come from PackBatch (segment ids and positions per sample); the prefetch
+// window grows to prefetch_batches of the largest batch seen, in samples. position() stays
+// exact: it is the position after the last sample of a returned batch, so a resumed loader
+// draws the waiting sample again.
 #ifndef VLMLAB_PLATFORM_DATA_DATA_LOADER_H_
 #define VLMLAB_PLATFORM_DATA_DATA_LOADER_H_
 
@@ -64,6 +72,9 @@ struct LoaderOptions {
   // every sample becomes two rows, chosen then rejected (rows 2i and 2i + 1; batch_size counts
   // pairs); samples without a PreferenceAnnotation are skipped (stats().skipped_no_preference).
   bool preference_pairs = false;
+  // Several samples per row (see above): batch_size counts rows of chat.max_length tokens
+  // (which must be > 0). Not with preference_pairs, whose rows must stay whole.
+  bool packing = false;
   ImagePreprocessOptions image;
   ChatTemplateOptions chat;
 };
@@ -75,6 +86,12 @@ struct LoaderStats {
   int64_t dropped_too_long = 0;       // an image did not fit max_length
   int64_t truncated = 0;              // text cut at max_length
   int64_t skipped_no_preference = 0;  // preference_pairs: samples without an annotation
+  int64_t real_tokens = 0;            // tokens of the samples delivered
+  int64_t batch_tokens = 0;           // rows x length of the batches delivered (real + padding)
+  // The share of delivered batch tokens that are padding.
+  double padding_fraction() const {
+    return batch_tokens > 0 ? 1.0 - static_cast<double>(real_tokens) / batch_tokens : 0.0;
+  }
 };
 
 class DataLoader {
@@ -107,12 +124,23 @@ class DataLoader {
   void Process(Slot& slot) const;
   // The next slot in draw order, finished.
   std::shared_ptr<Slot> TakeNext();
+  // A sample that processed, with its rows and the mixture position after it.
+  struct Taken {
+    std::vector<ProcessedSample> rows;
+    MixturePosition after;
+  };
+  // The next sample that processed; the failures before it are counted and passed (position_
+  // moves past them), or end the stream (error_). nullopt at the end of a finite mixture.
+  absl::StatusOr<std::optional<Taken>> TakeSample();
+  absl::StatusOr<std::optional<Batch>> NextPadded();
+  absl::StatusOr<std::optional<Batch>> NextPacked();
+  Batch Deliver(Batch batch, int64_t samples);  // updates stats_
 
   std::unique_ptr<Mixture> mixture_;
   const Tokenizer* tokenizer_;
   LoaderOptions options_;
   int32_t pad_id_;
-  int64_t capacity_;
+  int64_t capacity_;  // samples in the window; guarded by mu_ (grows with packing)
 
   mutable std::mutex mu_;
   std::condition_variable space_cv_;          // producer: the window has room
@@ -131,6 +159,7 @@ class DataLoader {
   absl::Status error_;  // sticky
   bool ended_ = false;
   int64_t consecutive_failures_ = 0;
+  std::optional<Taken> waiting_;  // packing: drawn, but it did not fit the last batch
 };
 
 }  // namespace vlmlab::data

@@ -360,6 +360,139 @@ TEST(DataLoaderTest, PreferencePairsAndTextOnlySamples) {
   EXPECT_LT(without, 32);
 }
 
+// Samples of 11 + extras[i % n] tokens (BOS user [start img x4 end] assistant "c" + extra x's
+// EOS), in index order, one image each.
+std::unique_ptr<Mixture> LengthMixture(std::vector<int> extras, int64_t size, bool cycle = true) {
+  std::vector<MixtureEntry> entries;
+  entries.push_back(
+      {std::make_unique<IndexedSource>(
+           "p", size,
+           [extras](int64_t i) -> absl::StatusOr<Sample> {
+             Sample s;
+             s.key = absl::StrCat("p/", i);
+             s.images.push_back(testing::TestImage(4, 4, static_cast<int>(i)));
+             s.turns = {{Turn::kUser, "<image>"},
+                        {Turn::kAssistant, "c" + std::string(extras[i % extras.size()], 'x')}};
+             return s;
+           },
+           /*shuffle=*/false, /*seed=*/3),
+       1.0});
+  return std::move(*Mixture::Create(std::move(entries), 1, cycle));
+}
+
+LoaderOptions PackingOptions(int workers, int64_t rows, int64_t max_length) {
+  LoaderOptions o = Options(workers, rows);
+  o.packing = true;
+  o.chat.max_length = max_length;
+  return o;
+}
+
+// Sample keys per row, from the segment ids.
+std::vector<std::vector<std::string>> RowKeys(const Batch& b) {
+  std::vector<std::vector<std::string>> rows(b.rows());
+  std::vector<int32_t> seg = b.segment_ids.ToInts();
+  const int64_t t = b.input_ids.size(1);
+  for (int64_t i = 0; i < static_cast<int64_t>(seg.size()); ++i) {
+    if (seg[i] < 0 || (i % t > 0 && seg[i - 1] == seg[i])) continue;
+    rows[i / t].push_back(b.samples[seg[i]].key);
+  }
+  return rows;
+}
+
+// Real tokens in each row.
+std::vector<int64_t> RowLengths(const Batch& b) {
+  std::vector<int64_t> rows(b.rows(), 0);
+  std::vector<int32_t> m = b.attention_mask.ToInts();
+  for (size_t j = 0; j < m.size(); ++j) rows[j / b.input_ids.size(1)] += m[j];
+  return rows;
+}
+
+TEST(DataLoaderTest, PacksSamplesFirstFitIntoRowsOfMaxLength) {
+  testing::TestTokenizer tok;
+  // Lengths 20, 18, 12, 25, 15, 11, then again; rows of 32 tokens, 2 rows per batch.
+  auto loader =
+      DataLoader::Create(LengthMixture({9, 7, 1, 14, 4, 0}, 12), &tok, PackingOptions(2, 2, 32));
+  ASSERT_TRUE(loader.ok()) << loader.status();
+  Batch b = Take(**loader);
+  // p/1 (18) does not fit row 0 after p/0 (20) and opens row 1; p/2 (12) fills row 0 (first
+  // fit); p/3 (25) fits no row and waits for the next batch.
+  EXPECT_EQ(RowKeys(b), (std::vector<std::vector<std::string>>{{"p/0", "p/2"}, {"p/1"}}));
+  EXPECT_EQ(Keys(b), (std::vector<std::string>{"p/0", "p/2", "p/1"}));  // order of appearance
+  EXPECT_TRUE(b.packed);
+  EXPECT_EQ(b.input_ids.shape(), (Shape{2, 32}));
+  EXPECT_EQ(b.image_counts, (std::vector<int64_t>{1, 1, 1}));
+  std::vector<int32_t> pos = b.positions.ToInts(), seg = b.segment_ids.ToInts();
+  EXPECT_EQ(pos[19], 19);
+  EXPECT_EQ(pos[20], 0);  // p/2 starts at position 0
+  EXPECT_EQ(seg[20], 1);
+  EXPECT_EQ(seg[32 + 17], 2);
+  EXPECT_EQ(seg[32 + 18], -1);  // padding
+  EXPECT_EQ((*loader)->position().ToString(), "step=3;0=0/3");
+  b = Take(**loader);
+  EXPECT_EQ(RowKeys(b), (std::vector<std::vector<std::string>>{{"p/3"}, {"p/4", "p/5"}}));
+  EXPECT_EQ(b.input_ids.shape(), (Shape{2, 26}));  // the longest row
+  const LoaderStats st = (*loader)->stats();
+  EXPECT_EQ(st.samples, 6);
+  EXPECT_EQ(st.real_tokens, 20 + 18 + 12 + 25 + 15 + 11);
+  EXPECT_EQ(st.batch_tokens, 2 * 32 + 2 * 26);
+  EXPECT_NEAR(st.padding_fraction(), 1.0 - 101.0 / 116.0, 1e-12);
+}
+
+TEST(DataLoaderTest, PackedBatchesDoNotDependOnWorkersAndResumeExactly) {
+  testing::TestTokenizer tok;
+  auto specs = [] { return std::vector<SourceSpec>{{"a", 7}, {"b", 5, true, /*fail_every=*/4}}; };
+  auto first = DataLoader::Create(MakeMixture(specs()), &tok, PackingOptions(2, 2, 40));
+  auto inline_loader = DataLoader::Create(MakeMixture(specs()), &tok, PackingOptions(0, 2, 40));
+  ASSERT_TRUE(first.ok() && inline_loader.ok());
+  for (int i = 0; i < 3; ++i) ExpectSameBatch(Take(**first), Take(**inline_loader));
+  const std::string saved = (*first)->position().ToString();
+  std::vector<Batch> expected;
+  for (int i = 0; i < 6; ++i) {
+    expected.push_back(Take(**first));
+    ExpectSameBatch(expected.back(), Take(**inline_loader));
+    EXPECT_TRUE(expected.back().packed);
+    for (int64_t n : RowLengths(expected.back())) EXPECT_LE(n, 40);
+  }
+  EXPECT_GT((*first)->stats().skipped, 0);
+
+  absl::StatusOr<MixturePosition> position = MixturePosition::Parse(saved);
+  ASSERT_TRUE(position.ok());
+  auto resumed =
+      DataLoader::Create(MakeMixture(specs()), &tok, PackingOptions(3, 2, 40), &*position);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  for (const Batch& want : expected) {
+    Batch got = Take(**resumed);
+    ExpectSameBatch(want, got);
+    EXPECT_EQ(want.segment_ids.ToInts(), got.segment_ids.ToInts());
+    EXPECT_EQ(want.positions.ToInts(), got.positions.ToInts());
+  }
+  EXPECT_EQ((*resumed)->position().ToString(), (*first)->position().ToString());
+}
+
+TEST(DataLoaderTest, PackedFiniteStreamsDeliverTheWaitingSample) {
+  testing::TestTokenizer tok;
+  for (bool drop_last : {false, true}) {
+    LoaderOptions o = PackingOptions(1, 2, 32);
+    o.drop_last = drop_last;
+    // Lengths 20, 18, 12, 25, 15: {p/0 p/2 | p/1}, {p/3 | p/4}; nothing is lost or repeated.
+    auto loader = DataLoader::Create(LengthMixture({9, 7, 1, 14, 4}, 5, /*cycle=*/false), &tok, o);
+    std::vector<std::string> keys;
+    while (true) {
+      absl::StatusOr<std::optional<Batch>> b = (*loader)->Next();
+      ASSERT_TRUE(b.ok()) << b.status();
+      if (!b->has_value()) break;
+      for (const std::string& k : Keys(**b)) keys.push_back(k);
+    }
+    EXPECT_EQ(keys, (std::vector<std::string>{"p/0", "p/2", "p/1", "p/3", "p/4"}));
+  }
+  // A last batch of fewer rows than batch_size is short: dropped with drop_last.
+  LoaderOptions o = PackingOptions(1, 2, 32);
+  o.drop_last = true;
+  auto loader = DataLoader::Create(LengthMixture({9, 7, 1, 14}, 4, false), &tok, o);
+  EXPECT_EQ(Take(**loader).size(), 3);
+  EXPECT_FALSE((*loader)->Next()->has_value());  // {p/3} alone is one row of two
+}
+
 TEST(DataLoaderTest, BadOptions) {
   testing::TestTokenizer tok;
   LoaderOptions o = Options(1);
@@ -369,6 +502,15 @@ TEST(DataLoaderTest, BadOptions) {
   o.image.size = -3;
   EXPECT_FALSE(DataLoader::Create(MakeMixture({{"a"}}), &tok, o).ok());
   EXPECT_FALSE(DataLoader::Create(MakeMixture({{"a"}}), nullptr, Options(1)).ok());
+  o = Options(1);
+  o.packing = true;  // without chat.max_length, the row length
+  absl::Status s = DataLoader::Create(MakeMixture({{"a"}}), &tok, o).status();
+  EXPECT_NE(s.message().find("packing needs chat.max_length"), std::string::npos) << s;
+  o.chat.max_length = 64;
+  o.preference_pairs = true;
+  s = DataLoader::Create(MakeMixture({{"a"}}), &tok, o).status();
+  EXPECT_NE(s.message().find("packing cannot be combined with preference_pairs"), std::string::npos)
+      << s;
   MixturePosition wrong;
   wrong.sources = {{0, 0}, {0, 0}};
   EXPECT_FALSE(DataLoader::Create(MakeMixture({{"a"}}), &tok, Options(1), &wrong).ok());

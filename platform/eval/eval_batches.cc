@@ -27,21 +27,55 @@ data::ChatTemplateOptions ChatOptions(const VlmModel& model, bool add_eos) {
   return o;
 }
 
-// The sample with its conversation replaced by one user turn and one assistant turn.
-Sample WithTurns(const Sample& s, const std::string& user, const std::string& assistant) {
+// The sample with its conversation replaced by the context turns (if any), one user turn and
+// one assistant turn.
+Sample WithTurns(const Sample& s, const Contexts& contexts, size_t i, const std::string& user,
+                 const std::string& assistant) {
   Sample out;
   out.key = s.key;
   out.source = s.source;
   out.images = s.images;
-  out.turns = {{Turn::kUser, user}, {Turn::kAssistant, assistant}};
+  if (!contexts.empty()) out.turns = contexts[i];
+  out.turns.push_back({Turn::kUser, user});
+  out.turns.push_back({Turn::kAssistant, assistant});
   return out;
+}
+
+// What a context changes in a tokenized sample: for generation (`open_reply`) the EOS the
+// template put after the empty final reply is removed (the demonstrations keep theirs); for
+// scoring only the final reply's labels stay. A cut prompt is an error.
+absl::Status FitContext(const std::string& key, int32_t eos, bool open_reply, int64_t max_length,
+                        data::TokenizedSample& t) {
+  if (t.truncated) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "example ", key, ": the prompt (with its in-context demonstrations, if any) is longer "
+        "than the LLM's max_seq_len of ", max_length,
+        " tokens; use fewer shots, a shorter prompt or a longer max_seq_len"));
+  }
+  if (open_reply) {
+    if (eos >= 0 && !t.input_ids.empty() && t.input_ids.back() == eos) {
+      t.input_ids.pop_back();
+      t.labels.pop_back();
+      if (!t.labels.empty()) t.labels.back() = data::kIgnoreLabel;
+    }
+    return absl::OkStatus();
+  }
+  // The final reply's targets are the last run of labelled positions.
+  size_t end = t.labels.size();
+  while (end > 0 && t.labels[end - 1] == data::kIgnoreLabel) --end;
+  size_t begin = end;
+  while (begin > 0 && t.labels[begin - 1] != data::kIgnoreLabel) --begin;
+  for (size_t i = 0; i < begin; ++i) t.labels[i] = data::kIgnoreLabel;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<data::ProcessedSample>> Process(VlmModel& model,
                                                            std::vector<Sample> samples,
-                                                           bool add_eos) {
+                                                           bool add_eos, bool with_context) {
   VLMLAB_ASSIGN_OR_RETURN(data::ImagePreprocessOptions image, ImageOptionsForModel(model, 0));
-  data::ChatTemplateOptions chat = ChatOptions(model, add_eos);
+  // With a context the demonstrations' answers end with EOS even when generating.
+  data::ChatTemplateOptions chat = ChatOptions(model, add_eos || with_context);
+  const int32_t eos = model.tokenizer().SpecialId(SpecialToken::kEos);
   std::vector<data::ProcessedSample> out;
   for (Sample& s : samples) {
     std::string key = s.key;
@@ -51,9 +85,21 @@ absl::StatusOr<std::vector<data::ProcessedSample>> Process(VlmModel& model,
       return absl::Status(p.status().code(),
                           absl::StrCat("example ", key, ": ", p.status().message()));
     }
+    if (with_context) {
+      VLMLAB_RETURN_IF_ERROR(FitContext(key, eos, !add_eos, chat.max_length, p->tokens));
+    }
     out.push_back(std::move(*p));
   }
   return out;
+}
+
+absl::Status CheckContexts(const Contexts& contexts, size_t samples, const char* function) {
+  if (!contexts.empty() && contexts.size() != samples) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(function, ": one context per sample (", contexts.size(), " for ", samples,
+                     ")"));
+  }
+  return absl::OkStatus();
 }
 
 // Left-padded prompts: generation appends after the last column.
@@ -177,14 +223,42 @@ absl::StatusOr<std::vector<std::string>> GenerateReplies(VlmModel& model,
                                                          const std::vector<Sample>& samples,
                                                          const std::vector<std::string>& prompts,
                                                          const GenerationSpec& generation,
-                                                         int batch_size, uint64_t seed) {
+                                                         int batch_size, uint64_t seed,
+                                                         const Contexts& contexts) {
   if (prompts.size() != samples.size()) {
     return absl::InvalidArgumentError("GenerateReplies: one prompt per sample");
   }
+  VLMLAB_RETURN_IF_ERROR(CheckContexts(contexts, samples.size(), "GenerateReplies"));
   const Tokenizer& tok = model.tokenizer();
+  GenerationOptions g = GenerationOptionsFor(generation, tok, seed);
+  std::vector<std::string> replies;
+  NoGradScope no_grad;
+  batch_size = std::max(batch_size, 1);
+  for (size_t begin = 0; begin < samples.size(); begin += batch_size) {
+    size_t end = std::min(samples.size(), begin + batch_size);
+    std::vector<Sample> chunk;
+    for (size_t i = begin; i < end; ++i) {
+      chunk.push_back(WithTurns(samples[i], contexts, i, prompts[i], ""));
+    }
+    VLMLAB_ASSIGN_OR_RETURN(
+        std::vector<data::ProcessedSample> rows,
+        Process(model, std::move(chunk), /*add_eos=*/false, !contexts.empty()));
+    VLMLAB_ASSIGN_OR_RETURN(ModelInputs in, LeftPadded(rows, data::PadId(tok)));
+    g.seed = seed + begin;
+    VLMLAB_ASSIGN_OR_RETURN(std::vector<GeneratedSequence> out, model.Generate(in, g));
+    for (const GeneratedSequence& seq : out) {
+      VLMLAB_ASSIGN_OR_RETURN(std::string text, ReplyText(tok, seq, generation));
+      replies.push_back(std::move(text));
+    }
+  }
+  return replies;
+}
+
+GenerationOptions GenerationOptionsFor(const GenerationSpec& generation,
+                                       const Tokenizer& tokenizer, uint64_t seed) {
   GenerationOptions g;
   g.max_new_tokens = generation.max_new_tokens();
-  int32_t eos = tok.SpecialId(SpecialToken::kEos);
+  int32_t eos = tokenizer.SpecialId(SpecialToken::kEos);
   if (eos >= 0) g.stop_token_ids.push_back(eos);
   g.sample = generation.decoding() == GenerationSpec::SAMPLE;
   g.temperature = generation.temperature();
@@ -192,36 +266,27 @@ absl::StatusOr<std::vector<std::string>> GenerateReplies(VlmModel& model,
   g.top_p = generation.top_p();
   g.num_beams = generation.decoding() == GenerationSpec::BEAM ? generation.num_beams() : 1;
   g.seed = seed;
-  std::vector<std::string> replies;
-  NoGradScope no_grad;
-  batch_size = std::max(batch_size, 1);
-  for (size_t begin = 0; begin < samples.size(); begin += batch_size) {
-    size_t end = std::min(samples.size(), begin + batch_size);
-    std::vector<Sample> chunk;
-    for (size_t i = begin; i < end; ++i) chunk.push_back(WithTurns(samples[i], prompts[i], ""));
-    VLMLAB_ASSIGN_OR_RETURN(std::vector<data::ProcessedSample> rows,
-                            Process(model, std::move(chunk), /*add_eos=*/false));
-    VLMLAB_ASSIGN_OR_RETURN(ModelInputs in, LeftPadded(rows, data::PadId(tok)));
-    g.seed = seed + begin;
-    VLMLAB_ASSIGN_OR_RETURN(std::vector<GeneratedSequence> out, model.Generate(in, g));
-    for (const GeneratedSequence& seq : out) {
-      VLMLAB_ASSIGN_OR_RETURN(std::string text, tok.Decode(seq.tokens));
-      for (const std::string& stop : generation.stop()) {
-        size_t at = text.find(stop);
-        if (!stop.empty() && at != std::string::npos) text.resize(at);
-      }
-      replies.emplace_back(absl::StripAsciiWhitespace(ValidUtf8(text)));
-    }
+  return g;
+}
+
+absl::StatusOr<std::string> ReplyText(const Tokenizer& tokenizer, const GeneratedSequence& seq,
+                                      const GenerationSpec& generation) {
+  VLMLAB_ASSIGN_OR_RETURN(std::string text, tokenizer.Decode(seq.tokens));
+  for (const std::string& stop : generation.stop()) {
+    size_t at = text.find(stop);
+    if (!stop.empty() && at != std::string::npos) text.resize(at);
   }
-  return replies;
+  return std::string(absl::StripAsciiWhitespace(ValidUtf8(text)));
 }
 
 absl::StatusOr<std::vector<std::vector<double>>> ScoreReplies(
     VlmModel& model, const std::vector<Sample>& samples, const std::vector<std::string>& prompts,
-    const std::vector<std::vector<std::string>>& candidates, int batch_size, bool per_token) {
+    const std::vector<std::vector<std::string>>& candidates, int batch_size, bool per_token,
+    const Contexts& contexts) {
   if (prompts.size() != samples.size() || candidates.size() != samples.size()) {
     return absl::InvalidArgumentError("ScoreReplies: one prompt and candidate list per sample");
   }
+  VLMLAB_RETURN_IF_ERROR(CheckContexts(contexts, samples.size(), "ScoreReplies"));
   std::vector<std::pair<size_t, size_t>> pairs;
   for (size_t i = 0; i < candidates.size(); ++i) {
     for (size_t j = 0; j < candidates[i].size(); ++j) pairs.push_back({i, j});
@@ -235,10 +300,11 @@ absl::StatusOr<std::vector<std::vector<double>>> ScoreReplies(
     std::vector<Sample> chunk;
     for (size_t k = begin; k < end; ++k) {
       auto [i, j] = pairs[k];
-      chunk.push_back(WithTurns(samples[i], prompts[i], candidates[i][j]));
+      chunk.push_back(WithTurns(samples[i], contexts, i, prompts[i], candidates[i][j]));
     }
-    VLMLAB_ASSIGN_OR_RETURN(std::vector<data::ProcessedSample> rows,
-                            Process(model, std::move(chunk), /*add_eos=*/true));
+    VLMLAB_ASSIGN_OR_RETURN(
+        std::vector<data::ProcessedSample> rows,
+        Process(model, std::move(chunk), /*add_eos=*/true, !contexts.empty()));
     std::vector<int64_t> counts;
     for (const auto& r : rows) {
       int64_t n = 0;

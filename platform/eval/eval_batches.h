@@ -32,20 +32,40 @@ absl::StatusOr<data::ImagePreprocessOptions> ImageOptionsForModel(VlmModel& mode
 absl::StatusOr<std::vector<Sample>> CollectSamples(data::Mixture& mixture, int64_t max_examples,
                                                    bool strict = false, int64_t* skipped = nullptr);
 
+// Earlier turns of each sample's conversation, before the prompt: k-shot demonstrations as
+// (user, assistant) pairs (platform/eval/few_shot.h). Empty, or one list per sample (a list
+// may be empty); the sample's images must then hold the contexts' images first, in order of
+// their "<image>"s.
+using Contexts = std::vector<std::vector<Turn>>;
+
 // Generates one reply per sample to the user turn `prompts[i]` (which holds one "<image>" per
 // image of the sample), in batches of `batch_size`, with the spec's decoding settings; the
-// reply is decoded, cut at the first of the spec's stop strings and trimmed.
+// reply is decoded, cut at the first of the spec's stop strings and trimmed. With
+// `contexts` (even empty ones), the demonstrations' answers end with EOS as in training, and a
+// prompt that does not fit the LLM's max_seq_len is an error naming the example (without, it
+// is cut at max_seq_len).
 absl::StatusOr<std::vector<std::string>> GenerateReplies(VlmModel& model,
                                                          const std::vector<Sample>& samples,
                                                          const std::vector<std::string>& prompts,
                                                          const GenerationSpec& generation,
-                                                         int batch_size, uint64_t seed);
+                                                         int batch_size, uint64_t seed,
+                                                         const Contexts& contexts = {});
+
+// The decoding options of `generation` for `tokenizer` (its EOS stops), seeded with `seed`.
+GenerationOptions GenerationOptionsFor(const GenerationSpec& generation,
+                                       const Tokenizer& tokenizer, uint64_t seed);
+// A generated sequence as reply text: decoded, cut at the first of the spec's stop strings,
+// invalid UTF-8 replaced by U+FFFD, surrounding whitespace trimmed.
+absl::StatusOr<std::string> ReplyText(const Tokenizer& tokenizer, const GeneratedSequence& seq,
+                                      const GenerationSpec& generation);
 
 // log p(reply | prompt) summed over the reply's tokens (and its EOS), for each (sample i,
-// candidate j) of `candidates[i]`; `per_token` divides by the token count.
+// candidate j) of `candidates[i]`; `per_token` divides by the token count. Context turns are
+// conditioned on, never scored.
 absl::StatusOr<std::vector<std::vector<double>>> ScoreReplies(
     VlmModel& model, const std::vector<Sample>& samples, const std::vector<std::string>& prompts,
-    const std::vector<std::vector<std::string>>& candidates, int batch_size, bool per_token);
+    const std::vector<std::vector<std::string>>& candidates, int batch_size, bool per_token,
+    const Contexts& contexts = {});
 
 // "{question}" in `template_text` replaced by `question`; the images' placeholders first.
 std::string FormatPrompt(absl::string_view template_text, absl::string_view question,

@@ -1,5 +1,6 @@
 #include "platform/model/vlm_model.h"
 
+#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -35,14 +36,19 @@ bool IsI32Matrix(const Tensor& t, int64_t b, int64_t n) {
 
 }  // namespace
 
-Tensor PositionsFromMask(const Tensor& mask, int64_t batch, int64_t tokens) {
+Tensor PositionsFromMask(const Tensor& mask, int64_t batch, int64_t tokens,
+                         const Tensor& segment_ids) {
   std::vector<int32_t> pos(batch * tokens);
   std::vector<int32_t> m = mask.defined() ? mask.Contiguous().ToInts() : std::vector<int32_t>();
+  std::vector<int32_t> seg =
+      segment_ids.defined() ? segment_ids.Contiguous().ToInts() : std::vector<int32_t>();
+  std::map<int32_t, int32_t> seen;  // segment -> real tokens so far in this row
   for (int64_t b = 0; b < batch; ++b) {
-    int32_t seen = 0;
+    seen.clear();
     for (int64_t t = 0; t < tokens; ++t) {
-      pos[b * tokens + t] = seen;
-      if (m.empty() || m[b * tokens + t] != 0) ++seen;
+      int32_t& count = seen[seg.empty() ? 0 : seg[b * tokens + t]];
+      pos[b * tokens + t] = count;
+      if (m.empty() || m[b * tokens + t] != 0) ++count;
     }
   }
   return Tensor::FromInts({batch, tokens}, pos);
@@ -68,6 +74,14 @@ absl::Status VlmModel::CheckInputs(const ModelInputs& in, bool need_labels) cons
         absl::StrCat("model inputs: key_padding_mask ", in.key_padding_mask.DebugString(),
                      " must be i32 [", b, ", ", t, "] like input_ids"));
   }
+  auto check_optional = [&](const char* name, const Tensor& tensor) {
+    if (!tensor.defined() || IsI32Matrix(tensor, b, t)) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat("model inputs: ", name, " ",
+                                                   tensor.DebugString(), " must be i32 [", b, ", ",
+                                                   t, "] like input_ids"));
+  };
+  VLMLAB_RETURN_IF_ERROR(check_optional("segment_ids", in.segment_ids));
+  VLMLAB_RETURN_IF_ERROR(check_optional("positions", in.positions));
   if (need_labels && !IsI32Matrix(in.labels, b, t)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "model inputs: labels ", in.labels.defined() ? in.labels.DebugString() : "undefined",
@@ -110,7 +124,7 @@ absl::StatusOr<FusedSequence> VlmModel::FuseInputs(const ModelInputs& in) {
   VLMLAB_ASSIGN_OR_RETURN(Fusion * fuse, fusion());
   VLMLAB_ASSIGN_OR_RETURN(Llm * lm, llm());
   absl::StatusOr<FusedSequence> fused =
-      fuse->Fuse(FusionInputs{in.input_ids, visual, image_token_id_}, *lm);
+      fuse->Fuse(FusionInputs{in.input_ids, visual, image_token_id_, in.segment_ids}, *lm);
   if (!fused.ok()) return InPart("fusion", fused.status());
   return std::move(*fused);
 }
@@ -119,8 +133,12 @@ absl::StatusOr<Tensor> VlmModel::Hidden(const ModelInputs& in, const FusedSequen
   VLMLAB_ASSIGN_OR_RETURN(Llm * lm, llm());
   LlmInputs li;
   li.embeddings = fused.embeddings;
-  li.positions = PositionsFromMask(in.key_padding_mask, in.input_ids.size(0), in.input_ids.size(1));
+  li.positions = in.positions.defined()
+                     ? in.positions
+                     : PositionsFromMask(in.key_padding_mask, in.input_ids.size(0),
+                                         in.input_ids.size(1), in.segment_ids);
   li.key_padding_mask = in.key_padding_mask;
+  li.segment_ids = in.segment_ids;
   li.hook = fused.hook ? &fused.hook : nullptr;
   absl::StatusOr<Tensor> h = lm->Run(li);
   if (!h.ok()) return InPart("llm", h.status());
@@ -150,6 +168,11 @@ absl::StatusOr<Tensor> VlmModel::Loss(const ModelInputs& in) {
 
 absl::StatusOr<Tensor> VlmModel::SequenceLogProbs(const ModelInputs& in) {
   VLMLAB_RETURN_IF_ERROR(CheckInputs(in, /*need_labels=*/true));
+  if (in.segment_ids.defined()) {
+    return absl::InvalidArgumentError(
+        "model inputs: SequenceLogProbs sums each row, but segment_ids say the rows are packed "
+        "with several samples; give it one sample per row (packing off)");
+  }
   VLMLAB_ASSIGN_OR_RETURN(Tensor logits, Logits(in));  // [B, T, V]
   CrossEntropyParams p;
   p.ignore_index = -1;
@@ -164,6 +187,11 @@ absl::StatusOr<Tensor> VlmModel::SequenceLogProbs(const ModelInputs& in) {
 absl::StatusOr<std::vector<GeneratedSequence>> VlmModel::Generate(
     const ModelInputs& prompts, const GenerationOptions& options) {
   VLMLAB_RETURN_IF_ERROR(CheckInputs(prompts, /*need_labels=*/false));
+  if (prompts.segment_ids.defined() || prompts.positions.defined()) {
+    return absl::InvalidArgumentError(
+        "model inputs: Generate continues one left-padded prompt per row; segment_ids and "
+        "positions (packed rows) must be undefined");
+  }
   NoGradScope no_grad;
   const bool was_training = is_training();
   SetTraining(false);  // the whole model: encoder and projector dropout off too

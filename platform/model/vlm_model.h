@@ -10,6 +10,7 @@
 //   in.key_padding_mask = mask;  // i32 [B, T], 1 = real token (undefined = all real)
 //   in.images = pixels;          // f32 [N, C, H, W], every sample's images in order
 //   absl::StatusOr<Tensor> loss = (*m)->Loss(in);   // f32 [], mean over labelled tokens
+//   // packed rows: in.segment_ids = batch.segment_ids (i32 [B, T], the sample of each token)
 //
 // Assembly (BuildVlm): the plugins are created from their slots (an unset tokenizer is
 // `byte {}`), checked to fit exactly as `vlmlab validate` does (platform/spec/model_summary.h),
@@ -22,6 +23,12 @@
 // embedded ids (and may return a layer hook); the LLM runs with positions counted over the
 // real tokens (position of token t = number of real tokens before it, so left and right
 // padding both give each sample 0, 1, 2, ...); logits [B, T, vocab].
+//
+// Packing: with segment_ids a row holds several samples; attention is block-diagonal causal
+// (a token sees only the earlier tokens of its own sample), positions restart at 0 in each
+// sample, and fusion gives each sample its own images, so every token's logits are those of
+// the sample padded alone. Loss and Logits accept packed rows; SequenceLogProbs (sums per row)
+// and Generate refuse them.
 #ifndef VLMLAB_PLATFORM_MODEL_VLM_MODEL_H_
 #define VLMLAB_PLATFORM_MODEL_VLM_MODEL_H_
 
@@ -45,6 +52,11 @@ struct ModelInputs {
   Tensor labels;            // i32 [B, T]; -1 = no target at this position
   Tensor key_padding_mask;  // i32 [B, T], nonzero = real token; undefined = all real
   Tensor images;            // f32 [N, C, H, W]; undefined = no images
+  // Packed rows (data::Batch::packed): i32 [B, T], the sample each token belongs to; a token
+  // attends only to its own sample's tokens (and images). Undefined = one sample per row.
+  Tensor segment_ids;
+  // i32 [B, T]: position of each token within its sample; undefined = PositionsFromMask.
+  Tensor positions;
 };
 
 class VlmModel : public nn::Module {
@@ -102,8 +114,11 @@ absl::StatusOr<std::unique_ptr<VlmModel>> BuildVlm(const Model& spec,
                                                    uint64_t seed);
 
 // i32 [B, T]: position of each token counted over the real tokens before it (0 for padding
-// before the first real token); arange(T) per row when `mask` is undefined.
-Tensor PositionsFromMask(const Tensor& mask, int64_t batch, int64_t tokens);
+// before the first real token); arange(T) per row when `mask` is undefined. With
+// `segment_ids` (packed rows) only the real tokens of the same segment count, so positions
+// restart at 0 in each sample.
+Tensor PositionsFromMask(const Tensor& mask, int64_t batch, int64_t tokens,
+                         const Tensor& segment_ids = Tensor());
 
 }  // namespace vlmlab
 

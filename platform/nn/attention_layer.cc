@@ -135,6 +135,7 @@ absl::StatusOr<Tensor> MultiHeadAttention::Attend(const Tensor& x, const Tensor&
   options.causal = inputs.causal;
   options.key_padding_mask = inputs.key_padding_mask;
   options.mask = inputs.mask;
+  options.segment_ids = inputs.segment_ids;
   VLMLAB_ASSIGN_OR_RETURN(Tensor a,
                           ops::ScaledDotProductAttention(q, k, v, options));  // [B, H, Tq, D]
   VLMLAB_ASSIGN_OR_RETURN(a, ops::Permute(a, {0, 2, 1, 3}));                  // [B, Tq, H, D]

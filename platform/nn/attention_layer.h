@@ -44,6 +44,9 @@ struct AttentionInputs {
   Tensor positions;         // i32 [T] or [B, T]; needed when rope_theta > 0
   Tensor key_padding_mask;  // i32 [B, Tk], nonzero = attend (Tk = cache_length + T with a cache)
   Tensor mask;              // i32 [Tq, Tk] or [B or 1, H or 1, Tq, Tk]
+  // i32 [B, Tk] (self-attention): each query attends only keys of its own segment (the
+  // samples of a packed row); see ops::AttentionOptions::segment_ids.
+  Tensor segment_ids;
   // Set (self-attention only, with autograd off): this call's keys and values are written at
   // positions [cache_length, cache_length + T) of the cache and the queries attend to the keys
   // at [0, cache_length + T). `causal` is then aligned to the end of the keys.

@@ -50,6 +50,7 @@ std::string Describe(const Tensor& q, const Tensor& k, const Tensor& v, const At
     absl::StrAppend(&s, ", key_padding_mask ", o.key_padding_mask.DebugString());
   }
   if (o.mask.defined()) absl::StrAppend(&s, ", mask ", o.mask.DebugString());
+  if (o.segment_ids.defined()) absl::StrAppend(&s, ", segment_ids ", o.segment_ids.DebugString());
   return s;
 }
 
@@ -101,6 +102,16 @@ absl::Status Validate(const Tensor& q, const Tensor& k, const Tensor& v,
                                 tq, ", ", tk, "]"));
     }
   }
+  if (const Tensor& m = o.segment_ids; m.defined()) {
+    if (m.dtype() != DType::kI32) return error("segment_ids must be i32");
+    if (m.device() != q.device()) return error("segment_ids is on another device");
+    if (m.dim() != 2 || m.size(0) != b || m.size(1) != tk) {
+      return error(absl::StrCat("segment_ids must be [B, Tk] = [", b, ", ", tk, "]"));
+    }
+    if (tq > tk) {
+      return error("segment_ids need Tq <= Tk (query i belongs to the segment of key i + Tk - Tq)");
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -119,6 +130,10 @@ absl::StatusOr<Tensor> ScaledDotProductAttention(const Tensor& q, const Tensor& 
   if (options.mask.defined()) {
     VLMLAB_ASSIGN_OR_RETURN(Tensor m, MakeContiguous(options.mask));
     params.mask = m.Detach();
+  }
+  if (options.segment_ids.defined()) {
+    VLMLAB_ASSIGN_OR_RETURN(Tensor m, MakeContiguous(options.segment_ids));
+    params.segment_ids = m.Detach();
   }
   VLMLAB_ASSIGN_OR_RETURN(Tensor out, NewTensor({q.size(0), q.size(1), q.size(2), v.size(3)}, q));
   VLMLAB_ASSIGN_OR_RETURN(Tensor lse, NewTensor({q.size(0), q.size(1), q.size(2)}, DType::kF32, q));

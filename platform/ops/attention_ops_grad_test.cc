@@ -79,6 +79,18 @@ std::vector<Tensor> Grads(const ops::AttentionOptions& opt, bool repeat_kv) {
   return {q.grad(), k.grad(), v.grad()};
 }
 
+TEST(AttentionGrad, SegmentIdsOfPackedRows) {
+  ops::AttentionOptions opt;
+  opt.causal = true;
+  opt.segment_ids = Tensor::FromInts({B, Tk}, {0, 0, 0, 1, 1, 2, 2, 5, 5, 5, 5, 5, 5, -1});
+  opt.key_padding_mask = Tensor::FromInts({B, Tk}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0});
+  absl::Status s = Check(opt);  // Tq 5 < Tk 7: queries are the last keys' positions
+  EXPECT_TRUE(s.ok()) << s;
+  opt.causal = false;
+  s = Check(opt, Tk);
+  EXPECT_TRUE(s.ok()) << "not causal: " << s;
+}
+
 TEST(AttentionGrad, GroupedQueryHeadsSumOverTheGroup) {
   ops::AttentionOptions opt;
   opt.causal = true;

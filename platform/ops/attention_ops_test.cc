@@ -140,6 +140,28 @@ TEST(AttentionOps, PaddingMaskEqualsDroppingThePaddedKeys) {
   EXPECT_LT(MaxAbsDiff(padded, ops::ScaledDotProductAttention(q, k, v, opt4).value()), 1e-6);
 }
 
+TEST(AttentionOps, PackedSegmentsEqualEachSegmentAlone) {
+  // One row packing three sequences of 3, 4 and 2 tokens: each token's output is that of its
+  // sequence attended alone (block-diagonal causal attention).
+  const std::vector<int64_t> starts = {0, 3, 7, 9};
+  Tensor q = Tensor::RandN({1, 2, 9, 4}, 30), k = Tensor::RandN({1, 2, 9, 4}, 31);
+  Tensor v = Tensor::RandN({1, 2, 9, 3}, 32);
+  ops::AttentionOptions packed;
+  packed.causal = true;
+  packed.segment_ids = Tensor::FromInts({1, 9}, {0, 0, 0, 1, 1, 1, 1, 2, 2});
+  Tensor all = ops::ScaledDotProductAttention(q, k, v, packed).value();
+  ops::AttentionOptions causal;
+  causal.causal = true;
+  for (size_t s = 0; s + 1 < starts.size(); ++s) {
+    auto part = [&](const Tensor& t) { return ops::Slice(t, 2, starts[s], starts[s + 1]).value(); };
+    Tensor alone = ops::ScaledDotProductAttention(part(q), part(k), part(v), causal).value();
+    EXPECT_LT(MaxAbsDiff(part(all), alone), 1e-6) << "segment " << s;
+  }
+  // Without the segment ids the later sequences see the earlier ones.
+  Tensor leaky = ops::ScaledDotProductAttention(q, k, v, causal).value();
+  EXPECT_GT(MaxAbsDiff(leaky, all), 1e-3);
+}
+
 TEST(AttentionOps, GroupedQueryHeadsEqualRepeatedKvHeads) {
   Tensor q = Tensor::RandN({2, 6, 3, 4}, 11), k = Tensor::RandN({2, 2, 5, 4}, 12);
   Tensor v = Tensor::RandN({2, 2, 5, 3}, 13);
@@ -219,6 +241,17 @@ TEST(AttentionOps, ErrorsNameTheOpAndAllShapes) {
     m = message(ops::ScaledDotProductAttention(q, k, v, o));
     EXPECT_NE(m.find("mask must be"), std::string::npos) << m;
   }
+  ops::AttentionOptions seg;
+  seg.segment_ids = Tensor::Zeros({2, 5}, DType::kI32);
+  m = message(ops::ScaledDotProductAttention(q, k, v, seg));
+  EXPECT_NE(m.find("segment_ids must be [B, Tk] = [2, 7]"), std::string::npos) << m;
+  seg.segment_ids = Tensor::Zeros({2, 7});  // f32
+  m = message(ops::ScaledDotProductAttention(q, k, v, seg));
+  EXPECT_NE(m.find("segment_ids must be i32"), std::string::npos) << m;
+  seg.segment_ids = Tensor::Zeros({2, 5}, DType::kI32);  // Tq 7 > Tk 5
+  m = message(ops::ScaledDotProductAttention(k, Tensor::Zeros({2, 2, 5, 6}),
+                                             Tensor::Zeros({2, 2, 5, 3}), seg));
+  EXPECT_NE(m.find("segment_ids need Tq <= Tk"), std::string::npos) << m;
   ops::AttentionOptions f32_mask;
   f32_mask.mask = Tensor::Zeros({5, 7});
   message(ops::ScaledDotProductAttention(q, k, v, f32_mask));

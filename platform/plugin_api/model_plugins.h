@@ -134,6 +134,9 @@ struct LlmInputs {
   Tensor embeddings;        // f32 [B, T, H]
   Tensor positions;         // i32 [B, T]: absolute positions (RoPE / learned tables)
   Tensor key_padding_mask;  // i32 [B, T_cache + T], nonzero = real token; undefined = all
+  // i32 [B, T] (no cache): packed rows, several samples per row; a token attends only to the
+  // tokens of its own segment (its sample). Undefined = one sequence per row.
+  Tensor segment_ids;
   KvCache* cache = nullptr;        // set: attend to cached keys too, then append this step's
   const LayerHook* hook = nullptr;  // set: called before every block
 };
@@ -168,6 +171,9 @@ struct FusionInputs {
   // (sample 0's images first).
   Tensor visual;
   int32_t image_token_id = -1;
+  // i32 [B, T] or undefined: packed rows, the sample (segment) of each token; images belong to
+  // the sample whose placeholders they fill, and limits per sample apply per segment.
+  Tensor segment_ids;
 };
 
 struct FusedSequence {

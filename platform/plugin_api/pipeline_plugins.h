@@ -107,6 +107,11 @@ struct EvalOutput {
   std::vector<std::string> predictions_json;
   // Per-example scores in the same order, for paired comparisons between runs.
   std::vector<double> scores;
+  // The prompt template the evaluator asked the model with, exactly as used (defaults
+  // resolved), e.g. "Question: {question} Short answer:"; the runner records its hash so
+  // results are comparable only under the same prompt. Empty when the samples' own prompts
+  // were asked.
+  std::string prompt_template;
 };
 
 struct EvalInputs {
@@ -121,6 +126,10 @@ struct EvalInputs {
   data::Mixture* baseline_samples = nullptr;
   int64_t baseline_max_samples = 20000;
   uint64_t seed = 0;  // bootstrap and sampling
+  // The mixture k-shot demonstrations are drawn from (spec.shots_data; a shuffled, non-cycling
+  // mixture): null when spec.shots is 0. Evaluators read at most spec.shots_pool samples
+  // (platform/eval/few_shot.h).
+  data::Mixture* shot_samples = nullptr;
 };
 
 class Evaluator : public Plugin {

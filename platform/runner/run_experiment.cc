@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/text_format.h"
 #include "kernels/cpu/threads.h"
 #include "nlohmann/json.hpp"
 #include "platform/data/data_loader.h"
@@ -17,6 +18,7 @@
 #include "platform/model/vlm_model.h"
 #include "platform/optim/from_spec.h"
 #include "platform/runner/data_setup.h"
+#include "platform/runner/evaluation.h"
 #include "platform/runner/progress.h"
 #include "platform/spec/canonical.h"
 #include "platform/spec/slot_resolver.h"
@@ -153,6 +155,7 @@ absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume
   absl::StatusOr<data::LoaderOptions> loader_options =
       LoaderOptionsFor(*run.model, spec.batch_size(), policy, spec.image_size());
   VLMLAB_RETURN_IF_ERROR(Prefixed(loader_options.status(), where));
+  loader_options->packing = spec.packing();  // rows of the LLM's max_seq_len (chat.max_length)
   absl::StatusOr<std::unique_ptr<data::DataLoader>> loader = data::DataLoader::Create(
       std::move(*mixture), &run.model->tokenizer(), *loader_options, data_resume);
   VLMLAB_RETURN_IF_ERROR(Prefixed(loader.status(), absl::StrCat(where, ".mixture")));
@@ -223,80 +226,17 @@ absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume
   return st;
 }
 
-absl::Status RecordEvaluation(Run& run, const EvaluatorSpec& spec, const EvalOutput& out,
-                              RunOutcome* outcome) {
-  std::vector<store::MetricRecord> metrics;
-  for (const auto& [key, m] : out.metrics) {
-    metrics.push_back({run.run_id, spec.name(), key, m.value, m.ci_low, m.ci_high, m.n});
-    outcome->metrics[absl::StrCat(spec.name(), "/", key)] = m;
-  }
-  // Predictions first to a file (the complete record), then to the store in pages.
-  fs::create_directories(run.run_dir + "/predictions");
-  std::string jsonl;
-  std::vector<store::PredictionRecord> rows;
-  for (size_t i = 0; i < out.predictions_json.size(); ++i) {
-    const std::string& p = out.predictions_json[i];
-    jsonl += p;
-    jsonl += '\n';
-    json j = json::parse(p, nullptr, /*allow_exceptions=*/false);
-    store::PredictionRecord r;
-    r.run_id = run.run_id;
-    r.evaluator = spec.name();
-    r.example_key = j.is_object() && j.contains("key") && j["key"].is_string()
-                        ? j["key"].get<std::string>()
-                        : absl::StrCat(i);
-    r.json = p;
-    if (i < out.scores.size()) r.score = out.scores[i];
-    rows.push_back(std::move(r));
-  }
-  VLMLAB_RETURN_IF_ERROR(
-      WriteFileAtomically(run.run_dir + "/predictions/" + spec.name() + ".jsonl", jsonl));
-  VLMLAB_RETURN_IF_ERROR(run.db->PutMetrics(metrics));
-  constexpr size_t kPage = 500;
-  for (size_t i = 0; i < rows.size(); i += kPage) {
-    size_t n = std::min(kPage, rows.size() - i);
-    VLMLAB_RETURN_IF_ERROR(run.db->PutPredictions(absl::MakeConstSpan(rows.data() + i, n)));
+absl::Status RunEvaluators(Run& run, RunOutcome* outcome) {
+  EvaluationOptions o;
+  o.run_id = run.run_id;
+  o.predictions_dir = run.run_dir + "/predictions";
+  o.metrics_path = run.run_dir + "/metrics.json";
+  VLMLAB_ASSIGN_OR_RETURN(std::vector<EvaluatorResult> results,
+                          EvaluateModel(run.exp, *run.model, run.registries, *run.db, o));
+  for (const EvaluatorResult& r : results) {
+    for (const auto& [key, m] : r.metrics) outcome->metrics[absl::StrCat(r.name, "/", key)] = m;
   }
   return absl::OkStatus();
-}
-
-absl::Status RunEvaluators(Run& run, RunOutcome* outcome) {
-  const Experiment& exp = run.exp;
-  run.model->SetTraining(false);
-  json all = json::object();
-  for (const EvaluatorSpec& spec : exp.evaluators()) {
-    const std::string where = absl::StrCat("evaluators[", spec.name(), "]");
-    absl::StatusOr<std::unique_ptr<Evaluator>> evaluator =
-        CreateFromSlot<Evaluator>(spec, run.registries, BuildContext{exp.seed(), &run.registries});
-    VLMLAB_RETURN_IF_ERROR(Prefixed(evaluator.status(), where));
-    DatasetOpenOptions open;
-    open.seed = exp.seed();
-    open.shuffle = false;
-    absl::StatusOr<std::unique_ptr<data::Mixture>> samples =
-        OpenMixture(exp, spec.data(), run.registries, open, /*cycle=*/false);
-    VLMLAB_RETURN_IF_ERROR(Prefixed(samples.status(), absl::StrCat(where, ".data")));
-    std::unique_ptr<data::Mixture> baseline;
-    if (!spec.baseline_data().empty()) {
-      absl::StatusOr<std::unique_ptr<data::Mixture>> b =
-          OpenMixture(exp, spec.baseline_data(), run.registries, open, /*cycle=*/false);
-      VLMLAB_RETURN_IF_ERROR(Prefixed(b.status(), absl::StrCat(where, ".baseline_data")));
-      baseline = std::move(*b);
-    }
-    EvalInputs in;
-    in.spec = &spec;
-    in.samples = samples->get();
-    in.baseline_samples = baseline.get();
-    in.seed = exp.seed();
-    LOG(INFO) << "evaluating " << spec.name();
-    absl::StatusOr<EvalOutput> out = (*evaluator)->Evaluate(*run.model, in);
-    VLMLAB_RETURN_IF_ERROR(Prefixed(out.status(), where));
-    VLMLAB_RETURN_IF_ERROR(RecordEvaluation(run, spec, *out, outcome));
-    for (const auto& [key, m] : out->metrics) {
-      all[spec.name()][key] = {{"value", m.value}, {"ci_low", m.ci_low}, {"ci_high", m.ci_high},
-                               {"n", m.n}};
-    }
-  }
-  return WriteFileAtomically(run.run_dir + "/metrics.json", all.dump(2) + "\n");
 }
 
 // Everything after the run is claimed; an error here marks the run failed.
@@ -308,6 +248,8 @@ absl::Status RunClaimed(Run& run, RunOutcome* outcome) {
     return absl::UnimplementedError(
         "runtime.backend: only CPU runs are implemented by `vlmlab run` so far");
   }
+  // Evaluator settings that cannot work fail now, not after training.
+  VLMLAB_RETURN_IF_ERROR(CheckEvaluators(exp, {}, run.registries));
 
   absl::StatusOr<std::unique_ptr<VlmModel>> model = BuildVlm(exp.model(), run.registries,
                                                             exp.seed());
@@ -393,6 +335,11 @@ absl::StatusOr<RunOutcome> RunExperiment(const Experiment& experiment, const Run
                             " (", output_dir, ")")));
   VLMLAB_RETURN_IF_ERROR(
       WriteFileAtomically(run.run_dir + "/spec.textproto", CanonicalText(experiment)));
+  // The canonical text leaves out unhashed fields (name, seed, runtime); `vlmlab eval` rebuilds
+  // the run from the whole resolved experiment.
+  std::string resolved;
+  google::protobuf::TextFormat::PrintToString(experiment, &resolved);
+  VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(run.run_dir + "/experiment.textproto", resolved));
   std::string url = options.store_url.empty() ? experiment.runtime().store() : options.store_url;
   absl::StatusOr<std::unique_ptr<store::Store>> db = store::OpenStore(url);
   VLMLAB_RETURN_IF_ERROR(Prefixed(db.status(), absl::StrCat("store ", url)));

@@ -7,9 +7,12 @@
 //   o.resume = true;
 //   absl::StatusOr<RunOutcome> r = RunExperiment(loaded.experiment, o, GlobalRegistries());
 //
-// Run directory <output_dir>/<run_id>/: spec.textproto (canonical), checkpoints/ (see
-// platform/train/checkpoint.h), stages/<name>/ (stage-private state, e.g. the DPO reference),
-// predictions/<evaluator>.jsonl, metrics.json.
+// Run directory <output_dir>/<run_id>/: spec.textproto (canonical: what the hash covers),
+// experiment.textproto (the whole resolved experiment, unhashed fields included: `vlmlab eval`
+// rebuilds the run from it), checkpoints/ (see platform/train/checkpoint.h), stages/<name>/
+// (stage-private state, e.g. the DPO reference), predictions/ (<evaluator>.jsonl and official
+// result files) and metrics.json, written by the evaluation (platform/runner/evaluation.h),
+// whose settings are checked before training starts.
 //
 // The store row of the run: upserted (definition and spec fields), claimed (a run that is
 // completed is skipped; one another worker is running is an error), costs set after the model

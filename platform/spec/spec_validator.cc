@@ -227,6 +227,15 @@ void CheckReferences(const Experiment& exp, const Reporter& report) {
                           DidYouMean(s.mixture(), names), "; ", known));
     }
   }
+  for (int i = 0; i < exp.stages_size(); ++i) {
+    const StageSpec& s = exp.stages(i);
+    if (s.packing() && s.has_dpo()) {
+      report({{e->FindFieldByName("stages"), i},
+              {StageSpec::descriptor()->FindFieldByName("packing"), -1}},
+             "dpo compares the log-probabilities of whole rows (chosen, rejected), so its "
+             "samples cannot be packed; remove packing: true from this stage");
+    }
+  }
   for (int i = 0; i < exp.evaluators_size(); ++i) {
     const EvaluatorSpec& ev = exp.evaluators(i);
     if (ev.has_data() && mixtures.count(ev.data()) == 0) {

@@ -3,7 +3,8 @@
 // options), `exact_match` (optionally normalised), `pope` (yes/no hallucination probing:
 // accuracy, precision, recall, F1 and the yes ratio, "yes" being the positive class).
 // Questions come from the samples' VQA annotations; a sample without one is asked its own
-// first user turn and judged against its last assistant turn.
+// first user turn and judged against its last assistant turn (AskShortAnswers). With
+// spec.shots, each question follows that many answered demonstrations from spec.shots_data.
 #include <memory>
 
 #include "absl/strings/match.h"
@@ -21,51 +22,11 @@
 namespace vlmlab {
 namespace {
 
-struct Asked {
-  std::vector<Sample> samples;
-  std::vector<std::string> prompts;
-  std::vector<std::vector<std::string>> gold;
-  std::vector<std::string> replies;
-};
-
-// Draws the split and generates replies; `prompt_template` empty asks the sample's own prompt.
-absl::StatusOr<Asked> Ask(VlmModel& model, const EvalInputs& in,
-                          const std::string& prompt_template) {
-  const EvaluatorSpec& spec = *in.spec;
-  VLMLAB_ASSIGN_OR_RETURN(std::vector<Sample> all,
-                          eval::CollectSamples(*in.samples, spec.max_examples()));
-  Asked a;
-  for (Sample& s : all) {
-    std::vector<std::string> gold;
-    std::string prompt;
-    if (s.vqa.has_value() && !s.vqa->answers.empty()) {
-      gold = s.vqa->answers;
-      prompt = prompt_template.empty()
-                   ? OwnPrompt(s)
-                   : eval::FormatPrompt(prompt_template, s.vqa->question, s.images.size());
-    } else if (!OwnAnswer(s).empty()) {
-      gold = {OwnAnswer(s)};
-      prompt = OwnPrompt(s);
-    } else {
-      continue;
-    }
-    a.gold.push_back(std::move(gold));
-    a.prompts.push_back(std::move(prompt));
-    a.samples.push_back(std::move(s));
-  }
-  if (a.samples.empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("data '", spec.data(), "' holds no samples with reference answers"));
-  }
-  VLMLAB_ASSIGN_OR_RETURN(a.replies, eval::GenerateReplies(model, a.samples, a.prompts,
-                                                           spec.generation(), spec.batch_size(),
-                                                           in.seed));
-  return a;
-}
-
 EvalOutput PerExample(const Asked& a, const std::vector<double>& scores,
-                      const metrics::BootstrapOptions& b, const std::string& name) {
+                      const metrics::BootstrapOptions& b, const std::string& name,
+                      const std::string& prompt_template) {
   EvalOutput out;
+  out.prompt_template = prompt_template;
   out.scores = scores;
   out.metrics[name] = MeanWithCi(scores, b);
   std::vector<std::string> qtypes;
@@ -73,7 +34,8 @@ EvalOutput PerExample(const Asked& a, const std::vector<double>& scores,
   AddGroupMetrics("question_type", scores, qtypes, b, &out);
   for (size_t i = 0; i < a.samples.size(); ++i) {
     nlohmann::json j = ExampleRecord(a.samples[i], a.prompts[i], a.replies[i], scores[i]);
-    j["answers"] = a.gold[i];
+    j["references"] = a.gold[i];
+    a.shots.Record(i, j);
     out.predictions_json.push_back(j.dump());
   }
   return out;
@@ -83,12 +45,12 @@ class AnlsEvaluator : public Evaluator {
  public:
   explicit AnlsEvaluator(const AnlsOptions& o) : options_(o) {}
   absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {
-    VLMLAB_ASSIGN_OR_RETURN(Asked a, Ask(model, in, options_.prompt()));
+    VLMLAB_ASSIGN_OR_RETURN(Asked a, AskShortAnswers(model, in, options_.prompt()));
     std::vector<double> scores;
     for (size_t i = 0; i < a.samples.size(); ++i) {
       scores.push_back(metrics::Anls(a.replies[i], a.gold[i], options_.threshold()));
     }
-    return PerExample(a, scores, BootstrapFor(*in.spec, in.seed), "anls");
+    return PerExample(a, scores, BootstrapFor(*in.spec, in.seed), "anls", options_.prompt());
   }
 
  private:
@@ -99,14 +61,14 @@ class ExactMatchEvaluator : public Evaluator {
  public:
   explicit ExactMatchEvaluator(const ExactMatchOptions& o) : options_(o) {}
   absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {
-    VLMLAB_ASSIGN_OR_RETURN(Asked a, Ask(model, in, ""));
+    VLMLAB_ASSIGN_OR_RETURN(Asked a, AskShortAnswers(model, in, ""));
     auto norm = options_.normalize() ? metrics::MatchNormalization::kSimple
                                      : metrics::MatchNormalization::kNone;
     std::vector<double> scores;
     for (size_t i = 0; i < a.samples.size(); ++i) {
       scores.push_back(metrics::ExactMatch(a.replies[i], a.gold[i], norm));
     }
-    return PerExample(a, scores, BootstrapFor(*in.spec, in.seed), "exact_match");
+    return PerExample(a, scores, BootstrapFor(*in.spec, in.seed), "exact_match", "");
   }
 
  private:
@@ -117,7 +79,7 @@ class PopeEvaluator : public Evaluator {
  public:
   explicit PopeEvaluator(const PopeOptions& o) : options_(o) {}
   absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {
-    VLMLAB_ASSIGN_OR_RETURN(Asked all, Ask(model, in, options_.prompt()));
+    VLMLAB_ASSIGN_OR_RETURN(Asked all, AskShortAnswers(model, in, options_.prompt()));
     // Only yes/no questions count: the label is the majority of the human answers.
     std::vector<bool> predicted, label;
     std::vector<double> scores;
@@ -136,13 +98,16 @@ class PopeEvaluator : public Evaluator {
       a.prompts.push_back(all.prompts[i]);
       a.gold.push_back(all.gold[i]);
       a.replies.push_back(all.replies[i]);
+      if (!all.shots.set.shot_keys.empty()) {
+        a.shots.set.shot_keys.push_back(all.shots.set.shot_keys[i]);
+      }
     }
     if (a.samples.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "data '", in.spec->data(), "' holds no yes/no questions (answer_type \"yes/no\")"));
     }
     metrics::BootstrapOptions b = BootstrapFor(*in.spec, in.seed);
-    EvalOutput out = PerExample(a, scores, b, "accuracy");
+    EvalOutput out = PerExample(a, scores, b, "accuracy", options_.prompt());
     auto stat = [&](double metrics::PopeMetrics::*field) {
       return StatisticWithCi(
           a.samples.size(),

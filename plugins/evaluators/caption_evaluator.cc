@@ -1,7 +1,9 @@
 // `caption`: BLEU-1..4 and CIDEr-D as the COCO caption evaluation computes them
 // (platform/metrics/bleu.h, cider.h) on generated captions against the samples' reference
 // captions; corpus metrics with bootstrap intervals over images. The per-example score (for
-// the eval browser and paired comparisons) is the image's CIDEr-D.
+// the eval browser and paired comparisons) is the image's CIDEr-D. With spec.shots, each image
+// follows that many captioned demonstrations (the prompt and a first reference caption) drawn
+// from spec.shots_data.
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -38,9 +40,17 @@ class CaptionEvaluator : public Evaluator {
     for (const Sample& s : samples) {
       prompts.push_back(eval::FormatPrompt(options_.prompt(), "", s.images.size()));
     }
-    VLMLAB_ASSIGN_OR_RETURN(std::vector<std::string> replies,
-                            eval::GenerateReplies(model, samples, prompts, spec.generation(),
-                                                  spec.batch_size(), in.seed));
+    VLMLAB_ASSIGN_OR_RETURN(
+        ShotPrompts shots,
+        PrepareShots(in, samples, [&](const Sample& s) -> std::optional<eval::Demonstration> {
+          if (s.captions.empty() || s.images.empty()) return std::nullopt;
+          return eval::Demonstration{eval::FormatPrompt(options_.prompt(), "", s.images.size()),
+                                     s.captions[0]};
+        }));
+    VLMLAB_ASSIGN_OR_RETURN(
+        std::vector<std::string> replies,
+        eval::GenerateReplies(model, shots.Samples(samples), prompts, spec.generation(),
+                              spec.batch_size(), in.seed, shots.set.contexts));
     std::vector<metrics::CaptionExample> examples;
     std::vector<metrics::BleuStats> bleu;
     for (size_t i = 0; i < samples.size(); ++i) {
@@ -51,6 +61,7 @@ class CaptionEvaluator : public Evaluator {
     metrics::CiderD cider(examples);
     metrics::BootstrapOptions b = BootstrapFor(spec, in.seed);
     EvalOutput out;
+    out.prompt_template = options_.prompt();
     out.scores = cider.Scores();
     out.metrics["cider_d"] = StatisticWithCi(
         samples.size(), [&](const std::vector<size_t>& idx) { return cider.Mean(idx); }, b);
@@ -63,6 +74,7 @@ class CaptionEvaluator : public Evaluator {
     for (size_t i = 0; i < samples.size(); ++i) {
       nlohmann::json j = ExampleRecord(samples[i], prompts[i], replies[i], out.scores[i]);
       j["references"] = samples[i].captions;
+      shots.Record(i, j);
       out.predictions_json.push_back(j.dump());
     }
     return out;

@@ -3,7 +3,9 @@
 // the highest log-likelihood as the assistant's reply (per token when length_normalize); the
 // answer is the option's letter when the sample's own answer is a letter, else the option's
 // text. GENERATED_LETTER generates a reply and reads the letter from it
-// (platform/metrics/mcq.h: "B", "(B)", "B.", "The answer is B", or the option's text).
+// (platform/metrics/mcq.h: "B", "(B)", "B.", "The answer is B", or the option's text). With
+// spec.shots, each question follows that many answered questions from spec.shots_data, asked
+// their own prompts; only the final answer is scored.
 #include <algorithm>
 #include <memory>
 
@@ -39,6 +41,13 @@ class McqEvaluator : public Evaluator {
     }
     std::vector<std::string> prompts;
     for (const Sample& s : samples) prompts.push_back(OwnPrompt(s));
+    VLMLAB_ASSIGN_OR_RETURN(
+        ShotPrompts shots,
+        PrepareShots(in, samples, [](const Sample& s) -> std::optional<eval::Demonstration> {
+          if (!s.choice.has_value() || OwnAnswer(s).empty()) return std::nullopt;
+          return eval::Demonstration{OwnPrompt(s), OwnAnswer(s)};
+        }));
+    const std::vector<Sample>& asked = shots.Samples(samples);
     std::vector<int> chosen(samples.size(), -1);
     std::vector<std::string> shown(samples.size());
     if (options_.mode() == McqOptions::LOG_LIKELIHOOD) {
@@ -53,16 +62,16 @@ class McqEvaluator : public Evaluator {
       }
       VLMLAB_ASSIGN_OR_RETURN(
           std::vector<std::vector<double>> ll,
-          eval::ScoreReplies(model, samples, prompts, candidates, spec.batch_size(),
-                             options_.length_normalize()));
+          eval::ScoreReplies(model, asked, prompts, candidates, spec.batch_size(),
+                             options_.length_normalize(), shots.set.contexts));
       for (size_t i = 0; i < samples.size(); ++i) {
         chosen[i] = static_cast<int>(std::max_element(ll[i].begin(), ll[i].end()) - ll[i].begin());
         shown[i] = candidates[i][chosen[i]];
       }
     } else {
-      VLMLAB_ASSIGN_OR_RETURN(shown, eval::GenerateReplies(model, samples, prompts,
+      VLMLAB_ASSIGN_OR_RETURN(shown, eval::GenerateReplies(model, asked, prompts,
                                                            spec.generation(), spec.batch_size(),
-                                                           in.seed));
+                                                           in.seed, shots.set.contexts));
       for (size_t i = 0; i < samples.size(); ++i) {
         chosen[i] = metrics::ParseChoice(shown[i], static_cast<int>(samples[i].choice->options.size()),
                                          samples[i].choice->options);
@@ -82,6 +91,8 @@ class McqEvaluator : public Evaluator {
       j["options"] = samples[i].choice->options;
       j["correct"] = metrics::ChoiceLetter(samples[i].choice->correct);
       j["chosen"] = chosen[i] >= 0 ? metrics::ChoiceLetter(chosen[i]) : "";
+      j["references"] = nlohmann::json::array({metrics::ChoiceLetter(samples[i].choice->correct)});
+      shots.Record(i, j);
       out.predictions_json.push_back(j.dump());
     }
     return out;
@@ -91,28 +102,10 @@ class McqEvaluator : public Evaluator {
   McqOptions options_;
 };
 
-// `llm_judge` is registered so specs naming it validate; judging needs a second model loaded
-// from judge_checkpoint, which is not written yet, so running it is an explicit error.
-class LlmJudgeEvaluator : public Evaluator {
- public:
-  absl::StatusOr<EvalOutput> Evaluate(VlmModel&, const EvalInputs&) override {
-    return absl::UnimplementedError(
-        "llm_judge: judging with a second model is not implemented yet; use vqa_accuracy, "
-        "exact_match or anls");
-  }
-};
-
 VLMLAB_REGISTER_PLUGIN(
     Evaluator, McqOptions, "mcq", "Multiple choice by option log-likelihood or generated letter",
     [](const McqOptions& o, const BuildContext&) -> absl::StatusOr<std::unique_ptr<Evaluator>> {
       return std::make_unique<McqEvaluator>(o);
-    },
-    nullptr);
-VLMLAB_REGISTER_PLUGIN(
-    Evaluator, LlmJudgeOptions, "llm_judge",
-    "LAVE-style judging of free-form answers by a language model (not runnable yet)",
-    [](const LlmJudgeOptions&, const BuildContext&) -> absl::StatusOr<std::unique_ptr<Evaluator>> {
-      return std::make_unique<LlmJudgeEvaluator>();
     },
     nullptr);
 

@@ -4,7 +4,9 @@
 // each with a bootstrap interval. Next to it, the blind baseline: every evaluated question
 // answered with the most frequent training answer of the same question text (fitted on the
 // spec's `baseline_data` mixture), scored the same way ("blind/overall", "blind/type/..."),
-// and the model's margin over it with a paired-bootstrap interval ("above_blind").
+// and the model's margin over it with a paired-bootstrap interval ("above_blind"). With
+// spec.shots, each question follows that many answered demonstrations (the prompt template
+// and the majority human answer) drawn from spec.shots_data.
 #include <memory>
 
 #include "absl/strings/match.h"
@@ -53,9 +55,18 @@ class VqaAccuracyEvaluator : public Evaluator {
     for (const Sample& s : samples) {
       prompts.push_back(eval::FormatPrompt(options_.prompt(), s.vqa->question, s.images.size()));
     }
-    VLMLAB_ASSIGN_OR_RETURN(std::vector<std::string> replies,
-                            eval::GenerateReplies(model, samples, prompts, spec.generation(),
-                                                  spec.batch_size(), in.seed));
+    VLMLAB_ASSIGN_OR_RETURN(
+        ShotPrompts shots,
+        PrepareShots(in, samples, [&](const Sample& s) -> std::optional<eval::Demonstration> {
+          if (!s.vqa.has_value() || s.vqa->answers.empty()) return std::nullopt;
+          return eval::Demonstration{
+              eval::FormatPrompt(options_.prompt(), s.vqa->question, s.images.size()),
+              MajorityAnswer(s.vqa->answers)};
+        }));
+    VLMLAB_ASSIGN_OR_RETURN(
+        std::vector<std::string> replies,
+        eval::GenerateReplies(model, shots.Samples(samples), prompts, spec.generation(),
+                              spec.batch_size(), in.seed, shots.set.contexts));
     metrics::BootstrapOptions b = BootstrapFor(spec, in.seed);
     std::vector<double> scores;
     std::vector<std::string> types, qtypes;
@@ -65,6 +76,7 @@ class VqaAccuracyEvaluator : public Evaluator {
       qtypes.push_back(samples[i].vqa->question_type);
     }
     EvalOutput out;
+    out.prompt_template = options_.prompt();
     out.scores = scores;
     out.metrics["overall"] = MeanWithCi(scores, b);
     AddGroupMetrics("type", scores, types, b, &out);
@@ -113,11 +125,11 @@ class VqaAccuracyEvaluator : public Evaluator {
     for (size_t i = 0; i < samples.size(); ++i) {
       const Sample& s = samples[i];
       nlohmann::json j = ExampleRecord(s, prompts[i], replies[i], scores[i]);
-      j["question"] = s.vqa->question;
-      j["answers"] = s.vqa->answers;
+      j["references"] = s.vqa->answers;
       j["answer_type"] = s.vqa->answer_type;
       j["question_type"] = s.vqa->question_type;
       if (!blind[i].empty()) j["blind_prediction"] = blind[i];
+      shots.Record(i, j);
       out.predictions_json.push_back(j.dump());
     }
     return out;

@@ -16,6 +16,9 @@
 //
 // Images: `visual` [N, V, H] holds sample 0's images first; each sample's images go to its
 // placeholders in order. Errors name the sample whose placeholders do not match.
+//
+// Packed rows (FusionInputs::segment_ids): a token sees only images of its own segment (its
+// sample), compared by position within that sample; such a hook serves the full prompt only.
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -40,6 +43,8 @@ struct HookState {
   int64_t batch = 0, prompt_len = 0, tokens_per_image = 0, max_images = 0;
   bool preceding_only = true;
   PlaceholderColumns columns;  // [B][images of sample b]: placeholder columns in the prompt
+  // Packed rows: [B * prompt_len] segment of each prompt token (empty: one sample per row).
+  std::vector<int32_t> segments;
   std::vector<std::vector<int64_t>> image_positions;  // filled on the first call
   bool positions_known = false;
   Tensor context;  // [B, max_images * V, H], undefined when there are no images
@@ -114,6 +119,8 @@ class CrossAttentionFusion : public Fusion {
     state->batch = inputs.input_ids.size(0);
     state->prompt_len = inputs.input_ids.size(1);
     state->preceding_only = options_.visibility() == CrossAttentionFusionOptions::PRECEDING_IMAGE;
+    VLMLAB_ASSIGN_OR_RETURN(state->segments, SegmentIds("cross_attention", inputs.segment_ids,
+                                                        state->batch, state->prompt_len));
     int64_t used = 0;
     for (int64_t b = 0; b < state->batch; ++b) {
       const int64_t images = static_cast<int64_t>(cols[b].size());
@@ -217,6 +224,12 @@ class CrossAttentionFusion : public Fusion {
                        " must be i32 [", s.batch, ", ", t_len, "] like the hidden rows"));
     }
     PositionReader pos(positions);
+    const bool packed = !s.segments.empty();
+    if (packed && t_len != s.prompt_len) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cross_attention hook: packed rows (segment_ids) cover the whole prompt of ",
+          s.prompt_len, " tokens; got ", t_len, " (packed rows cannot be decoded step by step)"));
+    }
     if (!s.positions_known) {
       if (t_len != s.prompt_len) {
         return absl::FailedPreconditionError(
@@ -234,14 +247,20 @@ class CrossAttentionFusion : public Fusion {
     std::vector<int32_t> mask(s.batch * t_len * width, 0);
     for (int64_t b = 0; b < s.batch; ++b) {
       const std::vector<int64_t>& images = s.image_positions[b];
+      // Packed rows: only the images of the token's own sample count (positions restart at 0
+      // in each sample, so they compare only within one).
+      auto same_sample = [&](size_t j, int64_t t) {
+        return !packed || s.segments[b * t_len + s.columns[b][j]] == s.segments[b * t_len + t];
+      };
       for (int64_t t = 0; t < t_len; ++t) {
         const int64_t p = pos(b, t);
         int64_t last = -1;  // the last image at or before p
         for (size_t j = 0; j < images.size(); ++j) {
-          if (images[j] <= p) last = static_cast<int64_t>(j);
+          if (images[j] <= p && same_sample(j, t)) last = static_cast<int64_t>(j);
         }
         for (int64_t j = 0; j <= last; ++j) {
           if (s.preceding_only && j != last) continue;
+          if (!same_sample(static_cast<size_t>(j), t)) continue;
           int32_t* row = &mask[(b * t_len + t) * width + j * v];
           std::fill(row, row + v, 1);
         }

@@ -32,6 +32,18 @@ absl::StatusOr<PlaceholderColumns> FindPlaceholders(absl::string_view fusion, co
   return cols;
 }
 
+absl::StatusOr<std::vector<int32_t>> SegmentIds(absl::string_view fusion, const Tensor& segment_ids,
+                                                int64_t batch, int64_t tokens) {
+  if (!segment_ids.defined()) return std::vector<int32_t>();
+  if (segment_ids.dtype() != DType::kI32 || segment_ids.dim() != 2 ||
+      segment_ids.size(0) != batch || segment_ids.size(1) != tokens) {
+    return absl::InvalidArgumentError(absl::StrCat(fusion, ": segment_ids ",
+                                                   segment_ids.DebugString(), " must be i32 [",
+                                                   batch, ", ", tokens, "] like input_ids"));
+  }
+  return segment_ids.Contiguous().ToInts();
+}
+
 absl::StatusOr<int64_t> CheckVisual(absl::string_view fusion, const Tensor& visual,
                                     int64_t hidden) {
   if (!visual.defined()) return 0;

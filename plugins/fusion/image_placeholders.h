@@ -3,6 +3,8 @@
 //
 //   absl::StatusOr<PlaceholderColumns> cols = FindPlaceholders(ids, image_token_id);
 //   // (*cols)[b] lists sample b's placeholder columns, left to right
+//   absl::StatusOr<std::vector<int32_t>> seg = SegmentIds("self_attention", segs, B, T);
+//   // packed rows: (*seg)[b * T + t] is the sample of token t of row b
 #ifndef VLMLAB_PLUGINS_FUSION_IMAGE_PLACEHOLDERS_H_
 #define VLMLAB_PLUGINS_FUSION_IMAGE_PLACEHOLDERS_H_
 
@@ -21,6 +23,11 @@ using PlaceholderColumns = std::vector<std::vector<int64_t>>;  // [B][placeholde
 // (`num_images` == 0); then no placeholders are searched for.
 absl::StatusOr<PlaceholderColumns> FindPlaceholders(absl::string_view fusion, const Tensor& ids,
                                                     int32_t image_token_id, int64_t num_images);
+
+// The segment ids of packed rows (FusionInputs::segment_ids), i32 [batch, tokens], as a flat
+// row-major vector; empty when `segment_ids` is undefined (one sample per row).
+absl::StatusOr<std::vector<int32_t>> SegmentIds(absl::string_view fusion, const Tensor& segment_ids,
+                                                int64_t batch, int64_t tokens);
 
 // Undefined `visual` means no images (returns 0); otherwise it must be f32 [N, tokens, hidden].
 // Returns N.

@@ -2,7 +2,9 @@
 // writes, per image, [image_start] + V image placeholder tokens + [image_end] (Layout: V = the
 // projector's tokens per image, delimiters per `image_delimiters`); Fuse embeds the text through
 // the LLM and replaces the placeholder rows, in order, by the images' projected visual tokens.
-// Sample 0's images come first in `visual`, then sample 1's, and so on.
+// Sample 0's images come first in `visual`, then sample 1's, and so on. Packed rows
+// (FusionInputs::segment_ids) take their images in the same order of appearance, row by row;
+// max_images_per_sample then applies to each segment.
 //
 // The merge is one differentiable gather: rows [B*T text embeddings; N*V visual tokens] indexed
 // by a [B, T] map, so gradients reach both the token embeddings and the projector. The plugin
@@ -11,6 +13,8 @@
 // Errors name the sample: a placeholder count that is not a multiple of V, more images than
 // max_images_per_sample, placeholders for more images than were given, or images left over.
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "platform/ops/embedding_ops.h"
@@ -65,31 +69,44 @@ class SelfAttentionFusion : public Fusion {
         PlaceholderColumns cols,
         FindPlaceholders("self_attention", inputs.input_ids, inputs.image_token_id, num_images));
     const int64_t batch = inputs.input_ids.size(0), tokens = inputs.input_ids.size(1);
+    VLMLAB_ASSIGN_OR_RETURN(std::vector<int32_t> segments,
+                            SegmentIds("self_attention", inputs.segment_ids, batch, tokens));
     const int64_t per_image = num_images > 0 ? inputs.visual.size(1) : visual_.tokens;
     int64_t used = 0;  // images consumed by samples so far
     for (int64_t b = 0; b < batch; ++b) {
-      const int64_t count = static_cast<int64_t>(cols[b].size());
-      if (count == 0) continue;
-      if (per_image <= 0 || count % per_image != 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "self_attention: sample ", b, " has ", count,
-            " image placeholder tokens, not a multiple of the ", per_image,
-            " visual tokens per image; the data pipeline must write the fusion layout's "
-            "placeholders per image"));
+      // One sample's placeholders: the whole row, or a packed row's run of one segment.
+      for (size_t first = 0, next = 0; first < cols[b].size(); first = next) {
+        next = first + 1;
+        std::string sample = absl::StrCat("sample ", b);
+        if (segments.empty()) {
+          next = cols[b].size();
+        } else {
+          const int32_t segment = segments[b * tokens + cols[b][first]];
+          while (next < cols[b].size() && segments[b * tokens + cols[b][next]] == segment) ++next;
+          sample = absl::StrCat("sample ", segment, " (packed in row ", b, ")");
+        }
+        const int64_t count = static_cast<int64_t>(next - first);
+        if (per_image <= 0 || count % per_image != 0) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "self_attention: ", sample, " has ", count,
+              " image placeholder tokens, not a multiple of the ", per_image,
+              " visual tokens per image; the data pipeline must write the fusion layout's "
+              "placeholders per image"));
+        }
+        const int64_t images = count / per_image;
+        if (images > options_.max_images_per_sample()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "self_attention: ", sample, " has ", images,
+              " images, more than max_images_per_sample ", options_.max_images_per_sample()));
+        }
+        if (used + images > num_images) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("self_attention: ", sample, " has placeholders for ", images,
+                           " images but only ", num_images - used, " of the batch's ", num_images,
+                           " images are left for it (images are assigned to samples in order)"));
+        }
+        used += images;
       }
-      const int64_t images = count / per_image;
-      if (images > options_.max_images_per_sample()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "self_attention: sample ", b, " has ", images,
-            " images, more than max_images_per_sample ", options_.max_images_per_sample()));
-      }
-      if (used + images > num_images) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("self_attention: sample ", b, " has placeholders for ", images,
-                         " images but only ", num_images - used, " of the batch's ", num_images,
-                         " images are left for it (images are assigned to samples in order)"));
-      }
-      used += images;
     }
     if (used != num_images) {
       return absl::InvalidArgumentError(absl::StrCat("self_attention: ", num_images,

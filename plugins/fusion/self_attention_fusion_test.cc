@@ -147,6 +147,40 @@ TEST(SelfAttentionFusion, WrongPlaceholderCountsNameTheSample) {
   EXPECT_THAT(s.message(), HasSubstr("LLM's hidden size"));
 }
 
+TEST(SelfAttentionFusion, PackedRowsCountImagesPerSample) {
+  SelfAttentionFusionOptions o;
+  o.set_max_images_per_sample(1);
+  auto fusion = MakeFusion(o);
+  auto llm = MakeLlm();
+  // Row 0 packs samples 0 and 1 (one image each), row 1 holds sample 2 (one image): within
+  // max_images_per_sample 1 although row 0 has two images.
+  Tensor ids = Tensor::FromInts({2, 6}, {kImage, kImage, 1, kImage, kImage, 2,  //
+                                         3, kImage, kImage, 4, 0, 0});
+  Tensor seg = Tensor::FromInts({2, 6}, {0, 0, 0, 1, 1, 1, 2, 2, 2, 2, -1, -1});
+  Tensor visual = Tensor::RandN({3, 2, kHidden}, 7);
+  absl::StatusOr<FusedSequence> out = fusion->Fuse(FusionInputs{ids, visual, kImage, seg}, *llm);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(Row(out->embeddings, 0, 3), Row(visual, 1, 0));  // sample 1's image, in order
+  EXPECT_EQ(Row(out->embeddings, 1, 2), Row(visual, 2, 1));
+  // Without segment ids row 0 is one sample with two images.
+  absl::Status s = FuseStatus(*fusion, *llm, ids, 3);
+  EXPECT_THAT(s.message(), HasSubstr("sample 0 has 2 images, more than max_images_per_sample 1"));
+  // A packed sample over the limit is named by its segment and row.
+  Tensor two = Tensor::FromInts({1, 6}, {kImage, kImage, 1, kImage, kImage, 2});
+  s = fusion
+          ->Fuse(FusionInputs{two, Tensor::RandN({2, 2, kHidden}, 1), kImage,
+                              Tensor::FromInts({1, 6}, {4, 4, 4, 4, 4, 5})},
+                 *llm)
+          .status();
+  EXPECT_THAT(s.message(), HasSubstr("sample 4 (packed in row 0) has 2 images"));
+  s = fusion
+          ->Fuse(FusionInputs{two, Tensor::RandN({2, 2, kHidden}, 1), kImage,
+                              Tensor::Zeros({1, 5}, DType::kI32)},
+                 *llm)
+          .status();
+  EXPECT_THAT(s.message(), HasSubstr("segment_ids i32[1, 5]"));
+}
+
 TEST(SelfAttentionFusion, TextOnlyBatchIsTheLlmEmbedding) {
   auto fusion = MakeFusion({});
   auto llm = MakeLlm();

@@ -75,6 +75,18 @@ absl::StatusOr<StackInputs> CheckLlmInputs(absl::string_view name, const LlmInpu
                                                      cached + t, "]"));
     }
   }
+  if (const Tensor& seg = inputs.segment_ids; seg.defined()) {
+    if (seg.dtype() != DType::kI32 || seg.dim() != 2 || seg.size(0) != b || seg.size(1) != t) {
+      return absl::InvalidArgumentError(absl::StrCat(name, ": segment_ids ", Describe(seg),
+                                                     " must be i32 [B, T] = [", b, ", ", t, "]"));
+    }
+    if (inputs.cache != nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name,
+                       ": segment_ids (packed rows) cannot be used with a KV cache; decode one "
+                       "sequence per row"));
+    }
+  }
   return out;
 }
 
@@ -85,6 +97,7 @@ absl::StatusOr<Tensor> RunBlocks(absl::string_view name, const nn::ModuleList& b
   attn.causal = true;
   attn.positions = checked.positions;
   attn.key_padding_mask = inputs.key_padding_mask;
+  attn.segment_ids = inputs.segment_ids;
   StackCache* cache = checked.cache;
   if (cache != nullptr) attn.cache_length = cache->length;
   const Shape shape = h.shape();

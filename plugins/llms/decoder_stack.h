@@ -8,8 +8,10 @@
 //
 // Positions: LlmInputs::positions may be i32 [B, T], [T] (shared by the batch) or undefined
 // (cache length + 0..T-1); every one must be in [0, max_seq_len). The hook always sees i32
-// [B, T]. The cache holds per layer keys and values [B, kv_heads, max_len, head_dim] and is
-// only for inference (under NoGradScope); its length advances once the whole Run succeeded.
+// [B, T]. Segment ids (packed rows) confine each token's causal attention to its own
+// segment; they cannot be combined with the cache. The cache holds per layer keys and values
+// [B, kv_heads, max_len, head_dim] and is only for inference (under NoGradScope); its length
+// advances once the whole Run succeeded.
 #ifndef VLMLAB_PLUGINS_LLMS_DECODER_STACK_H_
 #define VLMLAB_PLUGINS_LLMS_DECODER_STACK_H_
 

@@ -1,4 +1,5 @@
-// The model inputs of a collated data batch, shared by the stage plugins.
+// The model inputs of a collated data batch, shared by the stage plugins. A packed batch
+// (several samples per row) also passes its segment ids and per-sample positions.
 //
 //   ModelInputs in = ToModelInputs(batch);
 //   absl::StatusOr<Tensor> loss = model.Loss(in);
@@ -16,6 +17,10 @@ inline ModelInputs ToModelInputs(const data::Batch& batch) {
   in.labels = batch.labels;
   in.key_padding_mask = batch.attention_mask;
   in.images = batch.images;
+  if (batch.packed) {  // several samples per row: block-diagonal attention, per-sample positions
+    in.segment_ids = batch.segment_ids;
+    in.positions = batch.positions;
+  }
   return in;
 }
 

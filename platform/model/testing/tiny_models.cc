@@ -55,6 +55,7 @@ absl::StatusOr<Tensor> TinyLlm::Run(const LlmInputs& inputs) {
     a.causal = true;
     a.positions = inputs.positions;
     a.key_padding_mask = inputs.key_padding_mask;
+    a.segment_ids = inputs.segment_ids;
     auto* block = (*blocks)[l].As<nn::TransformerBlock>();
     VLMLAB_ASSIGN_OR_RETURN(h, block->Run(h, a));
   }

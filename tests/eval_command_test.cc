@@ -1,0 +1,443 @@
+// Integration tests of `vlmlab eval` (platform/eval/evaluate_checkpoint.h): a tiny experiment
+// is trained for a few steps with RunExperiment, then evaluated on its own from its run
+// directory and from its run id: the predictions JSONL, the official VQAv2 and COCO result
+// files, the store's metrics and prompt hashes, equality with the runner's own evaluation,
+// k-shot prompts, the LLM judge with a tiny random judge, and the errors for a missing
+// checkpoint, an unknown evaluator and a spec that does not fit the checkpoint.
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "kernels/cpu/threads.h"
+#include "nlohmann/json.hpp"
+#include "platform/eval/evaluate_checkpoint.h"
+#include "platform/eval/lave.h"
+#include "platform/registry/global_registries.h"
+#include "platform/runner/run_experiment.h"
+#include "platform/spec/slot_resolver.h"
+#include "platform/store/store.h"
+#include "platform/weights/safetensors.h"
+#include "tests/test_files.h"
+
+namespace vlmlab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr char kTinyExperiment[] = R"pb(
+  name: "tiny_eval"
+  seed: 5
+  model {
+    encoder { conv { image_size: 16 width: 8 stages: 2 blocks_per_stage: 1 } }
+    projector { avg_pool { kernel: 2 } }
+    fusion { self_attention { image_delimiters: false max_images_per_sample: 1 } }
+    llm { llama { hidden: 32 layers: 1 heads: 2 max_seq_len: 160 } }
+    tokenizer { byte {} }
+  }
+  data {
+    name: "captions"
+    components {
+      dataset { synthetic { tasks: CAPTION image_size: 16 num_images: 100 max_objects: 2 } }
+    }
+  }
+  data {
+    name: "vqa_train"
+    components {
+      dataset { synthetic { tasks: VQA image_size: 16 num_images: 100 max_objects: 2 } }
+    }
+  }
+  data {
+    name: "vqa_val"
+    components {
+      dataset { synthetic { tasks: VQA split: VAL image_size: 16 num_images: 100 max_objects: 2 } }
+    }
+  }
+  data {
+    name: "captions_val"
+    components {
+      dataset {
+        synthetic { tasks: CAPTION split: VAL image_size: 16 num_images: 100 max_objects: 2 }
+      }
+    }
+  }
+  stages {
+    name: "captions"
+    pretrain {}
+    steps: 2
+    batch_size: 4
+    mixture: "captions"
+    optimizer { lr: 3e-3 }
+  }
+  stages {
+    name: "vqa"
+    sft {}
+    steps: 2
+    batch_size: 4
+    mixture: "vqa_train"
+    optimizer { lr: 2e-3 }
+  }
+  evaluators {
+    name: "vqa"
+    vqa_accuracy { prompt: "{question}" }
+    data: "vqa_val"
+    baseline_data: "vqa_train"
+    max_examples: 8
+    bootstrap_samples: 20
+    generation { max_new_tokens: 4 }
+    batch_size: 8
+  }
+  evaluators {
+    name: "caption"
+    caption {}
+    data: "captions_val"
+    max_examples: 4
+    bootstrap_samples: 0
+    generation { max_new_tokens: 6 }
+  }
+  runtime { backend: CPU threads: 1 }
+)pb";
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<json> ReadJsonl(const std::string& path) {
+  std::vector<json> out;
+  std::istringstream in(ReadText(path));
+  std::string line;
+  while (std::getline(in, line)) out.push_back(json::parse(line));
+  return out;
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path) << text;
+}
+
+// One trained run shared by the tests (training is the slow part).
+class EvalCommandTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    SetCpuThreads(1);
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    dir_ = new std::string((fs::path(tmp ? tmp : "/tmp") / "eval_command_test").string());
+    fs::remove_all(*dir_);
+    exp_ = new Experiment();
+    CHECK(google::protobuf::TextFormat::ParseFromString(kTinyExperiment, exp_));
+    exp_->mutable_runtime()->set_output_dir(*dir_ + "/runs");
+    exp_->mutable_runtime()->set_store(*dir_ + "/store.sqlite");
+    runner::RunOptions o;
+    o.run_id = "trained";
+    absl::StatusOr<runner::RunOutcome> r = runner::RunExperiment(*exp_, o, GlobalRegistries());
+    CHECK(r.ok()) << r.status();
+    outcome_ = new runner::RunOutcome(*r);
+  }
+
+  static std::unique_ptr<store::Store> Db() {
+    absl::StatusOr<std::unique_ptr<store::Store>> db = store::OpenStore(exp_->runtime().store());
+    CHECK(db.ok()) << db.status();
+    return std::move(*db);
+  }
+
+  // An experiment file: the trained one with `edit` applied.
+  static std::string ExperimentFile(const std::string& name,
+                                    const std::function<void(Experiment&)>& edit) {
+    Experiment e = *exp_;
+    edit(e);
+    std::string path = *dir_ + "/specs/" + name + ".textproto";
+    std::string text;
+    CHECK(google::protobuf::TextFormat::PrintToString(e, &text));
+    WriteText(path, text);
+    return path;
+  }
+
+  static std::string* dir_;
+  static Experiment* exp_;
+  static runner::RunOutcome* outcome_;
+};
+
+std::string* EvalCommandTest::dir_ = nullptr;
+Experiment* EvalCommandTest::exp_ = nullptr;
+runner::RunOutcome* EvalCommandTest::outcome_ = nullptr;
+
+TEST_F(EvalCommandTest, EvaluatesARunDirectoryLikeTheRunnerAndRecordsIt) {
+  eval::EvalCheckpointRequest r;
+  r.target = outcome_->run_dir;
+  r.predictions_dir = *dir_ + "/eval_out";
+  absl::StatusOr<eval::EvalCheckpointOutcome> out = eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->run_id, "trained");
+  EXPECT_CONTAINS(out->checkpoint, "ckpt-00000004");
+  ASSERT_EQ(out->results.size(), 2u);
+  const runner::EvaluatorResult& vqa = out->results[0];
+  const runner::EvaluatorResult& cap = out->results[1];
+  EXPECT_EQ(vqa.name, "vqa");
+  EXPECT_EQ(vqa.plugin, "vqa_accuracy");
+  EXPECT_EQ(cap.plugin, "caption");
+  EXPECT_EQ(vqa.prompt_template, "{question}");
+  EXPECT_EQ(vqa.prompt_template_sha256, runner::PromptTemplateHash("{question}"));
+  EXPECT_EQ(vqa.prompt_template_sha256.size(), 16u);
+  EXPECT_EQ(cap.prompt_template, "A picture of");  // the option's default, pinned
+
+  // The same weights and data as the runner's own evaluation: the same results, byte for byte.
+  EXPECT_EQ(vqa.metrics.at("overall").value, outcome_->metrics.at("vqa/overall").value);
+  EXPECT_EQ(ReadText(vqa.predictions_path),
+            ReadText(outcome_->run_dir + "/predictions/vqa.jsonl"));
+  EXPECT_EQ(ReadText(cap.predictions_path),
+            ReadText(outcome_->run_dir + "/predictions/caption.jsonl"));
+
+  // JSONL: one object per example with the example's fields.
+  std::vector<json> lines = ReadJsonl(vqa.predictions_path);
+  ASSERT_EQ(lines.size(), 8u);
+  std::set<int64_t> question_ids;
+  for (const json& j : lines) {
+    for (const char* field : {"key", "id", "question", "prompt", "prediction", "references",
+                              "score", "prompt_template_sha256"}) {
+      EXPECT_TRUE(j.contains(field)) << field << " missing in " << j.dump();
+    }
+    EXPECT_EQ(j["id"], j["question_id"]);
+    EXPECT_EQ(j["references"].size(), 10u);
+    EXPECT_EQ(j["prompt_template_sha256"], vqa.prompt_template_sha256);
+    question_ids.insert(j["question_id"].get<int64_t>());
+  }
+  // VQAv2 results: one entry per question, the JSONL's predictions.
+  ASSERT_EQ(vqa.official_results_path, *dir_ + "/eval_out/vqa.vqav2_results.json");
+  json results = json::parse(ReadText(vqa.official_results_path));
+  ASSERT_TRUE(results.is_array());
+  ASSERT_EQ(results.size(), question_ids.size());
+  std::set<int64_t> result_ids;
+  for (size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].size(), 2u);
+    result_ids.insert(results[i]["question_id"].get<int64_t>());
+    EXPECT_EQ(results[i]["answer"], lines[i]["prediction"]);
+  }
+  EXPECT_EQ(result_ids, question_ids);
+  json captions = json::parse(ReadText(cap.official_results_path));
+  ASSERT_EQ(captions.size(), 4u);
+  EXPECT_TRUE(captions[0].contains("image_id") && captions[0]["caption"].is_string());
+
+  json metrics = json::parse(ReadText(*dir_ + "/eval_out/metrics.json"));
+  EXPECT_EQ(metrics["vqa"]["overall"]["value"].get<double>(), vqa.metrics.at("overall").value);
+  EXPECT_EQ(metrics["vqa"]["prompt_template_sha256"], vqa.prompt_template_sha256);
+
+  // The store holds the evaluation under the run, with the prompt hash among its fields.
+  std::unique_ptr<store::Store> db = Db();
+  absl::StatusOr<std::vector<store::MetricRecord>> rows = db->Metrics({"trained"});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  std::map<std::string, double> by_key;
+  for (const store::MetricRecord& m : *rows) by_key[m.evaluator + "/" + m.key] = m.value;
+  EXPECT_EQ(by_key.at("vqa/overall"), vqa.metrics.at("overall").value);
+  EXPECT_TRUE(by_key.count("caption/cider_d"));
+  absl::StatusOr<std::vector<store::RunField>> fields = db->RunFields({"trained"});
+  ASSERT_TRUE(fields.ok());
+  std::map<std::string, std::string> field;
+  for (const store::RunField& f : *fields) field[f.path] = f.value;
+  EXPECT_EQ(field["evaluators[vqa].prompt_template_sha256"], vqa.prompt_template_sha256);
+  EXPECT_EQ(field["evaluators[caption].prompt_template_sha256"], cap.prompt_template_sha256);
+  EXPECT_FALSE(field["model.llm.llama.hidden"].empty()) << "the spec fields are kept";
+  absl::StatusOr<store::RunRecord> run = db->GetRun("trained");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, store::RunStatus::kCompleted);
+}
+
+TEST_F(EvalCommandTest, EvaluatesARunIdFromTheStoreAndOnlyTheChosenEvaluators) {
+  eval::EvalCheckpointRequest r;
+  r.target = "trained";
+  r.store_url = exp_->runtime().store();
+  r.evaluators = {"caption"};
+  r.predictions_dir = *dir_ + "/by_id";
+  r.overrides = {"evaluators[caption].max_examples=2"};
+  absl::StatusOr<eval::EvalCheckpointOutcome> out = eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->results.size(), 1u);
+  EXPECT_EQ(out->results[0].name, "caption");
+  EXPECT_EQ(ReadJsonl(out->results[0].predictions_path).size(), 2u);
+  EXPECT_FALSE(fs::exists(*dir_ + "/by_id/vqa.jsonl"));
+}
+
+TEST_F(EvalCommandTest, KShotPromptsRunEndToEnd) {
+  eval::EvalCheckpointRequest r;
+  r.target = outcome_->run_dir;
+  r.evaluators = {"vqa"};
+  r.predictions_dir = *dir_ + "/shots";
+  r.run_id = "trained-2shot";
+  r.overrides = {"evaluators[vqa].shots=2", "evaluators[vqa].shots_data=vqa_val",
+                 "evaluators[vqa].max_examples=4"};
+  // Three images per sample do not fit max_images_per_sample 1: said before anything runs.
+  absl::StatusOr<eval::EvalCheckpointOutcome> refused =
+      eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_CONTAINS(refused.status().message(), "evaluators[vqa].shots");
+  EXPECT_CONTAINS(refused.status().message(), "max_images_per_sample is 1");
+
+  r.overrides.push_back("model.fusion.self_attention.max_images_per_sample=3");
+  r.overrides.push_back("model.llm.llama.max_seq_len=400");  // RoPE: no parameter changes
+  absl::StatusOr<eval::EvalCheckpointOutcome> out = eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_TRUE(out.ok()) << out.status();
+  std::vector<json> lines = ReadJsonl(out->results[0].predictions_path);
+  ASSERT_EQ(lines.size(), 4u);
+  for (const json& j : lines) {
+    ASSERT_TRUE(j.contains("shots")) << j.dump();
+    ASSERT_EQ(j["shots"].size(), 2u);
+    // Demonstrations come from the evaluation data itself here: never the query.
+    for (const json& k : j["shots"]) EXPECT_NE(k, j["key"]);
+  }
+  // Deterministic for the seed: the same demonstrations and predictions again.
+  r.predictions_dir = *dir_ + "/shots_again";
+  absl::StatusOr<eval::EvalCheckpointOutcome> again =
+      eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(ReadText(again->results[0].predictions_path),
+            ReadText(out->results[0].predictions_path));
+
+  // shots without shots_data is refused up front.
+  r.overrides = {"evaluators[vqa].shots=1"};
+  absl::StatusOr<eval::EvalCheckpointOutcome> no_data =
+      eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_FALSE(no_data.ok());
+  EXPECT_CONTAINS(no_data.status().message(), "evaluators[vqa].shots_data");
+}
+
+TEST_F(EvalCommandTest, LlmJudgeWithATinyRandomJudgeRunsAndCountsUnparseable) {
+  // A random bare-LLM judge; its weights written like any safetensors file.
+  LlmSlot judge_slot;
+  CHECK(google::protobuf::TextFormat::ParseFromString(
+      "llama { hidden: 16 layers: 1 heads: 2 max_seq_len: 1024 }", &judge_slot));
+  absl::StatusOr<std::unique_ptr<Llm>> judge =
+      CreateFromSlot<Llm>(judge_slot, GlobalRegistries(), BuildContext{1, &GlobalRegistries()});
+  ASSERT_TRUE(judge.ok()) << judge.status();
+  TokenizerSlot byte;
+  byte.mutable_byte();
+  absl::StatusOr<std::unique_ptr<Tokenizer>> tokenizer =
+      CreateFromSlot<Tokenizer>(byte, GlobalRegistries(), BuildContext{1, &GlobalRegistries()});
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  ASSERT_TRUE((*judge)->Build((*tokenizer)->vocab_size()).ok());
+  (*judge)->Initialize(9);
+  const std::string weights = *dir_ + "/judge.safetensors";
+  ASSERT_TRUE(weights::WriteSafetensors(weights, (*judge)->StateDict()).ok());
+
+  eval::EvalCheckpointRequest r;
+  r.target = outcome_->run_dir;
+  r.predictions_dir = *dir_ + "/judge";
+  r.experiment_path = ExperimentFile("with_judge", [&](Experiment& e) {
+    EvaluatorSpec* j = e.add_evaluators();
+    j->set_name("lave");
+    j->set_data("vqa_val");
+    j->set_max_examples(3);
+    j->set_bootstrap_samples(0);
+    j->mutable_generation()->set_max_new_tokens(3);
+    LlmJudgeOptions* o = j->mutable_llm_judge();
+    *o->mutable_judge() = judge_slot;
+    o->set_judge_checkpoint(weights);
+    o->set_max_new_tokens(4);
+  });
+  r.evaluators = {"lave"};
+  absl::StatusOr<eval::EvalCheckpointOutcome> out = eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_TRUE(out.ok()) << out.status();
+  const runner::EvaluatorResult& lave = out->results[0];
+  EXPECT_EQ(lave.plugin, "llm_judge");
+  EXPECT_CONTAINS(lave.prompt_template, eval::LavePromptTemplate());
+  std::vector<json> lines = ReadJsonl(lave.predictions_path);
+  ASSERT_EQ(lines.size(), 3u);
+  double sum = 0, unparseable = 0;
+  for (const json& j : lines) {
+    ASSERT_TRUE(j.contains("judge_output") && j.contains("judge_rating")) << j.dump();
+    std::optional<int> rating = eval::ParseLaveRating(j["judge_output"].get<std::string>());
+    if (j["judge_rating"].is_null()) {
+      EXPECT_FALSE(rating.has_value());
+      EXPECT_EQ(j["score"].get<double>(), 0.0);
+      ++unparseable;
+    } else {
+      EXPECT_EQ(rating, j["judge_rating"].get<int>());
+      EXPECT_EQ(j["score"].get<double>(), eval::LaveScore(*rating));
+    }
+    sum += j["score"].get<double>();
+  }
+  EXPECT_DOUBLE_EQ(lave.metrics.at("lave").value, sum / 3);
+  EXPECT_DOUBLE_EQ(lave.metrics.at("unparseable").value, unparseable / 3);
+  EXPECT_DOUBLE_EQ(lave.metrics.at("unparseable").value + lave.metrics.at("rating/1").value +
+                       lave.metrics.at("rating/2").value + lave.metrics.at("rating/3").value,
+                   1.0);
+
+  // The judge can also be a run's model (text-only): here the trained run itself. Its
+  // 160-token context cannot hold the judge prompt: an error, not a silently cut prompt.
+  auto run_judge = [&](const std::string& judge_experiment) {
+    return ExperimentFile("with_run_judge", [&](Experiment& e) {
+      EvaluatorSpec* j = e.add_evaluators();
+      j->set_name("lave");
+      j->set_data("vqa_val");
+      j->set_max_examples(2);
+      j->set_bootstrap_samples(0);
+      j->mutable_llm_judge()->set_judge_experiment(judge_experiment);
+      j->mutable_llm_judge()->set_judge_checkpoint(outcome_->run_dir);
+      j->mutable_llm_judge()->set_max_new_tokens(3);
+    });
+  };
+  r.experiment_path = run_judge(outcome_->run_dir);
+  absl::StatusOr<eval::EvalCheckpointOutcome> short_context =
+      eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_FALSE(short_context.ok());
+  EXPECT_CONTAINS(short_context.status().message(), "max_seq_len of 160");
+  // The same weights with a longer context (RoPE: no parameter depends on it).
+  r.experiment_path = run_judge(ExperimentFile("long_context", [](Experiment& e) {
+    e.mutable_model()->mutable_llm()->mutable_llama()->set_max_seq_len(1024);
+  }));
+  absl::StatusOr<eval::EvalCheckpointOutcome> by_run =
+      eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_TRUE(by_run.ok()) << by_run.status();
+  EXPECT_EQ(ReadJsonl(by_run->results[0].predictions_path).size(), 2u);
+}
+
+TEST_F(EvalCommandTest, UnknownEvaluatorListsTheAvailableOnes) {
+  eval::EvalCheckpointRequest r;
+  r.target = outcome_->run_dir;
+  r.evaluators = {"vqa", "vqav2"};
+  absl::StatusOr<eval::EvalCheckpointOutcome> out = eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_FALSE(out.ok());
+  EXPECT_CONTAINS(out.status().message(), "no evaluator named 'vqav2'");
+  EXPECT_CONTAINS(out.status().message(), "it has: vqa, caption");
+}
+
+TEST_F(EvalCommandTest, NoCheckpointIsAClearError) {
+  const std::string run = *dir_ + "/untrained_run";
+  WriteText(run + "/spec.textproto", ReadText(outcome_->run_dir + "/spec.textproto"));
+  eval::EvalCheckpointRequest r;
+  r.target = run;
+  absl::StatusOr<eval::EvalCheckpointOutcome> out = eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_CONTAINS(out.status().message(), "no checkpoint in " + run + "/checkpoints");
+
+  r.target = *dir_ + "/nowhere/run";
+  out = eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_FALSE(out.ok());
+  EXPECT_CONTAINS(out.status().message(), "does not exist");
+}
+
+TEST_F(EvalCommandTest, SpecThatDoesNotFitTheCheckpointNamesTheParameters) {
+  eval::EvalCheckpointRequest r;
+  r.target = outcome_->run_dir + "/checkpoints";
+  r.experiment_path = ExperimentFile("wider", [](Experiment& e) {
+    e.mutable_model()->mutable_llm()->mutable_llama()->set_hidden(48);
+  });
+  absl::StatusOr<eval::EvalCheckpointOutcome> out = eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_CONTAINS(out.status().message(), "does not fit the model of experiment 'tiny_eval'");
+  EXPECT_CONTAINS(out.status().message(), "shape mismatch");
+  EXPECT_CONTAINS(out.status().message(), "llm.embed.weight");
+}
+
+}  // namespace
+}  // namespace vlmlab
