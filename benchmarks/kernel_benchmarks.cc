@@ -290,3 +290,13 @@ const bool registered = [] {
 
 }  // namespace
 }  // namespace vlmlab
+
+int main(int argc, char** argv) {
+  // First thing: may re-execute with OMP_WAIT_POLICY=passive (OpenMP threads do not spin).
+  vlmlab::UsePassiveOpenMpWaitByDefault();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

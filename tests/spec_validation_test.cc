@@ -122,6 +122,45 @@ TEST_F(SpecValidationTest, ReferencesBetweenPartsAreChecked) {
                   "stages[pretrain].mixture: no data mixture named 'cpas' (did you mean 'caps'?)");
 }
 
+TEST_F(SpecValidationTest, EvaluatorMixturesMustExist) {
+  const std::string ev = "evaluators { name: \"vqa\" vqa_accuracy {} data: \"caps\"";
+  std::string good = files_.Write(
+      "good.textproto",
+      Variant(ev, ev + " baseline_data: \"caps\" shots: 2 shots_data: \"caps\""));
+  EXPECT_EQ(Check(good), "");
+
+  std::string data = files_.Write("data.textproto", Variant("data: \"caps\" }", "data: \"cpas\" }"));
+  std::string err = Check(data);
+  EXPECT_CONTAINS(err, data + ":10:");
+  EXPECT_CONTAINS(err, "evaluators[vqa].data: no data mixture named 'cpas' (did you mean 'caps'?)"
+                       "; defined: caps");
+
+  std::string baseline =
+      files_.Write("baseline.textproto", Variant(ev, ev + " baseline_data: \"train\""));
+  err = Check(baseline);
+  EXPECT_CONTAINS(err, baseline + ":10:");
+  EXPECT_CONTAINS(err, "evaluators[vqa].baseline_data: no data mixture named 'train'; defined: caps");
+
+  std::string shots =
+      files_.Write("shots.textproto", Variant(ev, ev + " shots: 2 shots_data: \"caps2\""));
+  err = Check(shots);
+  EXPECT_CONTAINS(err, shots + ":10:");
+  EXPECT_CONTAINS(err, "evaluators[vqa].shots_data: no data mixture named 'caps2' "
+                       "(did you mean 'caps'?); defined: caps");
+}
+
+TEST_F(SpecValidationTest, ShotsNeedShotsData) {
+  const std::string ev = "evaluators { name: \"vqa\" vqa_accuracy {} data: \"caps\"";
+  std::string path = files_.Write("a.textproto", Variant(ev, ev + " shots: 4"));
+  std::string err = Check(path);
+  EXPECT_CONTAINS(err, path + ":10:");
+  EXPECT_CONTAINS(err, "evaluators[vqa].shots_data: required when shots > 0 (shots is 4); name a "
+                       "data mixture");
+  // shots: 0 needs none.
+  std::string zero = files_.Write("b.textproto", Variant(ev, ev + " shots: 0"));
+  EXPECT_EQ(Check(zero), "");
+}
+
 TEST_F(SpecValidationTest, PackingIsAStageOptionButNotForDpo) {
   const std::string stage = "pretrain {} steps: 10";
   std::string packed =

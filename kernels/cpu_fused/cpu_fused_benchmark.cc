@@ -16,6 +16,7 @@
 #include "kernels/api/cross_entropy.h"
 #include "kernels/api/normalization.h"
 #include "kernels/api/softmax.h"
+#include "kernels/cpu/threads.h"
 
 namespace vlmlab {
 namespace {
@@ -148,6 +149,8 @@ void RegisterAll() {
 }  // namespace vlmlab
 
 int main(int argc, char** argv) {
+  // First thing: may re-execute with OMP_WAIT_POLICY=passive (OpenMP threads do not spin).
+  vlmlab::UsePassiveOpenMpWaitByDefault();
   vlmlab::RegisterAll();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

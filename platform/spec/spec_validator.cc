@@ -218,13 +218,18 @@ void CheckReferences(const Experiment& exp, const Reporter& report) {
   const Descriptor* e = Experiment::descriptor();
   std::string known = names.empty() ? "the experiment defines no data mixtures"
                                     : absl::StrCat("defined: ", absl::StrJoin(names, ", "));
+  // Reports `path` when `mixture` names no data mixture of the experiment.
+  auto check_mixture = [&](const FieldPath& path, const std::string& mixture) {
+    if (mixtures.count(mixture) != 0) return;
+    report(path, absl::StrCat("no data mixture named '", mixture, "'",
+                              DidYouMean(mixture, names), "; ", known));
+  };
   for (int i = 0; i < exp.stages_size(); ++i) {
     const StageSpec& s = exp.stages(i);
-    if (s.has_mixture() && mixtures.count(s.mixture()) == 0) {
-      report({{e->FindFieldByName("stages"), i},
-              {StageSpec::descriptor()->FindFieldByName("mixture"), -1}},
-             absl::StrCat("no data mixture named '", s.mixture(), "'",
-                          DidYouMean(s.mixture(), names), "; ", known));
+    if (s.has_mixture()) {
+      check_mixture({{e->FindFieldByName("stages"), i},
+                     {StageSpec::descriptor()->FindFieldByName("mixture"), -1}},
+                    s.mixture());
     }
   }
   for (int i = 0; i < exp.stages_size(); ++i) {
@@ -236,19 +241,22 @@ void CheckReferences(const Experiment& exp, const Reporter& report) {
              "samples cannot be packed; remove packing: true from this stage");
     }
   }
+  const Descriptor* ed = EvaluatorSpec::descriptor();
   for (int i = 0; i < exp.evaluators_size(); ++i) {
     const EvaluatorSpec& ev = exp.evaluators(i);
-    if (ev.has_data() && mixtures.count(ev.data()) == 0) {
-      report({{e->FindFieldByName("evaluators"), i},
-              {EvaluatorSpec::descriptor()->FindFieldByName("data"), -1}},
-             absl::StrCat("no data mixture named '", ev.data(), "'", DidYouMean(ev.data(), names),
-                          "; ", known));
-    }
-    if (!ev.baseline_data().empty() && mixtures.count(ev.baseline_data()) == 0) {
-      report({{e->FindFieldByName("evaluators"), i},
-              {EvaluatorSpec::descriptor()->FindFieldByName("baseline_data"), -1}},
-             absl::StrCat("no data mixture named '", ev.baseline_data(), "'",
-                          DidYouMean(ev.baseline_data(), names), "; ", known));
+    auto at = [&](const char* field) -> FieldPath {
+      return {{e->FindFieldByName("evaluators"), i}, {ed->FindFieldByName(field), -1}};
+    };
+    if (ev.has_data()) check_mixture(at("data"), ev.data());
+    if (!ev.baseline_data().empty()) check_mixture(at("baseline_data"), ev.baseline_data());
+    if (!ev.shots_data().empty()) {
+      check_mixture(at("shots_data"), ev.shots_data());
+    } else if (ev.shots() > 0) {
+      report(at("shots_data"),
+             absl::StrCat("required when shots > 0 (shots is ", ev.shots(),
+                          "); name a data mixture to draw the demonstrations from, e.g. the "
+                          "training mixture (",
+                          known, "), or set shots: 0"));
     }
   }
   for (int i = 0; i < exp.data_size(); ++i) {

@@ -3,8 +3,8 @@
 //
 // Checks, in order: the schema's annotations (required fields, numeric ranges), unique keys in
 // keyed lists, plugin slots (a plugin chosen, registered, options of the right type, then the
-// plugin's own validator), references between parts (stage mixtures, evaluator data), and
-// finally that the chosen encoder, projector, fusion and LLM fit together.
+// plugin's own validator), references between parts (stage mixtures; evaluator data,
+// baseline_data and shots_data, which shots > 0 requires), and finally that the chosen encoder, projector, fusion and LLM fit together.
 //
 //   absl::Status ok = ValidateExperiment(loaded, GlobalRegistries());
 #ifndef VLMLAB_PLATFORM_SPEC_SPEC_VALIDATOR_H_

@@ -199,7 +199,14 @@ absl::StatusOr<TokenizerJson> ReadTokenizerJson(const std::string& path) {
   std::ifstream in;
   if (std::filesystem::is_regular_file(path, error)) in.open(path, std::ios::binary);
   if (!in.is_open()) {
-    return absl::NotFoundError(absl::StrCat("cannot read tokenizer file '", path, "'"));
+    std::string where;
+    if (std::filesystem::path(path).is_relative()) {
+      std::error_code cwd_error;
+      where = absl::StrCat(" (a relative path is read from the directory vlmlab runs in, ",
+                           std::filesystem::current_path(cwd_error).string(),
+                           "; run from the repository root or give an absolute path)");
+    }
+    return absl::NotFoundError(absl::StrCat("cannot read tokenizer file '", path, "'", where));
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Reader reader(path);
