@@ -26,11 +26,6 @@ namespace fs = std::filesystem;
 
 constexpr char kDefaultStore[] = "runs/vlmlab.sqlite";
 
-absl::Status Prefixed(const absl::Status& st, absl::string_view prefix) {
-  if (st.ok()) return st;
-  return absl::Status(st.code(), absl::StrCat(prefix, ": ", st.message()));
-}
-
 // Where the target's pieces are, and what the store knows of it.
 struct Target {
   TrainedRunPaths paths;

@@ -26,18 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-absl::Status WriteFileAtomically(const std::string& path, const std::string& text) {
-  VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<weights::AtomicFileWriter> w,
-                          weights::AtomicFileWriter::Create(path));
-  VLMLAB_RETURN_IF_ERROR(w->Write(text.data(), text.size()));
-  return w->Commit();
-}
-
-absl::Status Prefixed(const absl::Status& st, absl::string_view prefix) {
-  if (st.ok()) return st;
-  return absl::Status(st.code(), absl::StrCat(prefix, ": ", st.message()));
-}
-
 bool HasMixture(const Experiment& exp, const std::string& name) {
   for (const DataMixture& m : exp.data()) {
     if (m.name() == name) return true;
@@ -171,12 +159,12 @@ absl::Status Record(const EvaluatorSpec& spec, const EvalOutput& out, store::Sto
     parsed.push_back(std::move(j));
   }
   result.predictions_path = (fs::path(options.predictions_dir) / (name + ".jsonl")).string();
-  VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(result.predictions_path, jsonl));
+  VLMLAB_RETURN_IF_ERROR(weights::WriteFileAtomically(result.predictions_path, jsonl));
   std::string suffix;
   std::string official = OfficialResults(result.plugin, parsed, name, &suffix);
   if (!official.empty()) {
     result.official_results_path = (fs::path(options.predictions_dir) / (name + suffix)).string();
-    VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(result.official_results_path, official));
+    VLMLAB_RETURN_IF_ERROR(weights::WriteFileAtomically(result.official_results_path, official));
   }
   VLMLAB_RETURN_IF_ERROR(db.PutMetrics(metrics));
   constexpr size_t kPage = 500;
@@ -208,7 +196,7 @@ absl::Status WriteMetricsJson(const std::string& path,
     }
     all[r.name] = std::move(e);
   }
-  return WriteFileAtomically(path, all.dump(2) + "\n");
+  return weights::WriteFileAtomically(path, all.dump(2) + "\n");
 }
 
 }  // namespace

@@ -35,18 +35,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-absl::Status WriteFileAtomically(const std::string& path, const std::string& text) {
-  VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<weights::AtomicFileWriter> w,
-                          weights::AtomicFileWriter::Create(path));
-  VLMLAB_RETURN_IF_ERROR(w->Write(text.data(), text.size()));
-  return w->Commit();
-}
-
-absl::Status Prefixed(const absl::Status& st, absl::string_view prefix) {
-  if (st.ok()) return st;
-  return absl::Status(st.code(), absl::StrCat(prefix, ": ", st.message()));
-}
-
 // Everything the stages and evaluators of one run share.
 struct Run {
   const Experiment& exp;
@@ -334,12 +322,12 @@ absl::StatusOr<RunOutcome> RunExperiment(const Experiment& experiment, const Run
                absl::StrCat(options.output_dir.empty() ? "runtime.output_dir" : "--output_dir",
                             " (", output_dir, ")")));
   VLMLAB_RETURN_IF_ERROR(
-      WriteFileAtomically(run.run_dir + "/spec.textproto", CanonicalText(experiment)));
+      weights::WriteFileAtomically(run.run_dir + "/spec.textproto", CanonicalText(experiment)));
   // The canonical text leaves out unhashed fields (name, seed, runtime); `vlmlab eval` rebuilds
   // the run from the whole resolved experiment.
   std::string resolved;
   google::protobuf::TextFormat::PrintToString(experiment, &resolved);
-  VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(run.run_dir + "/experiment.textproto", resolved));
+  VLMLAB_RETURN_IF_ERROR(weights::WriteFileAtomically(run.run_dir + "/experiment.textproto", resolved));
   std::string url = options.store_url.empty() ? experiment.runtime().store() : options.store_url;
   absl::StatusOr<std::unique_ptr<store::Store>> db = store::OpenStore(url);
   VLMLAB_RETURN_IF_ERROR(Prefixed(db.status(), absl::StrCat("store ", url)));

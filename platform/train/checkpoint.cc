@@ -24,13 +24,6 @@ using nlohmann::json;
 constexpr char kLatest[] = "LATEST";
 constexpr char kPrefix[] = "ckpt-";
 
-absl::Status WriteTextAtomically(const std::string& path, const std::string& text) {
-  VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<weights::AtomicFileWriter> w,
-                          weights::AtomicFileWriter::Create(path));
-  VLMLAB_RETURN_IF_ERROR(w->Write(text.data(), text.size()));
-  return w->Commit();
-}
-
 absl::StatusOr<std::string> ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
@@ -141,7 +134,7 @@ absl::Status SaveCheckpoint(const std::string& dir, const CheckpointState& state
       weights::WriteSafetensors((partial / "optimizer.safetensors").string(), optimizer.tensors,
                                 {{"format", "vlmlab"}, {"counts", counts.dump()}}));
   VLMLAB_RETURN_IF_ERROR(
-      WriteTextAtomically((partial / "state.json").string(), StateToJson(state).dump(2)));
+      weights::WriteFileAtomically((partial / "state.json").string(), StateToJson(state).dump(2)));
   if (fs::exists(final_dir)) fs::remove_all(final_dir, ec);
   fs::rename(partial, final_dir, ec);
   if (ec) {
@@ -149,7 +142,7 @@ absl::Status SaveCheckpoint(const std::string& dir, const CheckpointState& state
         absl::StrCat("cannot rename ", partial.string(), " to ", final_dir.string(), ": ",
                      ec.message()));
   }
-  VLMLAB_RETURN_IF_ERROR(WriteTextAtomically((fs::path(dir) / kLatest).string(), name + "\n"));
+  VLMLAB_RETURN_IF_ERROR(weights::WriteFileAtomically((fs::path(dir) / kLatest).string(), name + "\n"));
 
   std::vector<std::string> names = CheckpointNames(dir);
   keep = std::max(keep, 1);

@@ -89,4 +89,12 @@ absl::Status AtomicFileWriter::Commit() {
   return absl::OkStatus();
 }
 
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
+  absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer = AtomicFileWriter::Create(path);
+  if (!writer.ok()) return writer.status();
+  absl::Status written = (*writer)->Write(contents.data(), contents.size());
+  if (!written.ok()) return written;
+  return (*writer)->Commit();
+}
+
 }  // namespace vlmlab::weights

@@ -6,6 +6,7 @@
 //   VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> w, AtomicFileWriter::Create(path));
 //   VLMLAB_RETURN_IF_ERROR(w->Write(bytes.data(), bytes.size()));
 //   VLMLAB_RETURN_IF_ERROR(w->Commit());
+//   VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(path, text));   // the same, for a whole string
 //
 // Errors name the path and carry the errno text ("No space left on device").
 #ifndef VLMLAB_PLATFORM_WEIGHTS_ATOMIC_FILE_H_
@@ -17,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace vlmlab::weights {
 
@@ -46,6 +48,9 @@ class AtomicFileWriter {
   int fd_ = -1;
   bool done_ = false;  // committed or abandoned
 };
+
+// Create, one Write of all of `contents`, Commit.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 
 }  // namespace vlmlab::weights
 

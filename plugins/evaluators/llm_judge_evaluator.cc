@@ -28,11 +28,6 @@
 namespace vlmlab {
 namespace {
 
-absl::Status Prefixed(const absl::Status& st, absl::string_view prefix) {
-  if (st.ok()) return st;
-  return absl::Status(st.code(), absl::StrCat(prefix, ": ", st.message()));
-}
-
 absl::StatusOr<std::unique_ptr<eval::TextGenerator>> LoadJudge(const LlmJudgeOptions& o,
                                                                const PluginRegistries& registries,
                                                                uint64_t seed) {
