@@ -25,6 +25,7 @@
 #include "platform/store/store.h"
 #include "platform/weights/safetensors.h"
 #include "tests/test_files.h"
+#include "tests/tiny_experiment.h"
 
 namespace vlmlab {
 namespace {
@@ -32,34 +33,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr char kTinyExperiment[] = R"pb(
+// Appended to TinyModelAndData (tests/tiny_experiment.h).
+constexpr char kTinyStages[] = R"pb(
   name: "tiny_eval"
   seed: 5
-  model {
-    encoder { conv { image_size: 16 width: 8 stages: 2 blocks_per_stage: 1 } }
-    projector { avg_pool { kernel: 2 } }
-    fusion { self_attention { image_delimiters: false max_images_per_sample: 1 } }
-    llm { llama { hidden: 32 layers: 1 heads: 2 max_seq_len: 160 } }
-    tokenizer { byte {} }
-  }
-  data {
-    name: "captions"
-    components {
-      dataset { synthetic { tasks: CAPTION image_size: 16 num_images: 100 max_objects: 2 } }
-    }
-  }
-  data {
-    name: "vqa_train"
-    components {
-      dataset { synthetic { tasks: VQA image_size: 16 num_images: 100 max_objects: 2 } }
-    }
-  }
-  data {
-    name: "vqa_val"
-    components {
-      dataset { synthetic { tasks: VQA split: VAL image_size: 16 num_images: 100 max_objects: 2 } }
-    }
-  }
   data {
     name: "captions_val"
     components {
@@ -134,7 +111,7 @@ class EvalCommandTest : public ::testing::Test {
     dir_ = new std::string((fs::path(tmp ? tmp : "/tmp") / "eval_command_test").string());
     fs::remove_all(*dir_);
     exp_ = new Experiment();
-    CHECK(google::protobuf::TextFormat::ParseFromString(kTinyExperiment, exp_));
+    CHECK(google::protobuf::TextFormat::ParseFromString(TinyModelAndData(100) + kTinyStages, exp_));
     exp_->mutable_runtime()->set_output_dir(*dir_ + "/runs");
     exp_->mutable_runtime()->set_store(*dir_ + "/store.sqlite");
     runner::RunOptions o;

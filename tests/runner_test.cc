@@ -28,40 +28,17 @@
 #include "platform/train/checkpoint.h"
 #include "platform/weights/safetensors.h"
 #include "tests/test_files.h"
+#include "tests/tiny_experiment.h"
 
 namespace vlmlab {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kTinyExperiment[] = R"pb(
+// Appended to TinyModelAndData (tests/tiny_experiment.h).
+constexpr char kTinyStages[] = R"pb(
   name: "tiny"
   seed: 3
-  model {
-    encoder { conv { image_size: 16 width: 8 stages: 2 blocks_per_stage: 1 } }
-    projector { avg_pool { kernel: 2 } }
-    fusion { self_attention { image_delimiters: false max_images_per_sample: 1 } }
-    llm { llama { hidden: 32 layers: 1 heads: 2 max_seq_len: 160 } }
-    tokenizer { byte {} }
-  }
-  data {
-    name: "captions"
-    components {
-      dataset { synthetic { tasks: CAPTION image_size: 16 num_images: 200 max_objects: 2 } }
-    }
-  }
-  data {
-    name: "vqa_train"
-    components {
-      dataset { synthetic { tasks: VQA image_size: 16 num_images: 200 max_objects: 2 } }
-    }
-  }
-  data {
-    name: "vqa_val"
-    components {
-      dataset { synthetic { tasks: VQA split: VAL image_size: 16 num_images: 200 max_objects: 2 } }
-    }
-  }
   stages {
     name: "captions"
     pretrain {}
@@ -96,7 +73,7 @@ constexpr char kTinyExperiment[] = R"pb(
 
 Experiment Tiny() {
   Experiment e;
-  CHECK(google::protobuf::TextFormat::ParseFromString(kTinyExperiment, &e));
+  CHECK(google::protobuf::TextFormat::ParseFromString(TinyModelAndData(200) + kTinyStages, &e));
   return e;
 }
 
