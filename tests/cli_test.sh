@@ -7,24 +7,8 @@ PLUGIN_DIR="$2"
 EXPERIMENTS="experiments"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}/cli"
 mkdir -p "$TMP"
-failures=0
+source tests/cli_expect.sh
 
-# expect STATUS NEEDLE -- COMMAND...: runs COMMAND, checks its exit status and that its output
-# (stdout and stderr) contains NEEDLE.
-expect() {
-  local want_status="$1" needle="$2"
-  shift 3
-  local out status
-  out="$("$@" 2>&1)"
-  status=$?
-  if [[ "$status" != "$want_status" ]]; then
-    echo "FAIL: '$*' exited $status, expected $want_status; output:"; echo "$out"
-    failures=$((failures + 1))
-  elif [[ "$out" != *"$needle"* ]]; then
-    echo "FAIL: '$*' output lacks '$needle'; output:"; echo "$out"
-    failures=$((failures + 1))
-  fi
-}
 
 # Usage errors.
 expect 2 "usage: vlmlab COMMAND" -- "$VLMLAB"
@@ -137,8 +121,4 @@ expect 1 "no checkpoint in $TMP/untrained/checkpoints" -- "$VLMLAB" eval "$TMP/u
 expect 1 "has no evaluator named 'nope'" -- "$VLMLAB" eval "$TMP/untrained" --evaluators nope \
   --store "$TMP/eval.sqlite"
 
-if ((failures > 0)); then
-  echo "$failures CLI checks failed"
-  exit 1
-fi
-echo "all CLI checks passed"
+finish "CLI"

@@ -7,24 +7,8 @@ VLMLAB="$1"
 EXPERIMENT="experiments/quickstart.textproto"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}/tokenizer_cli"
 mkdir -p "$TMP"
-failures=0
+source tests/cli_expect.sh
 
-# expect STATUS NEEDLE -- COMMAND...: runs COMMAND, checks its exit status and that its output
-# (stdout and stderr) contains NEEDLE.
-expect() {
-  local want_status="$1" needle="$2"
-  shift 3
-  local out status
-  out="$("$@" 2>&1)"
-  status=$?
-  if [[ "$status" != "$want_status" ]]; then
-    echo "FAIL: '$*' exited $status, expected $want_status; output:"; echo "$out"
-    failures=$((failures + 1))
-  elif [[ "$out" != *"$needle"* ]]; then
-    echo "FAIL: '$*' output lacks '$needle'; output:"; echo "$out"
-    failures=$((failures + 1))
-  fi
-}
 
 # Usage errors.
 expect 2 "tokenizer takes one subcommand: train" -- "$VLMLAB" tokenizer
@@ -78,8 +62,4 @@ if ! cmp -s "$TMP/captions.json" "$TMP/again.json"; then
   failures=$((failures + 1))
 fi
 
-if ((failures > 0)); then
-  echo "$failures tokenizer CLI checks failed"
-  exit 1
-fi
-echo "all tokenizer CLI checks passed"
+finish "tokenizer CLI"

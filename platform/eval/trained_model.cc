@@ -1,8 +1,6 @@
 #include "platform/eval/trained_model.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -10,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "glog/logging.h"
 #include "nlohmann/json.hpp"
+#include "platform/data/file_io.h"
 #include "platform/model/trainability.h"
 #include "platform/spec/canonical.h"
 #include "platform/tensor/status_macros.h"
@@ -36,14 +35,6 @@ bool IsDir(const fs::path& p) {
   return fs::is_directory(p, ec);
 }
 
-absl::StatusOr<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The specs saved in run directory `run_dir`.
 void SpecsIn(const fs::path& run_dir, TrainedRunPaths* out) {
   out->run_dir = run_dir.string();
@@ -54,7 +45,7 @@ void SpecsIn(const fs::path& run_dir, TrainedRunPaths* out) {
 
 absl::StatusOr<train::CheckpointState> ReadState(const std::string& ckpt_dir) {
   const std::string path = ckpt_dir + "/state.json";
-  VLMLAB_ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  VLMLAB_ASSIGN_OR_RETURN(std::string text, data::ReadFileToString(path));
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) {
     return absl::DataLossError(absl::StrCat(path, ": not a JSON object; the checkpoint is damaged"));
@@ -132,7 +123,7 @@ absl::StatusOr<ModelWeights> ReadModelWeights(const std::string& checkpoint) {
           " (no LATEST file): the run has not saved one yet; train it first (`vlmlab run`), or "
           "set checkpoint_every to save during a stage"));
     }
-    VLMLAB_ASSIGN_OR_RETURN(std::string name, ReadText(latest.string()));
+    VLMLAB_ASSIGN_OR_RETURN(std::string name, data::ReadFileToString(latest.string()));
     name = std::string(absl::StripAsciiWhitespace(name));
     if (!absl::StartsWith(name, "ckpt-") || absl::StrContains(name, "/")) {
       return absl::DataLossError(

@@ -7,24 +7,9 @@ VLMLAB="$(pwd)/$1"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}/sweep_cli"
 rm -rf "$TMP"
 mkdir -p "$TMP"
+source tests/cli_expect.sh
 cd "$TMP" || exit 1
-failures=0
 
-# expect STATUS NEEDLE -- COMMAND...: checks the exit status and that stdout+stderr has NEEDLE.
-expect() {
-  local want_status="$1" needle="$2"
-  shift 3
-  local out status
-  out="$("$@" 2>&1)"
-  status=$?
-  if [[ "$status" != "$want_status" ]]; then
-    echo "FAIL: '$*' exited $status, expected $want_status; output:"; echo "$out"
-    failures=$((failures + 1))
-  elif [[ "$out" != *"$needle"* ]]; then
-    echo "FAIL: '$*' output lacks '$needle'; output:"; echo "$out"
-    failures=$((failures + 1))
-  fi
-}
 
 cat > base.textproto <<'SPEC'
 name: "tiny"
@@ -84,8 +69,4 @@ expect 1 "--baseline 'zz' is not a variant of these runs; use one of: baseline, 
   "$VLMLAB" report tiny.sweep.textproto --baseline zz
 expect 2 "--format 'html' is not a table format" -- "$VLMLAB" report tiny.sweep.textproto --format html
 
-if [[ "$failures" != 0 ]]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all sweep CLI checks passed"
+finish "sweep CLI"
