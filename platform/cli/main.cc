@@ -61,8 +61,8 @@ commands:
                        --port (8080), --token or $VLMLAB_DASHBOARD_TOKEN, --image_root
                        (docs/dashboard.md)
   tokenizer train      train a byte-level BPE tokenizer.json: --out FILE, --vocab_size N,
-                       --min_frequency K, EXPERIMENT --data MIXTURE [--max_texts M] or
-                       --text_file FILE, --special_tokens (docs/data.md)
+                       --min_frequency K, --add_prefix_space, EXPERIMENT --data MIXTURE
+                       [--max_texts M] or --text_file FILE, --special_tokens (docs/data.md)
 
 flags for every command:
   --plugin_lib=a.so,b.so   load out-of-tree plugins first

@@ -3,7 +3,7 @@
 // its size and how much it shortens the texts.
 //
 //   vlmlab tokenizer train --out tokenizer.json --vocab_size 2048 [--min_frequency 2]
-//       experiments/quickstart.textproto --data caption_vqa [--max_texts 100000] [overrides]
+//       [--add_prefix_space] experiments/quickstart.textproto --data caption_vqa [--max_texts 100000] [overrides]
 //   vlmlab tokenizer train --out tokenizer.json --vocab_size 2048 --text_file corpus.txt
 //
 // From a mixture: its components are opened through the same dataset plugins a run opens
@@ -32,6 +32,9 @@
 ABSL_FLAG(int32_t, vocab_size, 0,
           "tokenizer train: tokens in all: special tokens, 256 bytes and merged tokens");
 ABSL_FLAG(int64_t, min_frequency, 2, "tokenizer train: fewest occurrences of a pair to merge it");
+ABSL_FLAG(bool, add_prefix_space, false,
+          "tokenizer train: encode each text with a leading space, so a word is one token at the "
+          "start of a turn and inside it");
 ABSL_FLAG(std::string, data, "", "tokenizer train: the experiment's data mixture to read");
 ABSL_FLAG(int64_t, max_texts, 100000, "tokenizer train: most texts to read (0: all)");
 ABSL_FLAG(std::string, text_file, "", "tokenizer train: train on this file, one text per line");
@@ -44,7 +47,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: vlmlab tokenizer train --out tokenizer.json --vocab_size N [--min_frequency K] "
-    "[--special_tokens a,b] (EXPERIMENT --data MIXTURE [--max_texts M] [field.path=value ...] "
+    "[--add_prefix_space] [--special_tokens a,b] (EXPERIMENT --data MIXTURE [--max_texts M] [field.path=value ...] "
     "| --text_file FILE)";
 
 int UsageError(absl::string_view message) {
@@ -150,6 +153,7 @@ int RunTrain(const std::vector<std::string>& args) {
   bpe::TrainerOptions options;
   options.vocab_size = absl::GetFlag(FLAGS_vocab_size);
   options.min_frequency = absl::GetFlag(FLAGS_min_frequency);
+  options.add_prefix_space = absl::GetFlag(FLAGS_add_prefix_space);
   if (!absl::GetFlag(FLAGS_special_tokens).empty()) {
     options.special_tokens = absl::GetFlag(FLAGS_special_tokens);
   }

@@ -213,6 +213,11 @@ BpeTrainer::BpeTrainer(TrainerOptions options) : options_(std::move(options)) {
 void BpeTrainer::Add(absl::string_view text) {
   ++texts_;
   auto count = [this](absl::string_view part) {
+    std::string prefixed;
+    if (options_.add_prefix_space && !part.empty() && part[0] != ' ') {
+      prefixed = absl::StrCat(" ", part);
+      part = prefixed;
+    }
     for (absl::string_view piece : SplitGpt2(part)) {
       ++pieces_;
       auto it = piece_counts_.find(piece);
@@ -253,6 +258,7 @@ absl::StatusOr<TrainedBpe> BpeTrainer::Train() const {
   out.texts = texts_;
   out.pieces = pieces_;
   out.distinct_pieces = static_cast<int64_t>(piece_counts_.size());
+  out.add_prefix_space = options_.add_prefix_space;
   out.num_special = static_cast<int32_t>(options_.special_tokens.size());
   out.tokens = options_.special_tokens;
   for (int b = 0; b < kNumBytes; ++b) out.tokens.push_back(std::string(1, static_cast<char>(b)));
@@ -305,7 +311,7 @@ std::string TokenizerJsonText(const TrainedBpe& bpe) {
   json merges = json::array();
   for (const auto& [left, right] : bpe.merges) merges.push_back(keys[left] + " " + keys[right]);
   json byte_level = {{"type", "ByteLevel"},
-                     {"add_prefix_space", false},
+                     {"add_prefix_space", bpe.add_prefix_space},
                      {"trim_offsets", true},
                      {"use_regex", true}};
   json root = {{"version", "1.0"},

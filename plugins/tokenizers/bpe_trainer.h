@@ -48,6 +48,11 @@ struct TrainerOptions {
   int32_t vocab_size = 0;     // every token: special tokens, 256 bytes, merged tokens
   int64_t min_frequency = 2;  // a pair occurring fewer times than this is never merged
   std::vector<std::string> special_tokens = DefaultSpecialTokens();
+  // Count each text between special tokens with a space in front when it has none, as the
+  // loader encodes it when the file's ByteLevel add_prefix_space is set (which this also
+  // writes). A word then has one token wherever it stands: "red" at the start of an answer
+  // and " red" inside a caption both become " red".
+  bool add_prefix_space = false;
 };
 
 struct TrainedBpe {
@@ -59,6 +64,7 @@ struct TrainedBpe {
   int64_t texts = 0;                                // texts added
   int64_t pieces = 0;                               // pre-tokenized pieces counted
   int64_t distinct_pieces = 0;
+  bool add_prefix_space = false;                    // written to the pre-tokenizer and decoder
 
   int32_t vocab_size() const { return static_cast<int32_t>(tokens.size()); }
 };
@@ -90,7 +96,7 @@ class BpeTrainer {
 
 // The tokenizer.json text: model.type "BPE" with vocab (byte-level strings, in id order) and
 // merges ("a b"), the special tokens in model.vocab and added_tokens, a ByteLevel
-// pre-tokenizer and decoder without a prefix space. Deterministic.
+// pre-tokenizer and decoder (add_prefix_space as trained). Deterministic.
 std::string TokenizerJsonText(const TrainedBpe& bpe);
 
 // Writes TokenizerJsonText to `path` atomically (a temporary file renamed over it); errors name

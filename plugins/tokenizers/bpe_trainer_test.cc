@@ -217,6 +217,42 @@ TEST(BpeTrainer, EncodesCaptionsInFarFewerTokensThanBytes) {
   EXPECT_LT(tokens * 4, bytes) << tokens << " tokens for " << bytes << " bytes";
 }
 
+TEST(BpeTrainer, PrefixSpaceGivesAWordOneTokenAtTheStartOfATurn) {
+  // The captions never start with a colour word; answers do ("red"). With add_prefix_space
+  // the answer "red" is encoded as " red", the token the captions trained.
+  std::vector<std::string> texts = Captions(3000, 5);
+  TrainerOptions o;
+  o.vocab_size = 340;
+  o.add_prefix_space = true;
+  TrainedBpe bpe = TrainOk(texts, o);
+  EXPECT_TRUE(bpe.add_prefix_space);
+  json file = json::parse(TokenizerJsonText(bpe));
+  EXPECT_EQ(file["pre_tokenizer"]["add_prefix_space"], true);
+  const std::string path = TempPath("prefixed.json");
+  ASSERT_TRUE(WriteTokenizerJson(bpe, path).ok());
+  std::unique_ptr<BpeTokenizer> tok = Load(path);
+  ASSERT_NE(tok, nullptr);
+  for (const char* word : {"red", "hexagon", "purple"}) {
+    std::vector<int32_t> bare = tok->Encode(word);
+    EXPECT_EQ(bare.size(), 1u) << word;
+    EXPECT_EQ(bare, tok->Encode(absl::StrCat(" ", word))) << word;
+    // Also after a special token: each text between special tokens gets the space.
+    std::vector<int32_t> turn = tok->Encode(absl::StrCat("<|assistant|>", word));
+    ASSERT_EQ(turn.size(), 2u) << word;
+    EXPECT_EQ(turn[1], bare[0]) << word;
+  }
+
+  // Control: trained without the option, the bare word is not the caption's token.
+  o.add_prefix_space = false;
+  const std::string plain_path = TempPath("unprefixed.json");
+  TrainedBpe plain = TrainOk(texts, o);
+  EXPECT_EQ(json::parse(TokenizerJsonText(plain))["pre_tokenizer"]["add_prefix_space"], false);
+  ASSERT_TRUE(WriteTokenizerJson(plain, plain_path).ok());
+  std::unique_ptr<BpeTokenizer> plain_tok = Load(plain_path);
+  ASSERT_NE(plain_tok, nullptr);
+  EXPECT_NE(plain_tok->Encode("red"), plain_tok->Encode(" red"));
+}
+
 TEST(BpeTrainer, RandomCorporaGiveConsistentFiles) {
   // Many merges over a tiny alphabet (long tokens, spaces, pieces nested in others): every
   // vocabulary string stays distinct, the file loads, and every text round-trips.
