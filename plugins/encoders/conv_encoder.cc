@@ -9,7 +9,9 @@
 //   stem:   conv k x k, stride stem_stride (k = 3, padding 1 for strides 1 and 2; otherwise
 //           k = stem_stride, no padding: a patchify stem), channels -> width
 //   stage 0: blocks_per_stage residual blocks at width
-//   stage s > 0: down = conv 3x3 stride 2 (after norm, act) doubling the channels, then blocks
+//   stage s > 0: down doubling the channels, then blocks; down is a conv 3x3 stride 2 (padding
+//           1) after norm and act (NORM_ACT_CONV3), or a conv 2x2 stride 2 after the norm alone
+//           (NORM_CONV2, ConvNeXt: a linear path from the stem to the tokens)
 //   block:  x + conv2(act(norm2(conv1(act(norm1(x))))))      (3x3 convs, padding 1)
 //   output: norm(x) flattened to tokens [N, h*w, width * 2^(stages-1)], grid h x w
 // Images may be any size whose sides are multiples of the total stride
@@ -48,6 +50,12 @@ int64_t Downsampling(const ConvEncoderOptions& o) {
 }
 
 int64_t StemKernel(int64_t stride) { return stride <= 2 ? 3 : stride; }
+int64_t DownKernel(ConvEncoderOptions::Downsample d) {
+  return d == ConvEncoderOptions::NORM_CONV2 ? 2 : 3;
+}
+int64_t DownPadding(ConvEncoderOptions::Downsample d) {
+  return d == ConvEncoderOptions::NORM_CONV2 ? 0 : 1;
+}
 int64_t StemPadding(int64_t stride) { return stride <= 2 ? 1 : 0; }
 
 // norm (optional) then the activation.
@@ -93,14 +101,16 @@ class ConvStage : public nn::Module {
  public:
   // in_channels == channels for the first stage (no downsampling).
   ConvStage(int64_t in_channels, int64_t channels, int64_t blocks, bool norm,
-            ConvEncoderOptions::Activation act)
-      : act_(act) {
+            ConvEncoderOptions::Activation act, ConvEncoderOptions::Downsample downsample)
+      : act_(act), down_act_(downsample == ConvEncoderOptions::NORM_ACT_CONV3) {
     if (in_channels != channels) {
       if (norm) {
         down_norm_ =
             RegisterModule("down_norm", std::make_unique<nn::LayerNorm>(in_channels, kNormEps));
       }
-      down_ = RegisterModule("down", std::make_unique<Conv2dLayer>(in_channels, channels, 3, 2, 1));
+      const int64_t k = DownKernel(downsample);
+      down_ = RegisterModule("down", std::make_unique<Conv2dLayer>(in_channels, channels, k, 2,
+                                                                   DownPadding(downsample)));
     }
     auto list = std::make_unique<nn::ModuleList>();
     for (int64_t b = 0; b < blocks; ++b) {
@@ -112,7 +122,11 @@ class ConvStage : public nn::Module {
   absl::StatusOr<Tensor> Forward(const Tensor& x) override {
     Tensor h = x;
     if (down_) {
-      VLMLAB_ASSIGN_OR_RETURN(h, NormAct(down_norm_, act_)(h));
+      if (down_act_) {
+        VLMLAB_ASSIGN_OR_RETURN(h, NormAct(down_norm_, act_)(h));
+      } else if (down_norm_) {
+        VLMLAB_ASSIGN_OR_RETURN(h, down_norm_->Forward(h));
+      }
       VLMLAB_ASSIGN_OR_RETURN(h, down_->Forward(h));
     }
     return blocks_->Forward(h);
@@ -120,6 +134,7 @@ class ConvStage : public nn::Module {
 
  private:
   ConvEncoderOptions::Activation act_;
+  bool down_act_;
   nn::Submodule down_norm_, down_, blocks_;
 };
 
@@ -158,7 +173,7 @@ class ConvEncoder : public Encoder {
     for (int i = 0; i < options_.stages(); ++i) {
       const int64_t out = i == 0 ? channels : channels * 2;
       stages->Append(std::make_unique<ConvStage>(channels, out, options_.blocks_per_stage(), norm,
-                                                 options_.activation()));
+                                                 options_.activation(), options_.downsample()));
       channels = out;
     }
     stages_ = RegisterModule("stages", std::move(stages));
@@ -194,7 +209,8 @@ class ConvEncoder : public Encoder {
     for (int i = 0; i < options_.stages(); ++i) {
       if (i > 0) {
         side /= 2;
-        macs += ops::Conv2dMacs(1, side, side, c, 2 * c, 3, 3);
+        const int64_t dk = DownKernel(options_.downsample());
+        macs += ops::Conv2dMacs(1, side, side, c, 2 * c, dk, dk);
         c *= 2;
       }
       macs += 2 * options_.blocks_per_stage() * ops::Conv2dMacs(1, side, side, c, c, 3, 3);

@@ -1,6 +1,8 @@
 // The `conv` encoder built through its registry entry: output shapes (several configs and a
 // non-square input), parameter names, errors, finite-difference gradients (pixels and
-// parameters), determinism and the analytic FLOP count.
+// parameters), the ConvNeXt downsampling's linear path, determinism and the analytic FLOP count.
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <set>
 #include <string>
@@ -131,11 +133,18 @@ TEST(Conv, BadImagesAreErrorsNotCrashes) {
 }
 
 TEST(Conv, GradientsMatchFiniteDifferences) {
-  for (ConvEncoderOptions::Norm norm :
-       {ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NO_NORM}) {
+  struct Config {
+    ConvEncoderOptions::Norm norm;
+    ConvEncoderOptions::Downsample down;
+  };
+  for (const Config& c : {Config{ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NORM_ACT_CONV3},
+                          Config{ConvEncoderOptions::NO_NORM, ConvEncoderOptions::NORM_ACT_CONV3},
+                          Config{ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NORM_CONV2}}) {
+    const ConvEncoderOptions::Norm norm = c.norm;
     ConvEncoderOptions o = Tiny();
     o.set_width(4);  // a LayerNorm over 2 channels is nearly a sign function: too sharp
     o.set_norm(norm);
+    o.set_downsample(c.down);
     std::unique_ptr<Encoder> conv = MakeConv(o, 17);
     std::vector<std::string> params = {"stem.weight", "stages.1.down.weight",
                                        "stages.0.blocks.0.conv2.bias",
@@ -161,8 +170,45 @@ TEST(Conv, GradientsMatchFiniteDifferences) {
           return out->tokens;
         },
         inputs, gc);
-    EXPECT_TRUE(s.ok()) << "norm " << norm << ": " << s;
+    EXPECT_TRUE(s.ok()) << "norm " << norm << ", downsample " << c.down << ": " << s;
   }
+}
+
+// NORM_CONV2 downsamples without an activation: with no norm and the residual blocks zeroed
+// (each adds 0), the encoder is affine in the pixels, f(x + y) + f(0) = f(x) + f(y). The
+// default NORM_ACT_CONV3 puts an activation before the downsampling conv and is not.
+TEST(Conv, ConvNextDownsampleKeepsALinearPath) {
+  for (ConvEncoderOptions::Downsample down :
+       {ConvEncoderOptions::NORM_CONV2, ConvEncoderOptions::NORM_ACT_CONV3}) {
+    ConvEncoderOptions o = Tiny();
+    o.set_norm(ConvEncoderOptions::NO_NORM);
+    o.set_downsample(down);
+    std::unique_ptr<Encoder> conv = MakeConv(o, 9);
+    for (const auto& [name, t] : conv->StateDict()) {
+      if (name.find(".conv2.") != std::string::npos) {
+        ASSERT_TRUE(conv->SetParameter(name, Tensor::Zeros(t.shape())).ok()) << name;
+      }
+    }
+    const Tensor x = Tensor::RandN({1, 3, 8, 8}, 10), y = Tensor::RandN({1, 3, 8, 8}, 11);
+    std::vector<float> xy = x.ToVector();
+    const std::vector<float> yv = y.ToVector();
+    for (size_t i = 0; i < xy.size(); ++i) xy[i] += yv[i];
+    auto f = [&conv](const Tensor& in) { return conv->Encode({in})->tokens.ToVector(); };
+    const std::vector<float> fxy = f(Tensor::FromVector({1, 3, 8, 8}, xy)),
+                             f0 = f(Tensor::Zeros({1, 3, 8, 8})), fx = f(x), fy = f(y);
+    double worst = 0;
+    for (size_t i = 0; i < fxy.size(); ++i) {
+      worst = std::max(worst, std::abs(double{fxy[i]} + f0[i] - fx[i] - fy[i]));
+    }
+    if (down == ConvEncoderOptions::NORM_CONV2) {
+      EXPECT_LT(worst, 1e-4);
+    } else {
+      EXPECT_GT(worst, 1e-2);
+    }
+  }
+  ConvEncoderOptions o = Tiny();
+  o.set_downsample(ConvEncoderOptions::NORM_CONV2);
+  EXPECT_EQ(MakeConv(o)->StateDict().at("stages.1.down.weight").shape(), (Shape{4, 2, 2, 2}));
 }
 
 TEST(Conv, SameSeedSameOutputs) {
@@ -178,6 +224,10 @@ TEST(Conv, ForwardFlopsAreTwiceTheConvolutionMacs) {
   // down 2->4 at 2x2: 4*4*18; stage 1: 2 convs 4->4 at 2x2: 2*4*4*36.
   const double macs = 16 * 2 * 27 + 2 * 16 * 2 * 18 + 4 * 4 * 18 + 2 * 4 * 4 * 36;
   EXPECT_DOUBLE_EQ(MakeConv(Tiny())->ForwardFlops(), 2 * macs);
+  // NORM_CONV2: the down conv is 2x2 (4*4*8 MACs instead of 4*4*18).
+  ConvEncoderOptions o = Tiny();
+  o.set_downsample(ConvEncoderOptions::NORM_CONV2);
+  EXPECT_DOUBLE_EQ(MakeConv(o)->ForwardFlops(), 2 * (macs - 4 * 4 * 18 + 4 * 4 * 8));
 }
 
 }  // namespace
