@@ -37,6 +37,15 @@ expect 0 "read 2 texts (51 bytes) from $TMP/corpus.txt" \
 expect 0 "stopped below --vocab_size 300" \
   -- "$VLMLAB" tokenizer train --out "$TMP/file.json" --vocab_size 300 --text_file "$TMP/corpus.txt"
 
+# --add_prefix_space is written into the file's pre-tokenizer (without it: false).
+expect 0 "wrote $TMP/prefixed.json" -- "$VLMLAB" tokenizer train --out "$TMP/prefixed.json" \
+  --vocab_size 300 --add_prefix_space --text_file "$TMP/corpus.txt"
+if ! grep -q '"add_prefix_space": true' "$TMP/prefixed.json" ||
+   ! grep -q '"add_prefix_space": false' "$TMP/file.json"; then
+  echo "FAIL: --add_prefix_space is not what the written pre-tokenizers say"
+  failures=$((failures + 1))
+fi
+
 # An experiment's mixture, read through its dataset plugins; then the experiment uses the file.
 out="$("$VLMLAB" tokenizer train --out "$TMP/captions.json" --vocab_size 400 --max_texts 600 \
   "$EXPERIMENT" --data caption_vqa 2>&1)"
