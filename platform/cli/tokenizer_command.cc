@@ -3,7 +3,8 @@
 // its size and how much it shortens the texts.
 //
 //   vlmlab tokenizer train --out tokenizer.json --vocab_size 2048 [--min_frequency 2]
-//       [--add_prefix_space] experiments/quickstart.textproto --data caption_vqa [--max_texts 100000] [overrides]
+//       [--add_prefix_space] experiments/quickstart.textproto --data caption_vqa
+//       [--max_texts 100000] [overrides]
 //   vlmlab tokenizer train --out tokenizer.json --vocab_size 2048 --text_file corpus.txt
 //
 // From a mixture: its components are opened through the same dataset plugins a run opens
@@ -47,8 +48,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: vlmlab tokenizer train --out tokenizer.json --vocab_size N [--min_frequency K] "
-    "[--add_prefix_space] [--special_tokens a,b] (EXPERIMENT --data MIXTURE [--max_texts M] [field.path=value ...] "
-    "| --text_file FILE)";
+    "[--add_prefix_space] [--special_tokens a,b] (EXPERIMENT --data MIXTURE [--max_texts M] "
+    "[field.path=value ...] | --text_file FILE)";
 
 int UsageError(absl::string_view message) {
   std::cerr << "vlmlab: error: " << message << "\n" << kUsage << "\n";

@@ -50,13 +50,13 @@ int64_t Downsampling(const ConvEncoderOptions& o) {
 }
 
 int64_t StemKernel(int64_t stride) { return stride <= 2 ? 3 : stride; }
+int64_t StemPadding(int64_t stride) { return stride <= 2 ? 1 : 0; }
 int64_t DownKernel(ConvEncoderOptions::Downsample d) {
   return d == ConvEncoderOptions::NORM_CONV2 ? 2 : 3;
 }
 int64_t DownPadding(ConvEncoderOptions::Downsample d) {
   return d == ConvEncoderOptions::NORM_CONV2 ? 0 : 1;
 }
-int64_t StemPadding(int64_t stride) { return stride <= 2 ? 1 : 0; }
 
 // norm (optional) then the activation.
 class NormAct {

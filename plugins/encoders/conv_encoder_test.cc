@@ -137,9 +137,12 @@ TEST(Conv, GradientsMatchFiniteDifferences) {
     ConvEncoderOptions::Norm norm;
     ConvEncoderOptions::Downsample down;
   };
-  for (const Config& c : {Config{ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NORM_ACT_CONV3},
-                          Config{ConvEncoderOptions::NO_NORM, ConvEncoderOptions::NORM_ACT_CONV3},
-                          Config{ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NORM_CONV2}}) {
+  const Config configs[] = {
+      {ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NORM_ACT_CONV3},
+      {ConvEncoderOptions::NO_NORM, ConvEncoderOptions::NORM_ACT_CONV3},
+      {ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NORM_CONV2},
+  };
+  for (const Config& c : configs) {
     const ConvEncoderOptions::Norm norm = c.norm;
     ConvEncoderOptions o = Tiny();
     o.set_width(4);  // a LayerNorm over 2 channels is nearly a sign function: too sharp
