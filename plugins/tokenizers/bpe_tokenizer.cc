@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "platform/registry/global_registries.h"
+#include "plugins/tokenizers/bpe_merge.h"
 #include "plugins/tokenizers/byte_level.h"
 #include "plugins/tokenizers/gpt2_split.h"
 #include "plugins/tokenizers/hf_tokenizer_json.h"
@@ -173,16 +174,7 @@ std::vector<int32_t> BpeTokenizer::Merge(absl::string_view piece) const {
       }
     }
     if (merged < 0) break;
-    next.clear();
-    for (size_t i = 0; i < symbols.size(); ++i) {
-      if (i + 1 < symbols.size() && symbols[i] == left && symbols[i + 1] == right) {
-        next.push_back(merged);
-        ++i;
-      } else {
-        next.push_back(symbols[i]);
-      }
-    }
-    symbols.swap(next);
+    bpe::MergePair(left, right, merged, symbols, next);
   }
   return symbols;
 }

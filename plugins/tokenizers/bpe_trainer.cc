@@ -10,6 +10,7 @@
 #include "nlohmann/json.hpp"
 #include "platform/spec/tokenizers.pb.h"
 #include "platform/weights/atomic_file.h"
+#include "plugins/tokenizers/bpe_merge.h"
 #include "plugins/tokenizers/byte_level.h"
 #include "plugins/tokenizers/gpt2_split.h"
 
@@ -97,16 +98,7 @@ class Merger {
       for (size_t i = 0; i + 1 < s.size() && !has; ++i) has = s[i] == a && s[i + 1] == b;
       if (!has) continue;  // an earlier merge removed it
       for (size_t i = 0; i + 1 < s.size(); ++i) delta[PairKey(s[i], s[i + 1])] -= f;
-      next.clear();
-      for (size_t i = 0; i < s.size(); ++i) {
-        if (i + 1 < s.size() && s[i] == a && s[i + 1] == b) {
-          next.push_back(merged);
-          ++i;
-        } else {
-          next.push_back(s[i]);
-        }
-      }
-      s.swap(next);
+      MergePair(a, b, merged, s, next);
       for (size_t i = 0; i + 1 < s.size(); ++i) {
         uint64_t p = PairKey(s[i], s[i + 1]);
         delta[p] += f;
