@@ -1,5 +1,6 @@
 // cpu_fused attention against the reference kernels on random odd shapes with every mask
-// kind; determinism across thread counts; dispatch; gradients through the op; timing.
+// kind; determinism across thread counts; dispatch; gradients through the op. Timings:
+// attention_cpu_benchmark.cc.
 //
 // Tolerances (f32 accumulation vs the reference's double): forward out and lse within
 // 1e-5 (1 + |ref|); dq, dk, dv within 2e-5 (1 + |ref|). Observed: below 1e-6.
@@ -7,7 +8,6 @@
 
 #include <omp.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -215,47 +215,6 @@ TEST(CpuFusedAttention, OpGradientsThroughTheFusedKernel) {
   absl::Status s = GradCheck(f, {Tensor::RandN({2, 4, 5, 6}, 11), Tensor::RandN({2, 2, 7, 6}, 12),
                                  Tensor::RandN({2, 2, 7, 3}, 13)});
   EXPECT_TRUE(s.ok()) << s;
-}
-
-TEST(CpuFusedAttention, TimingAgainstReference) {
-  const Case c{1, 8, 8, 256, 256, 64, 64, true, 0, false};
-  AttentionParams p = Params(c);
-  Tensor q = Tensor::RandN({c.b, c.hq, c.tq, c.d}, 1),
-         k = Tensor::RandN({c.b, c.hkv, c.tk, c.d}, 2);
-  Tensor v = Tensor::RandN({c.b, c.hkv, c.tk, c.dv}, 3), g = Tensor::RandN(q.shape(), 4);
-  Tensor out = Tensor::Zeros(q.shape()), lse = Tensor::Zeros({c.b, c.hq, c.tq});
-  Tensor dq = Tensor::Zeros(q.shape()), dk = Tensor::Zeros(k.shape()),
-         dv = Tensor::Zeros(v.shape());
-  auto ms = [](auto fn) {
-    auto start = std::chrono::steady_clock::now();
-    fn();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-        .count();
-  };
-  for (absl::string_view backend : {kCpuFusedAttentionBackend, "reference"}) {
-    auto* fwd = AttentionForwardKernels().FindBackend(backend, DType::kF32);
-    auto* bwd = AttentionBackwardKernels().FindBackend(backend, DType::kF32);
-    double f = 1e30, b = 1e30;
-    for (int rep = 0; rep < 3; ++rep) {
-      f = std::min(f, ms([&] { ASSERT_TRUE(fwd->fn(q, k, v, p, &out, &lse).ok()); }));
-      b = std::min(b, ms([&] { ASSERT_TRUE(bwd->fn(q, k, v, lse, g, p, &dq, &dk, &dv).ok()); }));
-    }
-    std::printf("B1 H8 T256 D64 causal, %s: forward %.2f ms, backward %.2f ms (%d threads)\n",
-                std::string(backend).c_str(), f, b, omp_get_max_threads());
-  }
-  // The same row packed with 8 samples of 32 tokens: the fused kernel skips the other samples'
-  // key blocks (about 1/8 of the causal work).
-  AttentionParams packed = p;
-  packed.segment_ids = Segments(1, 256, {32}, false);
-  auto* fwd = AttentionForwardKernels().FindBackend(kCpuFusedAttentionBackend, DType::kF32);
-  auto* bwd = AttentionBackwardKernels().FindBackend(kCpuFusedAttentionBackend, DType::kF32);
-  double f = 1e30, b = 1e30;
-  for (int rep = 0; rep < 3; ++rep) {
-    f = std::min(f, ms([&] { ASSERT_TRUE(fwd->fn(q, k, v, packed, &out, &lse).ok()); }));
-    b = std::min(b, ms([&] { ASSERT_TRUE(bwd->fn(q, k, v, lse, g, packed, &dq, &dk, &dv).ok()); }));
-  }
-  std::printf("B1 H8 T256 D64 causal, 8 packed samples, %s: forward %.2f ms, backward %.2f ms\n",
-              kCpuFusedAttentionBackend, f, b);
 }
 
 }  // namespace
