@@ -1,7 +1,7 @@
 // Training speed of the BPE trainer: a 2048-token vocabulary on 10 MB of Zipf-distributed words
 // from a 30k-word vocabulary. Many distinct pieces, so a trainer that recounted every pair per
-// merge would take minutes; the incremental pair counts take about 0.36 s on the 2-core VM (-c opt).
-// Reports merges and bytes per second.
+// merge would take minutes; the incremental pair counts take about 0.36 s on the 2-core VM
+// (-c opt). Reports merges and bytes per second.
 //
 //   bazel run -c opt //plugins/tokenizers:bpe_trainer_benchmark
 #include <random>
