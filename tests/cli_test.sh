@@ -99,12 +99,19 @@ expect 1 "does not export vlmlab_plugin_info()" \
 printf '{"annotations": [{"question_id": 1, "image_id": 1, "answer_type": "number", "answers": [{"answer": "2"}, {"answer": "2"}, {"answer": "2"}, {"answer": "2"}]}, {"question_id": 2, "image_id": 1, "answer_type": "other", "answers": [{"answer": "cat"}]}]}' > "$TMP/vqa_annotations.json"
 printf '[{"question_id": 1, "answer": "Two"}]' > "$TMP/vqa_results.json"
 printf '[{"question_id": 7, "answer": "x"}]' > "$TMP/vqa_unknown.json"
-expect 0 "accuracy     0.5000" -- "$VLMLAB" score --evaluator vqa_accuracy \
+# The humans agree on "2", so the current script compares "Two" unprocessed (0); the
+# pre-2021 script normalised every prediction first ("Two" -> "2": 1).
+expect 0 "accuracy     0.0000" -- "$VLMLAB" score --evaluator vqa_accuracy \
+  --annotations "$TMP/vqa_annotations.json" --results "$TMP/vqa_results.json" --bootstrap 100
+expect 0 "accuracy     0.5000" -- "$VLMLAB" score --evaluator vqa_accuracy --vqa_script pre2021 \
   --annotations "$TMP/vqa_annotations.json" --results "$TMP/vqa_results.json" --bootstrap 100
 expect 0 "1 of 2 questions have no prediction" -- "$VLMLAB" score --evaluator vqa_accuracy \
   --annotations "$TMP/vqa_annotations.json" --results "$TMP/vqa_results.json"
-expect 0 '"value": 1.0' -- "$VLMLAB" score --evaluator vqa_accuracy --json \
+expect 0 '"value": 1.0' -- "$VLMLAB" score --evaluator vqa_accuracy --json --vqa_script pre2021 \
   --annotations "$TMP/vqa_annotations.json" --results "$TMP/vqa_results.json" --bootstrap 0
+expect 2 "--vqa_script: unknown VQA script version '2019'" -- "$VLMLAB" score \
+  --evaluator vqa_accuracy --vqa_script 2019 --annotations "$TMP/vqa_annotations.json" \
+  --results "$TMP/vqa_results.json"
 expect 1 "vqa_unknown.json: has predictions for 1 question id(s) the gold data lacks" \
   -- "$VLMLAB" score --evaluator vqa_accuracy --annotations "$TMP/vqa_annotations.json" \
   --results "$TMP/vqa_unknown.json"

@@ -18,6 +18,7 @@
 #include "kernels/cpu/threads.h"
 #include "nlohmann/json.hpp"
 #include "platform/eval/evaluate_checkpoint.h"
+#include "platform/data/data_testing.h"
 #include "platform/eval/lave.h"
 #include "platform/registry/global_registries.h"
 #include "platform/runner/run_experiment.h"
@@ -284,6 +285,58 @@ TEST_F(EvalCommandTest, KShotPromptsRunEndToEnd) {
       eval::EvaluateCheckpoint(r, GlobalRegistries());
   ASSERT_FALSE(no_data.ok());
   EXPECT_CONTAINS(no_data.status().message(), "evaluators[vqa].shots_data");
+}
+
+TEST_F(EvalCommandTest, VqaScriptOptionChoosesTheOfficialAnswerProcessing) {
+  // A VQAv2-format split whose human answers are nine "Yes!" and one "no". The blind baseline
+  // (fitted on the same split) answers "yes". The current official script processes both sides
+  // when the humans disagree ("Yes!" -> "yes": accuracy 1); the pre-2021 script gave the humans
+  // punctuation processing only ("Yes!" -> "Yes ": accuracy 0).
+  const std::string vqa_dir = *dir_ + "/vqav2";
+  std::string questions = R"({"questions": [)", annotations = R"({"annotations": [)";
+  for (int q = 1; q <= 3; ++q) {
+    const std::string sep = q > 1 ? "," : "";
+    absl::StrAppend(&questions, sep, R"({"image_id": 42, "question": "Is it there )", q,
+                    R"(?", "question_id": )", q, "}");
+    std::string answers;
+    for (int k = 1; k <= 10; ++k) {
+      absl::StrAppend(&answers, k > 1 ? "," : "", R"({"answer": ")", k < 10 ? "Yes!" : "no",
+                      R"(", "answer_id": )", k, "}");
+    }
+    absl::StrAppend(&annotations, sep, R"({"question_id": )", q,
+                    R"(, "image_id": 42, "answer_type": "yes/no", "question_type": "is it",
+                     "answers": [)", answers, "]}");
+  }
+  WriteText(vqa_dir + "/q.json", questions + "]}");
+  WriteText(vqa_dir + "/a.json", annotations + "]}");
+  WriteText(vqa_dir + "/42.png", data::testing::TestPng(16, 16, 3));
+  auto blind_overall = [&](VqaAccuracyOptions::Script script) {
+    eval::EvalCheckpointRequest r;
+    r.target = outcome_->run_dir;
+    r.evaluators = {"vqa"};
+    r.predictions_dir = *dir_ + "/script_" + VqaAccuracyOptions::Script_Name(script);
+    r.run_id = "trained-script-" + VqaAccuracyOptions::Script_Name(script);
+    r.experiment_path = ExperimentFile(r.run_id, [&](Experiment& e) {
+      DataMixture* d = e.add_data();
+      d->set_name("official_vqa");
+      Vqav2Options* v = d->add_components()->mutable_dataset()->mutable_vqav2();
+      v->set_questions(vqa_dir + "/q.json");
+      v->set_annotations(vqa_dir + "/a.json");
+      v->set_image_dir(vqa_dir);
+      for (EvaluatorSpec& ev : *e.mutable_evaluators()) {
+        if (ev.name() != "vqa") continue;
+        ev.set_data("official_vqa");
+        ev.set_baseline_data("official_vqa");
+        ev.mutable_vqa_accuracy()->set_script(script);
+      }
+    });
+    absl::StatusOr<eval::EvalCheckpointOutcome> out =
+        eval::EvaluateCheckpoint(r, GlobalRegistries());
+    CHECK(out.ok()) << out.status();
+    return out->results[0].metrics.at("blind/overall").value;
+  };
+  EXPECT_DOUBLE_EQ(blind_overall(VqaAccuracyOptions::CURRENT), 1.0);
+  EXPECT_DOUBLE_EQ(blind_overall(VqaAccuracyOptions::PRE_2021), 0.0);
 }
 
 TEST_F(EvalCommandTest, LlmJudgeWithATinyRandomJudgeRunsAndCountsUnparseable) {

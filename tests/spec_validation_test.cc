@@ -173,6 +173,38 @@ TEST_F(SpecValidationTest, PackingIsAStageOptionButNotForDpo) {
                   "stages[pretrain].packing: dpo compares the log-probabilities of whole rows");
 }
 
+TEST_F(SpecValidationTest, FieldsWhoseFeatureIsNotBuiltAreRefused) {
+  // Each would otherwise be accepted and change nothing (docs/spec.md, "Refused fields").
+  const std::string stage = "pretrain {} steps: 10";
+  std::string bf16 = files_.Write(
+      "a.textproto", std::string(kValidExperiment) + "runtime { dtype: BF16 }\n");
+  std::string err = Check(bf16);
+  EXPECT_CONTAINS(err, bf16 + ":11:");
+  EXPECT_CONTAINS(err, "runtime.dtype: bf16 training is not implemented yet");
+  EXPECT_EQ(Check(files_.Write("b.textproto",
+                               std::string(kValidExperiment) + "runtime { dtype: F32 }\n")),
+            "");
+
+  std::string split =
+      files_.Write("c.textproto", Variant(stage, "pretrain {} image_splitting: true steps: 10"));
+  err = Check(split);
+  EXPECT_CONTAINS(err, split + ":9:");
+  EXPECT_CONTAINS(err, "stages[pretrain].image_splitting: image splitting");
+  EXPECT_CONTAINS(err, "not implemented yet");
+
+  // The encoder takes 32 px: a stage may use 32 or less, not 64.
+  std::string larger =
+      files_.Write("d.textproto", Variant(stage, "pretrain {} image_size: 64 steps: 10"));
+  err = Check(larger);
+  EXPECT_CONTAINS(err, larger + ":9:");
+  EXPECT_CONTAINS(err,
+                  "stages[pretrain].image_size: image_size 64 is larger than the encoder's "
+                  "image_size 32; raising the resolution between stages is not implemented yet");
+  EXPECT_EQ(Check(files_.Write("e.textproto",
+                               Variant(stage, "pretrain {} image_size: 32 steps: 10"))),
+            "");
+}
+
 TEST_F(SpecValidationTest, DuplicateNamesAreRefused) {
   std::string path = files_.Write(
       "a.textproto", std::string(kValidExperiment) +

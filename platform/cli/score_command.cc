@@ -24,6 +24,9 @@ ABSL_FLAG(int32_t, bootstrap, 1000, "score: bootstrap resamples for the interval
 ABSL_FLAG(double, confidence, 0.95, "score: confidence level of the intervals");
 ABSL_FLAG(std::string, normalization, "simple",
           "score: exact_match answer normalisation: none, simple or vqa");
+ABSL_FLAG(std::string, vqa_script, "current",
+          "score: vqa_accuracy answer processing: current (the official script since 2021) or "
+          "pre2021 (the earlier script, to reproduce older papers)");
 ABSL_FLAG(std::string, train_questions, "",
           "score: vqa_accuracy blind baseline: training questions JSON");
 ABSL_FLAG(std::string, train_annotations, "",
@@ -37,7 +40,7 @@ namespace {
 constexpr char kScoreUsage[] =
     "usage: vlmlab score --evaluator NAME --annotations GOLD --results PRED [--questions Q] "
     "[--json] [--bootstrap N] [--seed S] [--confidence 0.95] [--normalization simple] "
-    "[--train_questions TQ --train_annotations TA]";
+    "[--vqa_script current|pre2021] [--train_questions TQ --train_annotations TA]";
 
 }  // namespace
 
@@ -84,6 +87,13 @@ int RunScore(const std::vector<std::string>& args) {
     return 2;
   }
   request.normalization = *normalization;
+  absl::StatusOr<metrics::VqaScript> vqa_script =
+      metrics::ParseVqaScript(absl::GetFlag(FLAGS_vqa_script));
+  if (!vqa_script.ok()) {
+    std::cerr << "vlmlab: error: --vqa_script: " << vqa_script.status().message() << "\n";
+    return 2;
+  }
+  request.vqa_script = *vqa_script;
   absl::StatusOr<metrics::ScoreReport> report = metrics::ScoreFiles(request);
   if (!report.ok()) {
     PrintError(report.status());

@@ -15,6 +15,7 @@ struct DataLoader::Slot {
   MixturePosition after;  // the mixture's position once this slot was drawn
   absl::Status fatal;     // the mixture failed: the stream ends with this error
   bool end = false;       // the mixture is exhausted
+  bool strict = false;    // drawn from a strict source: its failure ends the stream
   bool done = false;      // guarded by mu_
   // One row, or two (chosen, rejected) with preference_pairs.
   absl::StatusOr<std::vector<ProcessedSample>> result = absl::UnknownError("not processed");
@@ -98,6 +99,7 @@ std::shared_ptr<DataLoader::Slot> DataLoader::Draw() {
     slot->end = true;
   } else {
     slot->task = std::move((*draw)->task);
+    slot->strict = (*draw)->strict;
     slot->after = mixture_->position();
   }
   return slot;
@@ -229,7 +231,7 @@ absl::StatusOr<std::optional<DataLoader::Taken>> DataLoader::TakeSample() {
     } else if (absl::IsResourceExhausted(status)) {
       ++stats_.dropped_too_long;
       LOG(WARNING) << "data loader: dropping a sample: " << status.message();
-    } else if (options_.strict) {
+    } else if (options_.strict || slot->strict) {
       error_ = absl::Status(status.code(), absl::StrCat(status.message(),
                                                         " (strict: set strict false to skip "
                                                         "bad samples)"));

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -195,6 +196,57 @@ TEST(DataLoaderTest, BadSamplesAreSkippedOrFatalWhenStrict) {
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.status().message().find("a sample 2 is corrupt"), std::string::npos) << b.status();
   EXPECT_EQ((*loader)->Next().status(), b.status());  // sticky
+}
+
+TEST(DataLoaderTest, AStrictWebDatasetMakesACorruptImageAnError) {
+  // The PNG of sample 1 is truncated: it fails on a loader worker, not in the source.
+  const std::string dir = testing::ScratchDir("loader_wds_strict");
+  std::vector<testing::TarEntry> entries;
+  for (int i = 0; i < 4; ++i) {
+    const std::string key = absl::StrFormat("%06d", i);
+    std::string png = testing::TestPng(4, 4, i);
+    if (i == 1) png.resize(png.size() / 2);
+    entries.push_back({key + ".png", png});
+    entries.push_back(
+        {key + ".json", absl::StrCat(R"({"key": "w/)", i, R"(", "images": ["png"], "turns": [)",
+                                     R"({"role": "user", "text": "<image>"},)",
+                                     R"({"role": "assistant", "text": "c"}]})")});
+  }
+  testing::WriteFile(dir + "/s.tar", testing::MakeTar(entries));
+  auto loader_for = [&](bool strict) {
+    WebDatasetOptions w;
+    w.shards = {dir + "/s.tar"};
+    w.shuffle_buffer = 0;
+    w.strict = strict;
+    std::vector<MixtureEntry> e;
+    e.push_back({std::move(*WebDatasetSource::Create(w)), 1.0});
+    testing::TestTokenizer tok;
+    // The loader's own strict stays false.
+    auto loader = DataLoader::Create(std::move(*Mixture::Create(std::move(e), 1, false)), &tok,
+                                     Options(2, 2));
+    int64_t rows = 0;
+    if (!loader.ok()) return std::make_tuple(rows, loader.status(), int64_t{-1});
+    absl::Status status;
+    while (true) {
+      absl::StatusOr<std::optional<Batch>> b = (*loader)->Next();
+      if (!b.ok()) {
+        status = b.status();
+        break;
+      }
+      if (!b->has_value()) break;
+      rows += (*b)->size();
+    }
+    return std::make_tuple(rows, status, (*loader)->stats().skipped);
+  };
+  auto [lenient_rows, lenient_status, lenient_skipped] = loader_for(false);
+  EXPECT_TRUE(lenient_status.ok()) << lenient_status;
+  EXPECT_EQ(lenient_rows, 3);
+  EXPECT_EQ(lenient_skipped, 1);
+  auto [strict_rows, strict_status, strict_skipped] = loader_for(true);
+  ASSERT_FALSE(strict_status.ok());
+  EXPECT_NE(strict_status.message().find("000001"), std::string::npos) << strict_status;
+  EXPECT_NE(strict_status.message().find("strict"), std::string::npos) << strict_status;
+  EXPECT_EQ(strict_skipped, 0);
 }
 
 TEST(DataLoaderTest, ImagesThatDoNotFitAreDroppedAndCounted) {

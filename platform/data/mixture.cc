@@ -123,7 +123,7 @@ absl::StatusOr<std::optional<Mixture::Draw>> Mixture::Next() {
       continue;
     }
     ++step_;
-    return std::optional<Draw>(Draw{std::move(**task), i});
+    return std::optional<Draw>(Draw{std::move(**task), i, entries_[i].source->strict()});
   }
 }
 

@@ -50,7 +50,8 @@ class Mixture {
  public:
   struct Draw {
     SampleTask task;
-    int source = 0;  // index of the source it came from
+    int source = 0;       // index of the source it came from
+    bool strict = false;  // that source's strict(): a failing task is an error, not a skip
   };
 
   static absl::StatusOr<std::unique_ptr<Mixture>> Create(std::vector<MixtureEntry> entries,

@@ -54,6 +54,9 @@ class SampleSource {
   virtual absl::Status Seek(const SourcePosition& position) = 0;
   virtual SourcePosition position() const = 0;
   virtual SourceStats stats() const { return {}; }
+  // Whether a sample of this source that fails later, on a loader worker (an image that does
+  // not decode, a member that does not parse), must end the stream instead of being skipped.
+  virtual bool strict() const { return false; }
 };
 
 // Runs tasks one after the other: the next sample that materialises, skipping (and counting in

@@ -73,6 +73,7 @@ class WebDatasetSource : public SampleSource {
   absl::Status Seek(const SourcePosition& position) override;
   SourcePosition position() const override { return position_; }
   SourceStats stats() const override { return stats_; }
+  bool strict() const override { return options_.strict; }
   const std::vector<std::string>& shard_paths() const { return shards_; }
 
   // The next raw sample (no decoding), nullopt at the end of the epoch.

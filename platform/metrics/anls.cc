@@ -2,16 +2,15 @@
 
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "platform/metrics/text_util.h"
 
 namespace vlmlab::metrics {
 namespace {
 
-// ' '.join(s.strip().lower().split()) with ASCII lowercasing.
+// " ".join(s.strip().lower().split()) with Python's Unicode lowercasing and whitespace.
 std::string Collapse(absl::string_view s) {
-  return absl::StrJoin(SplitWhitespace(absl::AsciiStrToLower(s)), " ");
+  return absl::StrJoin(SplitWhitespace(PythonLower(s)), " ");
 }
 
 }  // namespace

@@ -46,5 +46,16 @@ TEST(AnlsTest, CountsCodePointsNotBytes) {
   EXPECT_EQ(LevenshteinDistance(CodePoints("kitten"), CodePoints("sitting")), 3u);
 }
 
+TEST(AnlsTest, LowercasingAndWhitespaceAreUnicode) {
+  // Python's "ÉCOLE".lower() == "école": a full match, where ASCII lowercasing left É.
+  EXPECT_DOUBLE_EQ(Anls("ÉCOLE", {"école"}), 1.0);
+  EXPECT_DOUBLE_EQ(Anls("ΟΔΟΣ", {"οδος"}), 1.0);  // final sigma
+  // U+3000 and U+00A0 are whitespace to str.split(): collapsed like spaces.
+  EXPECT_DOUBLE_EQ(Anls("new\u3000york", {"new\u00a0york"}), 1.0);
+  // "İ".lower() is two code points (i + combining dot): one edit from "i", over the lengths
+  // of the raw strings (1 each), so NL = 1 and the score is 0.
+  EXPECT_DOUBLE_EQ(Anls("İ", {"i"}), 0.0);
+}
+
 }  // namespace
 }  // namespace vlmlab::metrics

@@ -1,6 +1,5 @@
 #include "platform/metrics/exact_match.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "platform/metrics/text_util.h"
@@ -23,7 +22,7 @@ std::string NormalizeForMatch(absl::string_view text, MatchNormalization normali
     case MatchNormalization::kVqa:
       return NormalizeVqaAnswer(text);
     case MatchNormalization::kSimple: {
-      std::string out = absl::StrJoin(SplitWhitespace(absl::AsciiStrToLower(text)), " ");
+      std::string out = absl::StrJoin(SplitWhitespace(PythonLower(text)), " ");
       while (!out.empty() && (out.back() == '.' || out.back() == ' ')) out.pop_back();
       return out;
     }

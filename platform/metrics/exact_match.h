@@ -1,7 +1,8 @@
 // Exact match of a prediction against any gold answer, after an optional normalisation:
 //   none   - byte for byte;
-//   simple - ASCII lowercase, whitespace runs collapsed, surrounding whitespace and trailing
-//            periods removed ("Paris." == "paris");
+//   simple - lowercase (Python's str.lower(), Unicode), whitespace runs collapsed (Unicode
+//            whitespace), surrounding whitespace and trailing periods removed
+//            ("Paris." == "paris");
 //   vqa    - the VQA answer normalisation (vqa_normalize.h) on both sides.
 //
 //   ExactMatch("Paris.", {"paris"}, MatchNormalization::kSimple) == 1.0

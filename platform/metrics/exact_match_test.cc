@@ -15,6 +15,14 @@ TEST(ExactMatchTest, Normalisations) {
   EXPECT_DOUBLE_EQ(ExactMatch("rome", {"paris", "Rome"}, MatchNormalization::kSimple), 1.0);
 }
 
+TEST(ExactMatchTest, SimpleNormalisationIsUnicodeAware) {
+  EXPECT_DOUBLE_EQ(ExactMatch("ÉCOLE", {"école"}, MatchNormalization::kSimple), 1.0);
+  EXPECT_DOUBLE_EQ(ExactMatch("ΣΑΣ", {"σας"}, MatchNormalization::kSimple), 1.0);
+  EXPECT_DOUBLE_EQ(ExactMatch("new\u3000york.", {"New York"}, MatchNormalization::kSimple), 1.0);
+  EXPECT_DOUBLE_EQ(ExactMatch("STRASSE", {"straße"}, MatchNormalization::kSimple), 0.0);
+  EXPECT_DOUBLE_EQ(ExactMatch("ÉCOLE", {"école"}, MatchNormalization::kNone), 0.0);
+}
+
 TEST(ExactMatchTest, EmptyPredictionAndGold) {
   EXPECT_DOUBLE_EQ(ExactMatch("", {"paris"}, MatchNormalization::kSimple), 0.0);
   EXPECT_DOUBLE_EQ(ExactMatch("", {""}, MatchNormalization::kSimple), 1.0);

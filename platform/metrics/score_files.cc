@@ -75,7 +75,7 @@ absl::StatusOr<ScoreReport> ScoreVqa(const ScoreRequest& request) {
   for (const VqaQuestion& q : questions) ids.insert(q.question_id);
   VLMLAB_RETURN_IF_ERROR(CheckKnownIds(predictions, ids, request.results_path, "question"));
 
-  const VqaScores scores = ScoreVqa(questions, predictions);
+  const VqaScores scores = ScoreVqa(questions, predictions, request.vqa_script);
   ScoreReport report;
   report.examples = questions.size();
   report.missing = scores.missing;
@@ -104,7 +104,8 @@ absl::StatusOr<ScoreReport> ScoreVqa(const ScoreRequest& request) {
         std::vector<VqaQuestion> training,
         ReadVqaDataset(request.train_questions_path, request.train_annotations_path));
     const VqaBlindBaseline blind = VqaBlindBaseline::Fit(training);
-    const VqaScores blind_scores = ScoreVqa(questions, blind.PredictAll(questions));
+    const VqaScores blind_scores =
+        ScoreVqa(questions, blind.PredictAll(questions), request.vqa_script);
     VLMLAB_ASSIGN_OR_RETURN(
         MetricLine line, MeanLine("blind_baseline_accuracy", blind_scores.per_question, request));
     report.metrics.push_back(line);

@@ -21,6 +21,7 @@
 #include "platform/metrics/bootstrap.h"
 #include "platform/metrics/exact_match.h"
 #include "platform/metrics/score_report.h"
+#include "platform/metrics/vqa_accuracy.h"
 
 namespace vlmlab::metrics {
 
@@ -32,6 +33,7 @@ struct ScoreRequest {
   std::string train_questions_path;  // vqa_accuracy: blind baseline (both or neither)
   std::string train_annotations_path;
   MatchNormalization normalization = MatchNormalization::kSimple;  // exact_match
+  VqaScript vqa_script = VqaScript::kCurrent;                      // vqa_accuracy
   BootstrapOptions bootstrap;                                      // resamples 0: no intervals
 };
 

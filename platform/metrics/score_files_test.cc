@@ -57,7 +57,7 @@ class ScoreVqaFilesTest : public ::testing::Test {
 
 TEST_F(ScoreVqaFilesTest, ScoresWithBreakdownsMissingAndIntervals) {
   request_.results_path = WriteTestFile(
-      "vr.json", R"([{"question_id": 1, "answer": "Yes."}, {"question_id": 2, "answer": "two"}])");
+      "vr.json", R"([{"question_id": 1, "answer": "yes"}, {"question_id": 2, "answer": "two"}])");
   absl::StatusOr<ScoreReport> report = ScoreFiles(request_);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->examples, 3u);
@@ -90,6 +90,19 @@ TEST_F(ScoreVqaFilesTest, ScoresWithBreakdownsMissingAndIntervals) {
   // Deterministic for a seed.
   absl::StatusOr<ScoreReport> again = ScoreFiles(request_);
   EXPECT_EQ(FormatReportJson(*again), FormatReportJson(*report));
+}
+
+TEST_F(ScoreVqaFilesTest, ScriptVersionDecidesHowAnswersAreProcessed) {
+  // Ten identical human answers "yes": the current script compares "Yes." as it is (0); the
+  // pre-2021 script normalised every prediction first (1).
+  request_.results_path = WriteTestFile("vr_case.json", R"([{"question_id": 1, "answer": "Yes."}])");
+  absl::StatusOr<ScoreReport> current = ScoreFiles(request_);
+  ASSERT_TRUE(current.ok()) << current.status();
+  EXPECT_NEAR(Find(current->breakdowns[0].lines, "yes/no")->value, 0.0, 1e-12);
+  request_.vqa_script = VqaScript::kPre2021;
+  absl::StatusOr<ScoreReport> old = ScoreFiles(request_);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_NEAR(Find(old->breakdowns[0].lines, "yes/no")->value, 1.0, 1e-12);
 }
 
 TEST_F(ScoreVqaFilesTest, BlindBaseline) {

@@ -3,16 +3,56 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "platform/metrics/text_util.h"
 #include "platform/metrics/vqa_normalize.h"
 
 namespace vlmlab::metrics {
 
-double VqaAccuracy(absl::string_view prediction, const std::vector<std::string>& human_answers) {
+absl::StatusOr<VqaScript> ParseVqaScript(absl::string_view name) {
+  if (name == "current") return VqaScript::kCurrent;
+  if (name == "pre2021") return VqaScript::kPre2021;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown VQA script version '", name,
+      "'; use current (the official script since 2021) or pre2021 (its earlier answer processing)"));
+}
+
+const char* VqaScriptName(VqaScript script) {
+  return script == VqaScript::kPre2021 ? "pre2021" : "current";
+}
+
+namespace {
+
+// The script's first clean-up of an answer: newlines and tabs to spaces, then strip.
+std::string CleanAnswer(absl::string_view text) {
+  const std::string spaced = absl::StrReplaceAll(text, {{"\n", " "}, {"\t", " "}});
+  return std::string(StripWhitespace(spaced));
+}
+
+bool AllIdentical(const std::vector<std::string>& answers) {
+  return std::set<std::string>(answers.begin(), answers.end()).size() <= 1;
+}
+
+}  // namespace
+
+double VqaAccuracy(absl::string_view prediction, const std::vector<std::string>& human_answers,
+                   VqaScript script) {
   if (human_answers.empty()) return 0;
-  const std::string answer = NormalizeVqaAnswer(prediction);
+  std::string answer;
   std::vector<std::string> humans = human_answers;
-  if (std::set<std::string>(humans.begin(), humans.end()).size() > 1) {
-    for (std::string& h : humans) h = VqaProcessPunctuation(h);
+  if (script == VqaScript::kPre2021) {
+    answer = NormalizeVqaAnswer(prediction);
+    if (!AllIdentical(humans)) {
+      for (std::string& h : humans) h = VqaProcessPunctuation(h);
+    }
+  } else {
+    answer = CleanAnswer(prediction);
+    for (std::string& h : humans) h = CleanAnswer(h);
+    if (!AllIdentical(humans)) {
+      for (std::string& h : humans) h = VqaProcessDigitArticle(VqaProcessPunctuation(h));
+      answer = VqaProcessDigitArticle(VqaProcessPunctuation(answer));
+    }
   }
   size_t total_matches = 0;
   for (const std::string& h : humans) total_matches += h == answer ? 1 : 0;
@@ -38,7 +78,7 @@ std::map<std::string, GroupScore> GroupMeans(const std::vector<double>& scores,
 }
 
 VqaScores ScoreVqa(const std::vector<VqaQuestion>& questions,
-                   const std::map<std::string, std::string>& predictions) {
+                   const std::map<std::string, std::string>& predictions, VqaScript script) {
   VqaScores out;
   std::vector<std::string> answer_types, question_types;
   double sum = 0;
@@ -48,7 +88,7 @@ VqaScores ScoreVqa(const std::vector<VqaQuestion>& questions,
     if (it == predictions.end()) {
       ++out.missing;
     } else {
-      score = VqaAccuracy(it->second, q.answers);
+      score = VqaAccuracy(it->second, q.answers, script);
     }
     out.per_question.push_back(score);
     answer_types.push_back(q.answer_type);

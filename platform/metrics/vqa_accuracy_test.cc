@@ -30,22 +30,42 @@ TEST(VqaAccuracyTest, LeaveOneOutAverageForOneToFourAgreeingHumans) {
   EXPECT_NEAR(VqaAccuracy("cat", Humans(10, "cat")), 1.0, 1e-12);
 }
 
-TEST(VqaAccuracyTest, PredictionIsNormalisedHumansOnlyGetPunctuation) {
+TEST(VqaAccuracyTest, CurrentScriptProcessesBothSidesOnlyWhenHumansDisagree) {
+  // Humans not all identical: punctuation and digit/article processing on both sides.
   EXPECT_NEAR(VqaAccuracy("Two", Humans(3, "2")), 0.9, 1e-12);
   EXPECT_NEAR(VqaAccuracy("1,000", Humans(2, "1000")), 0.6, 1e-12);
-  EXPECT_NEAR(VqaAccuracy("A dog.", Humans(10, "dog")), 1.0, 1e-12);
-  // Human answers are not number-mapped: "two" from a human never matches (the prediction
-  // "two" becomes "2"). VQAv2's released answers are already normalised.
-  EXPECT_DOUBLE_EQ(VqaAccuracy("two", Humans(10, "two")), 0.0);
-  // Human answers get processPunctuation only when they are not all identical.
-  EXPECT_DOUBLE_EQ(VqaAccuracy("yes", std::vector<std::string>(10, "yes.")), 0.0);
-  std::vector<std::string> mixed(9, "yes.");
+  EXPECT_NEAR(VqaAccuracy("2", Humans(3, "two")), 0.9, 1e-12);  // the humans' "two" is "2" too
+  std::vector<std::string> mixed(9, "yes!");
   mixed.push_back("no");
   EXPECT_NEAR(VqaAccuracy("yes", mixed), 1.0, 1e-12);
+  // All identical: only newline/tab clean-up and strip, so case and punctuation count.
+  EXPECT_NEAR(VqaAccuracy(" dog\n", Humans(10, "dog")), 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(VqaAccuracy("A dog.", Humans(10, "dog")), 0.0);
+  EXPECT_DOUBLE_EQ(VqaAccuracy("Red", Humans(10, "red")), 0.0);
+  EXPECT_DOUBLE_EQ(VqaAccuracy("two", Humans(10, "2")), 0.0);
+  // Identity is decided after the humans' own strip: " yes" and "yes" are identical.
+  std::vector<std::string> padded = {" yes", "yes", "yes ", "yes", "yes",
+                                     "yes",  "yes", "yes",  "yes", "yes"};
+  EXPECT_DOUBLE_EQ(VqaAccuracy("Yes", padded), 0.0);
+}
+
+TEST(VqaAccuracyTest, Pre2021PredictionIsNormalisedHumansOnlyGetPunctuation) {
+  const VqaScript old = VqaScript::kPre2021;
+  EXPECT_NEAR(VqaAccuracy("Two", Humans(3, "2"), old), 0.9, 1e-12);
+  EXPECT_NEAR(VqaAccuracy("1,000", Humans(2, "1000"), old), 0.6, 1e-12);
+  EXPECT_NEAR(VqaAccuracy("A dog.", Humans(10, "dog"), old), 1.0, 1e-12);
+  // Human answers are not number-mapped: "two" from a human never matches (the prediction
+  // "two" becomes "2"). VQAv2's released answers are already normalised.
+  EXPECT_DOUBLE_EQ(VqaAccuracy("two", Humans(10, "two"), old), 0.0);
+  // Human answers get processPunctuation only when they are not all identical.
+  EXPECT_DOUBLE_EQ(VqaAccuracy("yes", std::vector<std::string>(10, "yes."), old), 0.0);
+  std::vector<std::string> mixed(9, "yes.");
+  mixed.push_back("no");
+  EXPECT_NEAR(VqaAccuracy("yes", mixed, old), 1.0, 1e-12);
   // ...and that processing is not stripped: "yes!" becomes "yes " and matches nothing.
   mixed.assign(9, "yes!");
   mixed.push_back("no");
-  EXPECT_DOUBLE_EQ(VqaAccuracy("yes", mixed), 0.0);
+  EXPECT_DOUBLE_EQ(VqaAccuracy("yes", mixed, old), 0.0);
 }
 
 TEST(VqaAccuracyTest, EmptyPredictionsAndAnswers) {
@@ -61,7 +81,7 @@ TEST(VqaAccuracyTest, ScoresBreakdownsAndMissing) {
   qs[0] = {"1", "10", "is it red?", "is the", "yes/no", "yes", Humans(10, "yes")};
   qs[1] = {"2", "10", "how many?", "how many", "number", "2", Humans(2, "2")};
   qs[2] = {"3", "11", "what is it?", "what is", "other", "cat", Humans(10, "cat")};
-  const VqaScores s = ScoreVqa(qs, {{"1", "Yes"}, {"2", "two"}});
+  const VqaScores s = ScoreVqa(qs, {{"1", "yes"}, {"2", "two"}});
   ASSERT_EQ(s.per_question.size(), 3u);
   EXPECT_NEAR(s.per_question[0], 1.0, 1e-12);
   EXPECT_NEAR(s.per_question[1], 0.6, 1e-12);

@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "platform/metrics/text_util.h"
@@ -153,12 +152,13 @@ const absl::flat_hash_map<std::string, std::string>& Contractions() {
   return *map;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// The script's commaStrip regex, (\d)(\,)(\d), searched anywhere.
+// The script's commaStrip regex, (\d)(\,)(\d), searched anywhere (\d: any decimal digit).
 bool HasCommaBetweenDigits(absl::string_view text) {
   for (size_t i = 1; i + 1 < text.size(); ++i) {
-    if (text[i] == ',' && IsDigit(text[i - 1]) && IsDigit(text[i + 1])) return true;
+    if (text[i] == ',' && IsDecimalDigit(CodePointBefore(text, i)) &&
+        IsDecimalDigit(CodePointAt(text, i + 1))) {
+      return true;
+    }
   }
   return false;
 }
@@ -167,7 +167,8 @@ bool HasCommaBetweenDigits(absl::string_view text) {
 
 std::string VqaProcessPunctuation(absl::string_view text) {
   // The script replaces each mark in turn; the replacements (nothing or a space) are never marks
-  // themselves, so one pass with a per-mark decision gives the same text.
+  // themselves, so one pass with a per-mark decision gives the same text. The marks are ASCII,
+  // so byte-wise work never splits a multi-byte character.
   const bool comma_number = HasCommaBetweenDigits(text);
   char action[256] = {};  // 0: keep, 'd': delete, 's': space
   for (const char* p : kPunct) {
@@ -189,7 +190,7 @@ std::string VqaProcessPunctuation(absl::string_view text) {
   stripped.reserve(out.size());
   int removed = 0;
   for (size_t i = 0; i < out.size(); ++i) {
-    const bool followed_by_digit = i + 1 < out.size() && IsDigit(out[i + 1]);
+    const bool followed_by_digit = i + 1 < out.size() && IsDecimalDigit(CodePointAt(out, i + 1));
     if (out[i] == '.' && !followed_by_digit && removed < 32) {
       ++removed;
       continue;
@@ -201,7 +202,7 @@ std::string VqaProcessPunctuation(absl::string_view text) {
 
 std::string VqaProcessDigitArticle(absl::string_view text) {
   std::vector<std::string> words;
-  for (std::string& word : SplitWhitespace(absl::AsciiStrToLower(text))) {
+  for (std::string& word : SplitWhitespace(PythonLower(text))) {
     auto number = NumberWords().find(word);
     if (number != NumberWords().end()) word = number->second;
     if (word == "a" || word == "an" || word == "the") continue;

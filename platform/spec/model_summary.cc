@@ -55,6 +55,7 @@ absl::StatusOr<ModelSummary> SummarizeModel(const Model& model, const PluginRegi
   absl::StatusOr<std::unique_ptr<Encoder>> encoder =
       CreateFromSlot<Encoder>(model.encoder(), registries, context);
   if (!encoder.ok()) return fail("encoder", encoder.status());
+  out.encoder_input = (*encoder)->InputSpec();
   out.encoder_output = (*encoder)->OutputShape();
   absl::StatusOr<std::unique_ptr<Projector>> projector =
       CreateFromSlot<Projector>(model.projector(), registries, context);

@@ -18,6 +18,7 @@ namespace vlmlab {
 
 struct ModelSummary {
   std::string encoder, projector, fusion, llm, tokenizer;  // plugin names
+  ImageInputSpec encoder_input;                            // the image size the encoder takes
   VisualShape encoder_output;                              // per image
   VisualShape visual_tokens;                               // per image, after the projector
   LlmShape llm_shape;                                      // vocab_size resolved

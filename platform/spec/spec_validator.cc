@@ -275,6 +275,44 @@ void CheckReferences(const Experiment& exp, const Reporter& report) {
   }
 }
 
+// Fields whose feature is not built yet: accepted, they would change nothing and an ablation
+// over them would report a difference of zero. Each is refused until it takes effect.
+void RefuseUnimplemented(const Experiment& exp, const Reporter& report) {
+  const Descriptor* e = Experiment::descriptor();
+  const Descriptor* sd = StageSpec::descriptor();
+  if (exp.runtime().dtype() == Runtime::BF16) {
+    report({{e->FindFieldByName("runtime"), -1}, {Runtime::descriptor()->FindFieldByName("dtype"), -1}},
+           "bf16 training is not implemented yet: every kernel would still run in f32, so a "
+           "BF16 run would repeat the F32 one; remove dtype (or set F32)");
+  }
+  for (int i = 0; i < exp.stages_size(); ++i) {
+    if (exp.stages(i).image_splitting()) {
+      report({{e->FindFieldByName("stages"), i}, {sd->FindFieldByName("image_splitting"), -1}},
+             "image splitting (crops plus a global view) is not implemented yet: the stage "
+             "would see whole images as without it; remove image_splitting");
+    }
+  }
+}
+
+// A stage image_size above the encoder's own would need the encoder to take larger images
+// (interpolated ViT position tables); that is not implemented yet.
+void CheckStageImageSizes(const Experiment& exp, const ModelSummary& summary,
+                          const Reporter& report) {
+  const int64_t encoder_size = summary.encoder_input.size;
+  if (encoder_size <= 0) return;
+  const Descriptor* e = Experiment::descriptor();
+  for (int i = 0; i < exp.stages_size(); ++i) {
+    const int32_t size = exp.stages(i).image_size();
+    if (size <= encoder_size) continue;
+    report({{e->FindFieldByName("stages"), i},
+            {StageSpec::descriptor()->FindFieldByName("image_size"), -1}},
+           absl::StrCat("image_size ", size, " is larger than the encoder's image_size ",
+                        encoder_size, "; raising the resolution between stages is not "
+                        "implemented yet, so use at most ", encoder_size,
+                        " (or 0 for the encoder's)"));
+  }
+}
+
 }  // namespace
 
 void ValidateSpecMessage(const Message& root, const SpecSources& sources,
@@ -293,6 +331,7 @@ absl::Status ValidateExperiment(const LoadedExperiment& loaded,
     problems.Add({loaded.sources.Locate(exp, path), FormatPath(exp, path), message});
   };
   CheckReferences(exp, report);
+  RefuseUnimplemented(exp, report);
   if (problems.empty()) {
     std::string part;
     absl::StatusOr<ModelSummary> summary =
@@ -301,6 +340,8 @@ absl::Status ValidateExperiment(const LoadedExperiment& loaded,
       FieldPath path = {{Experiment::descriptor()->FindFieldByName("model"), -1}};
       if (!part.empty()) path.push_back({Model::descriptor()->FindFieldByName(part), -1});
       report(path, std::string(summary.status().message()));
+    } else {
+      CheckStageImageSizes(exp, *summary, report);
     }
   }
   return problems.ToStatus();

@@ -68,10 +68,13 @@ class VqaAccuracyEvaluator : public Evaluator {
         eval::GenerateReplies(model, shots.Samples(samples), prompts, spec.generation(),
                               spec.batch_size(), in.seed, shots.set.contexts));
     metrics::BootstrapOptions b = BootstrapFor(spec, in.seed);
+    const metrics::VqaScript script = options_.script() == VqaAccuracyOptions::PRE_2021
+                                          ? metrics::VqaScript::kPre2021
+                                          : metrics::VqaScript::kCurrent;
     std::vector<double> scores;
     std::vector<std::string> types, qtypes;
     for (size_t i = 0; i < samples.size(); ++i) {
-      scores.push_back(metrics::VqaAccuracy(replies[i], samples[i].vqa->answers));
+      scores.push_back(metrics::VqaAccuracy(replies[i], samples[i].vqa->answers, script));
       types.push_back(samples[i].vqa->answer_type);
       qtypes.push_back(samples[i].vqa->question_type);
     }
@@ -104,7 +107,7 @@ class VqaAccuracyEvaluator : public Evaluator {
         std::vector<double> blind_scores;
         for (size_t i = 0; i < samples.size(); ++i) {
           blind[i] = baseline.Predict(samples[i].vqa->question);
-          blind_scores.push_back(metrics::VqaAccuracy(blind[i], samples[i].vqa->answers));
+          blind_scores.push_back(metrics::VqaAccuracy(blind[i], samples[i].vqa->answers, script));
         }
         out.metrics["blind/overall"] = MeanWithCi(blind_scores, b);
         AddGroupMetrics("blind/type", blind_scores, types, b, &out);
