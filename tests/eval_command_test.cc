@@ -6,6 +6,7 @@
 // checkpoint, an unknown evaluator and a spec that does not fit the checkpoint.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -337,6 +338,94 @@ TEST_F(EvalCommandTest, VqaScriptOptionChoosesTheOfficialAnswerProcessing) {
   };
   EXPECT_DOUBLE_EQ(blind_overall(VqaAccuracyOptions::CURRENT), 1.0);
   EXPECT_DOUBLE_EQ(blind_overall(VqaAccuracyOptions::PRE_2021), 0.0);
+}
+
+TEST_F(EvalCommandTest, AnswerAndChoiceEvaluatorsRunOnTheTrainedModel) {
+  // anls, exact_match, pope and mcq (both modes) on the trained tiny model: each scores every
+  // example it should, within [0, 1], with its own prompt template recorded per example.
+  eval::EvalCheckpointRequest r;
+  r.target = outcome_->run_dir;
+  r.predictions_dir = *dir_ + "/answer_evaluators";
+  r.run_id = "trained-answer-evaluators";
+  r.experiment_path = ExperimentFile(r.run_id, [](Experiment& e) {
+    CHECK(google::protobuf::TextFormat::MergeFromString(R"pb(
+      data {
+        name: "mcq_val"
+        components {
+          dataset { synthetic { tasks: MCQ split: VAL image_size: 16 num_images: 50 max_objects: 2 } }
+        }
+      }
+      evaluators {
+        name: "anls" anls { prompt: "ANLS Q {question}" threshold: 0.5 }
+        data: "vqa_val" max_examples: 6 bootstrap_samples: 10 generation { max_new_tokens: 3 }
+      }
+      evaluators {
+        name: "em" exact_match { normalize: false }
+        data: "vqa_val" max_examples: 6 bootstrap_samples: 0 generation { max_new_tokens: 3 }
+      }
+      evaluators {
+        name: "pope" pope { prompt: "POPE {question} yes or no:" }
+        data: "vqa_val" max_examples: 40 bootstrap_samples: 10 generation { max_new_tokens: 2 }
+      }
+      evaluators {
+        name: "mcq_ll" mcq { mode: LOG_LIKELIHOOD }
+        data: "mcq_val" max_examples: 5 bootstrap_samples: 0
+      }
+      evaluators {
+        name: "mcq_gen" mcq { mode: GENERATED_LETTER }
+        data: "mcq_val" max_examples: 5 bootstrap_samples: 0 generation { max_new_tokens: 3 }
+      }
+    )pb", &e));
+  });
+  r.evaluators = {"anls", "em", "pope", "mcq_ll", "mcq_gen"};
+  absl::StatusOr<eval::EvalCheckpointOutcome> out = eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->results.size(), 5u);
+  std::map<std::string, const runner::EvaluatorResult*> by_name;
+  for (const runner::EvaluatorResult& res : out->results) by_name[res.name] = &res;
+  auto in_unit_interval = [&](const std::string& evaluator, const std::string& metric) {
+    ASSERT_TRUE(by_name.count(evaluator)) << evaluator;
+    const auto& m = by_name[evaluator]->metrics;
+    ASSERT_TRUE(m.count(metric)) << evaluator << " has no metric " << metric;
+    EXPECT_GE(m.at(metric).value, 0.0) << evaluator << "/" << metric;
+    EXPECT_LE(m.at(metric).value, 1.0) << evaluator << "/" << metric;
+  };
+  in_unit_interval("anls", "anls");
+  in_unit_interval("em", "exact_match");
+  for (const char* m : {"accuracy", "precision", "recall", "f1", "yes_ratio"}) {
+    in_unit_interval("pope", m);
+  }
+  in_unit_interval("mcq_ll", "accuracy");
+  in_unit_interval("mcq_gen", "accuracy");
+
+  const std::vector<json> anls = ReadJsonl(by_name["anls"]->predictions_path);
+  ASSERT_EQ(anls.size(), 6u);
+  for (const json& j : anls) {
+    EXPECT_TRUE(absl::StrContains(j["prompt"].get<std::string>(),
+                                  "ANLS Q " + j["question"].get<std::string>()))
+        << j["prompt"];
+  }
+  // POPE keeps only yes/no questions, each asked with its own template.
+  const std::vector<json> pope = ReadJsonl(by_name["pope"]->predictions_path);
+  ASSERT_FALSE(pope.empty());
+  EXPECT_LT(pope.size(), 40u);
+  for (const json& j : pope) {
+    EXPECT_TRUE(absl::StrContains(j["prompt"].get<std::string>(),
+                                  "POPE " + j["question"].get<std::string>() + " yes or no:"))
+        << j["prompt"];
+  }
+  EXPECT_EQ(ReadJsonl(by_name["em"]->predictions_path).size(), 6u);
+  // Log-likelihood mode answers with one of the options; generation answers with free text.
+  const std::vector<json> ll = ReadJsonl(by_name["mcq_ll"]->predictions_path);
+  ASSERT_EQ(ll.size(), 5u);
+  for (const json& j : ll) {
+    EXPECT_FALSE(j["chosen"].get<std::string>().empty()) << j.dump();
+    const std::string reply = j["prediction"];
+    bool is_candidate = reply == j["chosen"].get<std::string>();
+    for (const json& o : j["options"]) is_candidate |= reply == o.get<std::string>();
+    EXPECT_TRUE(is_candidate) << j.dump();
+  }
+  EXPECT_EQ(ReadJsonl(by_name["mcq_gen"]->predictions_path).size(), 5u);
 }
 
 TEST_F(EvalCommandTest, LlmJudgeWithATinyRandomJudgeRunsAndCountsUnparseable) {

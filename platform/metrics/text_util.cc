@@ -53,19 +53,17 @@ std::string MapWellFormedRuns(absl::string_view text, MapRun map_run) {
   return out;
 }
 
-std::string IcuLower(absl::string_view run) {
+// Unicode full case mapping of well-formed UTF-8 in the root locale (no Turkish dotless i).
+std::string IcuCaseMap(absl::string_view run, bool upper) {
+  icu::UnicodeString text =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(run.data(), static_cast<int32_t>(run.size())));
+  if (upper) {
+    text.toUpper(icu::Locale::getRoot());
+  } else {
+    text.toLower(icu::Locale::getRoot());
+  }
   std::string out;
-  icu::UnicodeString::fromUTF8(icu::StringPiece(run.data(), static_cast<int32_t>(run.size())))
-      .toLower(icu::Locale::getRoot())
-      .toUTF8String(out);
-  return out;
-}
-
-std::string IcuUpper(absl::string_view run) {
-  std::string out;
-  icu::UnicodeString::fromUTF8(icu::StringPiece(run.data(), static_cast<int32_t>(run.size())))
-      .toUpper(icu::Locale::getRoot())
-      .toUTF8String(out);
+  text.toUTF8String(out);
   return out;
 }
 
@@ -134,12 +132,12 @@ absl::string_view StripWhitespace(absl::string_view text) {
 
 std::string PythonLower(absl::string_view text) {
   if (IsAscii(text)) return absl::AsciiStrToLower(text);
-  return MapWellFormedRuns(text, IcuLower);
+  return MapWellFormedRuns(text, [](absl::string_view run) { return IcuCaseMap(run, false); });
 }
 
 std::string PythonUpper(absl::string_view text) {
   if (IsAscii(text)) return absl::AsciiStrToUpper(text);
-  return MapWellFormedRuns(text, IcuUpper);
+  return MapWellFormedRuns(text, [](absl::string_view run) { return IcuCaseMap(run, true); });
 }
 
 std::vector<char32_t> CodePoints(absl::string_view text) {
