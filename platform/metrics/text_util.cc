@@ -53,17 +53,12 @@ std::string MapWellFormedRuns(absl::string_view text, MapRun map_run) {
   return out;
 }
 
-// Unicode full case mapping of well-formed UTF-8 in the root locale (no Turkish dotless i).
-std::string IcuCaseMap(absl::string_view run, bool upper) {
-  icu::UnicodeString text =
-      icu::UnicodeString::fromUTF8(icu::StringPiece(run.data(), static_cast<int32_t>(run.size())));
-  if (upper) {
-    text.toUpper(icu::Locale::getRoot());
-  } else {
-    text.toLower(icu::Locale::getRoot());
-  }
+// Unicode full lowercase mapping of well-formed UTF-8 in the root locale (no Turkish i rules).
+std::string IcuLower(absl::string_view run) {
   std::string out;
-  text.toUTF8String(out);
+  icu::UnicodeString::fromUTF8(icu::StringPiece(run.data(), static_cast<int32_t>(run.size())))
+      .toLower(icu::Locale::getRoot())
+      .toUTF8String(out);
   return out;
 }
 
@@ -132,12 +127,7 @@ absl::string_view StripWhitespace(absl::string_view text) {
 
 std::string PythonLower(absl::string_view text) {
   if (IsAscii(text)) return absl::AsciiStrToLower(text);
-  return MapWellFormedRuns(text, [](absl::string_view run) { return IcuCaseMap(run, false); });
-}
-
-std::string PythonUpper(absl::string_view text) {
-  if (IsAscii(text)) return absl::AsciiStrToUpper(text);
-  return MapWellFormedRuns(text, [](absl::string_view run) { return IcuCaseMap(run, true); });
+  return MapWellFormedRuns(text, IcuLower);
 }
 
 std::vector<char32_t> CodePoints(absl::string_view text) {

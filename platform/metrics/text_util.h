@@ -42,9 +42,6 @@ absl::string_view StripWhitespace(absl::string_view text);
 // where ASCII and kept otherwise.
 std::string PythonLower(absl::string_view text);
 
-// Python's str.upper(): full uppercase mapping ("ß" -> "SS").
-std::string PythonUpper(absl::string_view text);
-
 // Decodes UTF-8 into code points; a malformed byte becomes one code point of its own (U+FFFD is
 // not substituted, so distinct bad bytes stay distinct).
 std::vector<char32_t> CodePoints(absl::string_view text);
