@@ -5,6 +5,7 @@
 // must name an existing test; the list of known gaps may only shrink.
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <set>

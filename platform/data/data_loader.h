@@ -21,9 +21,9 @@
 //
 // Failures: a sample that fails (bad JSON or image, tokenisation) is skipped with a warning and
 // counted in stats().skipped, or with `strict` (or when it was drawn from a source whose
-// strict() is true, e.g. a `webdataset { strict: true }`) ends the stream with that error; one whose image
-// does not fit max_length is dropped and counted in stats().dropped_too_long; a long run of
-// failures (max_consecutive_failures) is an error naming the last one. A mixture error
+// strict() is true, e.g. a `webdataset { strict: true }`) ends the stream with that error; one
+// whose image does not fit max_length is dropped and counted in stats().dropped_too_long; a
+// long run of failures (max_consecutive_failures) is an error naming the last one. A mixture error
 // (e.g. an unreadable shard in strict mode) is returned by Next(), and every later call returns
 // it again. Destruction stops and joins the threads, finishing only the samples in progress.
 //

@@ -2,8 +2,9 @@
 // evaluation script computes it: both strings are lowercased (Python's str.lower(): Unicode
 // full case mapping), stripped and their whitespace runs collapsed (Unicode whitespace); for
 // each gold answer NL = edit distance / max(len(gold), len(prediction)), with the lengths taken
-// of the strings as given (the script's quirk; NL = 0 when both are empty); the score is 1 - min NL over the gold answers, or 0 when that is below the threshold
-// (so NL = 0.5 still scores 0.5). Lengths and edits count Unicode code points.
+// of the strings as given (the script's quirk; NL = 0 when both are empty); the score is
+// 1 - min NL over the gold answers, or 0 when that is below the threshold (so NL = 0.5 still
+// scores 0.5). Lengths and edits count Unicode code points.
 //
 //   Anls("Dr. Lobo", {"Dear Dr. Lobo", "dr. lobo"}) == 1.0
 #ifndef VLMLAB_PLATFORM_METRICS_ANLS_H_

@@ -95,7 +95,8 @@ TEST_F(ScoreVqaFilesTest, ScoresWithBreakdownsMissingAndIntervals) {
 TEST_F(ScoreVqaFilesTest, ScriptVersionDecidesHowAnswersAreProcessed) {
   // Ten identical human answers "yes": the current script compares "Yes." as it is (0); the
   // pre-2021 script normalised every prediction first (1).
-  request_.results_path = WriteTestFile("vr_case.json", R"([{"question_id": 1, "answer": "Yes."}])");
+  request_.results_path =
+      WriteTestFile("vr_case.json", R"([{"question_id": 1, "answer": "Yes."}])");
   absl::StatusOr<ScoreReport> current = ScoreFiles(request_);
   ASSERT_TRUE(current.ok()) << current.status();
   EXPECT_NEAR(Find(current->breakdowns[0].lines, "yes/no")->value, 0.0, 1e-12);

@@ -4,8 +4,6 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
-#include "platform/metrics/text_util.h"
 #include "platform/metrics/vqa_normalize.h"
 
 namespace vlmlab::metrics {
@@ -24,12 +22,6 @@ const char* VqaScriptName(VqaScript script) {
 
 namespace {
 
-// The script's first clean-up of an answer: newlines and tabs to spaces, then strip.
-std::string CleanAnswer(absl::string_view text) {
-  const std::string spaced = absl::StrReplaceAll(text, {{"\n", " "}, {"\t", " "}});
-  return std::string(StripWhitespace(spaced));
-}
-
 bool AllIdentical(const std::vector<std::string>& answers) {
   return std::set<std::string>(answers.begin(), answers.end()).size() <= 1;
 }
@@ -47,8 +39,8 @@ double VqaAccuracy(absl::string_view prediction, const std::vector<std::string>&
       for (std::string& h : humans) h = VqaProcessPunctuation(h);
     }
   } else {
-    answer = CleanAnswer(prediction);
-    for (std::string& h : humans) h = CleanAnswer(h);
+    answer = VqaCleanAnswer(prediction);
+    for (std::string& h : humans) h = VqaCleanAnswer(h);
     if (!AllIdentical(humans)) {
       for (std::string& h : humans) h = VqaProcessDigitArticle(VqaProcessPunctuation(h));
       answer = VqaProcessDigitArticle(VqaProcessPunctuation(answer));

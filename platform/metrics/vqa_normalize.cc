@@ -215,9 +215,13 @@ std::string VqaProcessDigitArticle(absl::string_view text) {
   return absl::StrJoin(words, " ");
 }
 
+std::string VqaCleanAnswer(absl::string_view text) {
+  const std::string spaced = absl::StrReplaceAll(text, {{"\n", " "}, {"\t", " "}});
+  return std::string(StripWhitespace(spaced));
+}
+
 std::string NormalizeVqaAnswer(absl::string_view text) {
-  std::string answer = absl::StrReplaceAll(text, {{"\n", " "}, {"\t", " "}});
-  return VqaProcessDigitArticle(VqaProcessPunctuation(StripWhitespace(answer)));
+  return VqaProcessDigitArticle(VqaProcessPunctuation(VqaCleanAnswer(text)));
 }
 
 }  // namespace vlmlab::metrics

@@ -26,7 +26,10 @@ std::string VqaProcessPunctuation(absl::string_view text);
 // join with single spaces.
 std::string VqaProcessDigitArticle(absl::string_view text);
 
-// What the script does to a prediction: newlines and tabs to spaces, strip, then the two above.
+// The script's first clean-up of every answer: newlines and tabs to spaces, then strip.
+std::string VqaCleanAnswer(absl::string_view text);
+
+// VqaCleanAnswer, then the two above: the full processing of an answer.
 std::string NormalizeVqaAnswer(absl::string_view text);
 
 }  // namespace vlmlab::metrics

@@ -281,7 +281,8 @@ void RefuseUnimplemented(const Experiment& exp, const Reporter& report) {
   const Descriptor* e = Experiment::descriptor();
   const Descriptor* sd = StageSpec::descriptor();
   if (exp.runtime().dtype() == Runtime::BF16) {
-    report({{e->FindFieldByName("runtime"), -1}, {Runtime::descriptor()->FindFieldByName("dtype"), -1}},
+    report({{e->FindFieldByName("runtime"), -1},
+            {Runtime::descriptor()->FindFieldByName("dtype"), -1}},
            "bf16 training is not implemented yet: every kernel would still run in f32, so a "
            "BF16 run would repeat the F32 one; remove dtype (or set F32)");
   }
