@@ -106,7 +106,8 @@ void BM_ChatTemplate(benchmark::State& state) {
   const std::vector<Turn> turns = {{Turn::kUser, "<image>"}, {Turn::kAssistant, Caption(7)}};
   ChatTemplateOptions o = Options(0, 64).chat;
   for (auto _ : state) {
-    absl::StatusOr<TokenizedSample> t = ApplyChatTemplate(turns, {1}, Tok(), o);
+    absl::StatusOr<TokenizedSample> t =
+        ApplyChatTemplate(turns, std::vector<ImageGrid>(1), Tok(), o);
     CHECK(t.ok());
     benchmark::DoNotOptimize(t->input_ids.data());
   }

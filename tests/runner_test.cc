@@ -21,6 +21,8 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "kernels/cpu/threads.h"
+#include "platform/eval/eval_batches.h"
+#include "platform/eval/trained_model.h"
 #include "platform/model/vlm_model.h"
 #include "platform/registry/global_registries.h"
 #include "platform/runner/run_experiment.h"
@@ -200,6 +202,57 @@ TEST_F(RunnerTest, CompletesAndRecordsThenSkips) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->skipped);
   EXPECT_EQ(again->metrics["vqa/overall"].value, r->metrics["vqa/overall"].value);
+}
+
+// The tiny experiment on 32 px pictures (the encoder takes 16 px), one short caption stage,
+// with or without image splitting in that stage.
+Experiment SplitOrWhole(bool split, const std::string& dir) {
+  Experiment e = InDir(Tiny(), dir);
+  e.mutable_model()->mutable_llm()->mutable_llama()->set_max_seq_len(256);
+  for (DataMixture& d : *e.mutable_data()) {
+    d.mutable_components(0)->mutable_dataset()->mutable_synthetic()->set_image_size(32);
+  }
+  e.mutable_stages()->DeleteSubrange(1, 1);
+  StageSpec& stage = *e.mutable_stages(0);
+  stage.set_steps(2);
+  if (split) {
+    stage.set_image_splitting(true);
+    stage.set_max_tiles_per_side(2);
+  }
+  e.mutable_evaluators(0)->set_max_examples(4);
+  return e;
+}
+
+TEST_F(RunnerTest, ImageSplittingReachesTrainingAndEvaluation) {
+  const std::string dir = TmpDir("splitting");
+  Experiment whole = SplitOrWhole(false, dir + "/whole"),
+             split = SplitOrWhole(true, dir + "/split");
+  runner::RunOptions o;
+  o.run_id = "r";
+  absl::StatusOr<runner::RunOutcome> rw = runner::RunExperiment(whole, o, GlobalRegistries());
+  ASSERT_TRUE(rw.ok()) << rw.status();
+  absl::StatusOr<runner::RunOutcome> rs = runner::RunExperiment(split, o, GlobalRegistries());
+  ASSERT_TRUE(rs.ok()) << rs.status();
+  // Training saw 2 x 2 tiles plus a global view per picture: about five times the encoder
+  // work and longer sequences, so more training FLOPs for the same steps and batch.
+  absl::StatusOr<store::RunRecord> cw = OpenStore(whole)->GetRun("r");
+  absl::StatusOr<store::RunRecord> cs = OpenStore(split)->GetRun("r");
+  ASSERT_TRUE(cw.ok() && cs.ok());
+  ASSERT_TRUE(cw->cost.train_flops.has_value() && cs->cost.train_flops.has_value());
+  EXPECT_GT(*cs->cost.train_flops, 2.0 * *cw->cost.train_flops);
+  // Evaluation prepares images as the checkpoint's stage did.
+  absl::StatusOr<eval::ModelWeights> w = eval::ReadModelWeights(rs->run_dir + "/checkpoints");
+  ASSERT_TRUE(w.ok()) << w.status();
+  absl::StatusOr<std::unique_ptr<VlmModel>> m =
+      eval::LoadTrainedModel(split, *w, GlobalRegistries());
+  ASSERT_TRUE(m.ok()) << m.status();
+  absl::StatusOr<data::ImagePreprocessOptions> io = eval::ImageOptionsForModel(**m);
+  ASSERT_TRUE(io.ok()) << io.status();
+  EXPECT_EQ(io->max_tiles_per_side, 2);
+  EXPECT_EQ(io->size, 16);
+  m = eval::LoadTrainedModel(whole, *w, GlobalRegistries());
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(eval::ImageOptionsForModel(**m)->max_tiles_per_side, 0);
 }
 
 TEST_F(RunnerTest, ResumeAfterKillEqualsUninterrupted) {

@@ -185,13 +185,6 @@ TEST_F(SpecValidationTest, FieldsWhoseFeatureIsNotBuiltAreRefused) {
                                std::string(kValidExperiment) + "runtime { dtype: F32 }\n")),
             "");
 
-  std::string split =
-      files_.Write("c.textproto", Variant(stage, "pretrain {} image_splitting: true steps: 10"));
-  err = Check(split);
-  EXPECT_CONTAINS(err, split + ":9:");
-  EXPECT_CONTAINS(err, "stages[pretrain].image_splitting: image splitting");
-  EXPECT_CONTAINS(err, "not implemented yet");
-
   // The encoder takes 32 px: a stage may use 32 or less, not 64.
   std::string larger =
       files_.Write("d.textproto", Variant(stage, "pretrain {} image_size: 64 steps: 10"));
@@ -203,6 +196,37 @@ TEST_F(SpecValidationTest, FieldsWhoseFeatureIsNotBuiltAreRefused) {
   EXPECT_EQ(Check(files_.Write("e.textproto",
                                Variant(stage, "pretrain {} image_size: 32 steps: 10"))),
             "");
+}
+
+TEST_F(SpecValidationTest, ImageSplittingAndItsGridLimit) {
+  const std::string stage = "pretrain {} steps: 10";
+  EXPECT_EQ(Check(files_.Write("a.textproto", Variant(stage,
+                                                      "pretrain {} image_splitting: true "
+                                                      "max_tiles_per_side: 2 steps: 10"))),
+            "");
+  // The limit alone would change nothing.
+  std::string alone =
+      files_.Write("b.textproto", Variant(stage, "pretrain {} max_tiles_per_side: 2 steps: 10"));
+  std::string err = Check(alone);
+  EXPECT_CONTAINS(err, alone + ":9:");
+  EXPECT_CONTAINS(err,
+                  "stages[pretrain].max_tiles_per_side: max_tiles_per_side has no effect "
+                  "without image_splitting");
+  std::string big = files_.Write(
+      "c.textproto",
+      Variant(stage, "pretrain {} image_splitting: true max_tiles_per_side: 17 steps: 10"));
+  EXPECT_CONTAINS(Check(big), "max_tiles_per_side");
+  // A native-resolution encoder takes whole images of any shape: tiles would defeat it.
+  std::string native = files_.Write(
+      "d.textproto",
+      absl::StrReplaceAll(
+          Variant(stage, "pretrain {} image_splitting: true steps: 10"),
+          {{"depth: 2 heads: 4 } }", "depth: 2 heads: 4 native_resolution: true } }"}}));
+  err = Check(native);
+  EXPECT_CONTAINS(err, native + ":9:");
+  EXPECT_CONTAINS(err,
+                  "stages[pretrain].image_splitting: encoder 'vit' takes images at their "
+                  "native resolution");
 }
 
 TEST_F(SpecValidationTest, DuplicateNamesAreRefused) {

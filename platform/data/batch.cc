@@ -17,17 +17,17 @@ absl::StatusOr<ProcessedSample> ProcessSample(Sample sample, const Tokenizer& to
         s.code(), absl::StrCat("sample \"", sample.key, "\" (", sample.source, "): ", s.message()));
   };
   ProcessedSample out;
-  std::vector<int64_t> crops;
+  std::vector<ImageGrid> grids;
   for (size_t i = 0; i < sample.images.size(); ++i) {
     absl::StatusOr<PreprocessedImage> p = PreprocessImage(sample.images[i], image_options);
     if (!p.ok())
       return fail(
           absl::Status(p.status().code(), absl::StrCat("image ", i, ": ", p.status().message())));
-    crops.push_back(p->pixels.size(0));
+    grids.push_back(ImageGrid{p->rows, p->cols});
     out.images.push_back(std::move(p->pixels));
   }
   absl::StatusOr<TokenizedSample> tokens =
-      ApplyChatTemplate(sample.turns, crops, tokenizer, chat_options);
+      ApplyChatTemplate(sample.turns, grids, tokenizer, chat_options);
   if (!tokens.ok()) return fail(tokens.status());
   out.tokens = std::move(*tokens);
   out.sample = std::move(sample);
@@ -111,6 +111,7 @@ Batch PackBatch(std::vector<std::vector<ProcessedSample>> rows, int32_t pad_id,
       int64_t images = 0;
       for (const Tensor& img : s.images) {
         images += img.size(0);
+        batch.image_crops.push_back(img.size(0));
         channels = img.size(1);
         max_h = std::max(max_h, img.size(2));
         max_w = std::max(max_w, img.size(3));

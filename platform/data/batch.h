@@ -46,6 +46,7 @@ struct Batch {
   Tensor positions;       // i32 [B, T]: position of each token in its sample (0, 1, ...)
   Tensor images;          // f32 [N, C, H, W]; undefined when the batch has no images
   std::vector<int64_t> image_counts;                // image tensors per sample (sum N)
+  std::vector<int64_t> image_crops;  // tensors per image (tiles + global view, or 1), in order
   std::vector<std::array<int64_t, 2>> image_sizes;  // (H, W) of each image tensor before padding
   std::vector<Sample> samples;                      // the sources, for evaluators
   // Some row holds more than one sample: the model must get segment_ids and positions

@@ -13,8 +13,12 @@ int32_t PadId(const Tokenizer& tokenizer) {
   return pad >= 0 ? pad : 0;
 }
 
+std::string TileMarker(int64_t row, int64_t col) {
+  return absl::StrCat("<row_", row, "_col_", col, ">");
+}
+
 absl::StatusOr<TokenizedSample> ApplyChatTemplate(absl::Span<const Turn> turns,
-                                                  absl::Span<const int64_t> crops_per_image,
+                                                  absl::Span<const ImageGrid> grids,
                                                   const Tokenizer& tokenizer,
                                                   const ChatTemplateOptions& options) {
   const int32_t bos = tokenizer.SpecialId(SpecialToken::kBos);
@@ -25,7 +29,7 @@ absl::StatusOr<TokenizedSample> ApplyChatTemplate(absl::Span<const Turn> turns,
   const int32_t user = tokenizer.SpecialId(SpecialToken::kUser);
   const int32_t assistant = tokenizer.SpecialId(SpecialToken::kAssistant);
 
-  if (!crops_per_image.empty()) {
+  if (!grids.empty()) {
     if (image < 0) {
       return absl::FailedPreconditionError(
           "chat template: the tokenizer has no image token; set its image special token");
@@ -50,6 +54,7 @@ absl::StatusOr<TokenizedSample> ApplyChatTemplate(absl::Span<const Turn> turns,
     target.push_back(is_target);
   };
   auto push_text = [&](absl::string_view text, bool is_target) {
+    if (text.empty()) return;
     std::vector<int32_t> piece = tokenizer.Encode(text);
     size_t b = 0, e = piece.size();
     if (bos >= 0 && b < e && piece[b] == bos) ++b;
@@ -78,30 +83,42 @@ absl::StatusOr<TokenizedSample> ApplyChatTemplate(absl::Span<const Turn> turns,
       if (!piece.empty()) push_text(piece, text_target);
       if (at == absl::string_view::npos) break;
       rest.remove_prefix(at + placeholder.size());
-      if (next_image >= crops_per_image.size()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "chat template: turn ", t, " holds image placeholder number ", next_image + 1,
-            " but the sample has ", crops_per_image.size(), " images"));
+      if (next_image >= grids.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("chat template: turn ", t, " holds image placeholder number ",
+                         next_image + 1, " but the sample has ", grids.size(), " images"));
       }
-      const int64_t crops = crops_per_image[next_image++];
-      if (crops < 1) {
+      const ImageGrid grid = grids[next_image++];
+      if (grid.rows < 1 || grid.cols < 1) {
         return absl::InvalidArgumentError(absl::StrCat("chat template: image ", next_image - 1,
-                                                       " has ", crops, " tensors; at least 1"));
+                                                       " has a ", grid.rows, " x ", grid.cols,
+                                                       " tile grid; at least 1 x 1"));
       }
-      for (int64_t k = 0; k < crops; ++k) {
+      // One image tensor: an optional marker, then [image_start] placeholders [image_end].
+      auto push_view = [&](absl::string_view marker) {
         const int64_t begin = static_cast<int64_t>(ids.size());
+        push_text(marker, false);
         if (options.layout.delimiters) push(image_start, false);
         for (int64_t p = 0; p < options.layout.placeholders; ++p) push(image, false);
         if (options.layout.delimiters) push(image_end, false);
         image_spans.emplace_back(begin, static_cast<int64_t>(ids.size()));
+      };
+      if (grid.split()) {
+        for (int64_t r = 1; r <= grid.rows; ++r) {
+          for (int64_t c = 1; c <= grid.cols; ++c) push_view(TileMarker(r, c));
+          push_text("\n", false);
+        }
+        push_view(absl::StrCat("\n", kGlobalViewMarker));
+      } else {
+        push_view("");
       }
     }
     if (is_assistant && options.add_eos && eos >= 0) push(eos, text_target);
   }
-  if (next_image != crops_per_image.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "chat template: the sample has ", crops_per_image.size(), " images but its turns hold ",
-        next_image, " image placeholders; they must match"));
+  if (next_image != grids.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("chat template: the sample has ", grids.size(),
+                                                   " images but its turns hold ", next_image,
+                                                   " image placeholders; they must match"));
   }
 
   TokenizedSample out;

@@ -4,13 +4,20 @@
 //   ChatTemplateOptions o;
 //   o.layout = {.placeholders = 64, .delimiters = true};
 //   o.max_length = 512;
-//   VLMLAB_ASSIGN_OR_RETURN(TokenizedSample t, ApplyChatTemplate(sample.turns, {1}, tok, o));
+//   std::vector<ImageGrid> grids(1);           // one image, not split
+//   VLMLAB_ASSIGN_OR_RETURN(TokenizedSample t, ApplyChatTemplate(sample.turns, grids, tok, o));
 //
 // Sequence: [BOS] then per turn its marker (SpecialToken::kUser / kAssistant; the text
 // "User: " / "Assistant: " when the tokenizer has no such token) and its text, where each
-// "<image>" becomes, per image tensor it stands for (tiles and global view when split),
-// [image_start] image x placeholders [image_end]; an assistant turn ends with EOS. Text between
-// images is encoded piece by piece; a BOS/EOS the tokenizer adds to a piece is dropped.
+// "<image>" becomes, per image tensor it stands for, [image_start] image x placeholders
+// [image_end]; an assistant turn ends with EOS. Text between images is encoded piece by piece;
+// a BOS/EOS the tokenizer adds to a piece is dropped.
+//
+// A split image (ImageGrid rows x cols > 1, platform/data/image_preprocess.h) is laid out as in
+// Idefics3: each tile, row by row, preceded by the text "<row_R_col_C>" (1-based), a "\n"
+// after each row of tiles, then "\n<global-img>" and the global view. The marker text goes
+// through the tokenizer (a tokenizer.json may hold the markers as added tokens) and is never a
+// training target.
 //
 // Labels are aligned with the inputs (already shifted): labels[t] is the token position t must
 // predict, i.e. input_ids[t + 1] when that token is a target, else -1. Targets:
@@ -25,6 +32,7 @@
 #define VLMLAB_PLATFORM_DATA_CHAT_TEMPLATE_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -52,10 +60,23 @@ struct TokenizedSample {
   bool truncated = false;
 };
 
-// `crops_per_image[i]`: image tensors that image i's placeholder stands for (1 without
-// splitting); its length must equal the "<image>" count of the turns.
+// How one image was preprocessed: a rows x cols grid of tiles plus a global view, or (1 x 1)
+// the whole image as one tensor.
+struct ImageGrid {
+  int64_t rows = 1;
+  int64_t cols = 1;
+  bool split() const { return rows * cols > 1; }
+  int64_t tensors() const { return split() ? rows * cols + 1 : 1; }  // tiles, then global view
+};
+
+// The tile marker "<row_R_col_C>" (1-based) and the global view's marker.
+std::string TileMarker(int64_t row, int64_t col);
+inline constexpr char kGlobalViewMarker[] = "<global-img>";
+
+// `grids[i]`: how image i was preprocessed; its length must equal the "<image>" count of the
+// turns.
 absl::StatusOr<TokenizedSample> ApplyChatTemplate(absl::Span<const Turn> turns,
-                                                  absl::Span<const int64_t> crops_per_image,
+                                                  absl::Span<const ImageGrid> grids,
                                                   const Tokenizer& tokenizer,
                                                   const ChatTemplateOptions& options);
 

@@ -15,7 +15,7 @@ TEST(ChatTemplateByteTokenizerTest, DecodesToTheTemplate) {
   ChatTemplateOptions o;
   o.layout.placeholders = 3;
   o.layout.delimiters = true;
-  absl::StatusOr<TokenizedSample> t = ApplyChatTemplate(turns, {1}, tok, o);
+  absl::StatusOr<TokenizedSample> t = ApplyChatTemplate(turns, std::vector<ImageGrid>(1), tok, o);
   ASSERT_TRUE(t.ok()) << t.status();
   absl::StatusOr<std::string> text = tok.Decode(t->input_ids);
   ASSERT_TRUE(text.ok());

@@ -72,7 +72,7 @@ absl::Status FitContext(const std::string& key, int32_t eos, bool open_reply, in
 absl::StatusOr<std::vector<data::ProcessedSample>> Process(VlmModel& model,
                                                            std::vector<Sample> samples,
                                                            bool add_eos, bool with_context) {
-  VLMLAB_ASSIGN_OR_RETURN(data::ImagePreprocessOptions image, ImageOptionsForModel(model, 0));
+  VLMLAB_ASSIGN_OR_RETURN(data::ImagePreprocessOptions image, ImageOptionsForModel(model));
   // With a context the demonstrations' answers end with EOS even when generating.
   data::ChatTemplateOptions chat = ChatOptions(model, add_eos || with_context);
   const int32_t eos = model.tokenizer().SpecialId(SpecialToken::kEos);
@@ -119,6 +119,7 @@ absl::StatusOr<ModelInputs> LeftPadded(const std::vector<data::ProcessedSample>&
     for (const Tensor& im : rows[i].images) images.push_back(im);
   }
   ModelInputs in;
+  for (const Tensor& im : images) in.image_crops.push_back(im.size(0));
   in.input_ids = Tensor::FromInts({b, t}, ids);
   in.key_padding_mask = Tensor::FromInts({b, t}, mask);
   if (!images.empty()) {
@@ -169,8 +170,7 @@ std::string ValidUtf8(const std::string& text) {
 
 }  // namespace
 
-absl::StatusOr<data::ImagePreprocessOptions> ImageOptionsForModel(VlmModel& model,
-                                                                  int image_size) {
+absl::StatusOr<data::ImagePreprocessOptions> ImageOptionsForModel(VlmModel& model) {
   VLMLAB_ASSIGN_OR_RETURN(Encoder * encoder, model.encoder());
   ImageInputSpec in = encoder->InputSpec();
   if (in.size <= 0) {
@@ -179,8 +179,10 @@ absl::StatusOr<data::ImagePreprocessOptions> ImageOptionsForModel(VlmModel& mode
         "\" does not declare its input image size (Encoder::InputSpec), so images cannot be "
         "prepared for it"));
   }
+  const ImageSettings& settings = model.image_settings();
   data::ImagePreprocessOptions o;
-  o.size = image_size > 0 ? image_size : static_cast<int>(in.size);
+  o.size = settings.image_size > 0 ? settings.image_size : static_cast<int>(in.size);
+  o.max_tiles_per_side = settings.max_tiles_per_side;
   o.patch_size = static_cast<int>(in.patch);
   o.channels = static_cast<int>(in.channels);
   o.mode = in.native_resolution ? data::ResizeMode::kNative : data::ResizeMode::kPad;
@@ -317,6 +319,7 @@ absl::StatusOr<std::vector<std::vector<double>>> ScoreReplies(
     in.labels = batch.labels;
     in.key_padding_mask = batch.attention_mask;
     in.images = batch.images;
+    in.image_crops = batch.image_crops;
     VLMLAB_ASSIGN_OR_RETURN(Tensor logp, model.SequenceLogProbs(in));
     std::vector<float> v = logp.ToVector();
     for (size_t k = begin; k < end; ++k) {

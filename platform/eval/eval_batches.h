@@ -22,10 +22,9 @@
 
 namespace vlmlab::eval {
 
-// Preprocessing options for `model`'s encoder (Encoder::InputSpec) at `image_size` (0: its
-// configured size): the same for training and evaluation.
-absl::StatusOr<data::ImagePreprocessOptions> ImageOptionsForModel(VlmModel& model,
-                                                                  int image_size);
+// Preprocessing options for `model`'s encoder (Encoder::InputSpec) under the model's current
+// ImageSettings (resolution, image splitting): the same for training and evaluation.
+absl::StatusOr<data::ImagePreprocessOptions> ImageOptionsForModel(VlmModel& model);
 
 // Every sample of a non-cycling mixture, in its order, at most `max_examples` (0: all). Bad
 // samples are skipped and counted in `*skipped` (with a warning) unless `strict`.

@@ -152,6 +152,10 @@ absl::StatusOr<std::unique_ptr<VlmModel>> LoadTrainedModel(const Experiment& exp
                         absl::StrCat("experiment '", exp.name(), "': ", model.status().message()));
   }
   const std::string hash = SpecHash(exp);
+  // Images are prepared as in the stage that wrote the weights (the final one without a state).
+  if (exp.stages_size() > 0) {
+    (*model)->set_image_settings(StageImageSettings(exp.stages(exp.stages_size() - 1)));
+  }
   if (weights.state.has_value()) {
     const train::CheckpointState& st = *weights.state;
     if (st.stage_index < 0 || st.stage_index >= exp.stages_size() ||
@@ -162,6 +166,7 @@ absl::StatusOr<std::unique_ptr<VlmModel>> LoadTrainedModel(const Experiment& exp
           "' does not have at that position: evaluate with the experiment the run was trained "
           "with (its run directory's spec.textproto)"));
     }
+    (*model)->set_image_settings(StageImageSettings(exp.stages(st.stage_index)));
     // The adapters (LoRA / DoRA) the checkpoint's stage added, so that their weights load.
     absl::StatusOr<TrainabilityReport> report =
         ApplyTrainability(**model, exp.stages(st.stage_index).trainable(),

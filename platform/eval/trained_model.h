@@ -57,7 +57,9 @@ struct ModelWeights {
 absl::StatusOr<ModelWeights> ReadModelWeights(const std::string& checkpoint);
 
 // Builds `exp.model()` (seeded by exp.seed()), applies the trainability of the checkpoint's
-// stage when the checkpoint says which it is, and loads `weights`.
+// stage when the checkpoint says which it is, and loads `weights`. The model's ImageSettings
+// (resolution, image splitting) are those of the checkpoint's stage, or of the final stage
+// when the weights carry no stage.
 absl::StatusOr<std::unique_ptr<VlmModel>> LoadTrainedModel(const Experiment& exp,
                                                           const ModelWeights& weights,
                                                           const PluginRegistries& registries);

@@ -71,11 +71,11 @@ std::vector<data::ProcessedSample> Samples(const VlmModel& m) {
     data::ProcessedSample s;
     s.sample.key = absl::StrCat("s", i);
     s.sample.turns = turns[i];
-    std::vector<int64_t> crops;
+    std::vector<data::ImageGrid> crops;
     for (const Turn& t : turns[i]) {
       for (size_t at = t.text.find("<image>"); at != std::string::npos;
            at = t.text.find("<image>", at + 1)) {
-        crops.push_back(1);
+        crops.emplace_back();
         s.images.push_back(Tensor::RandN({1, 3, 16, 16}, 50 + 7 * i + crops.size()));
       }
     }

@@ -54,6 +54,13 @@ Tensor PositionsFromMask(const Tensor& mask, int64_t batch, int64_t tokens,
   return Tensor::FromInts({batch, tokens}, pos);
 }
 
+ImageSettings StageImageSettings(const StageSpec& stage) {
+  ImageSettings s;
+  s.image_size = stage.image_size();
+  s.max_tiles_per_side = stage.image_splitting() ? stage.max_tiles_per_side() : 0;
+  return s;
+}
+
 absl::StatusOr<Encoder*> VlmModel::encoder() const { return Child<Encoder>(encoder_, "encoder"); }
 absl::StatusOr<Projector*> VlmModel::projector() const {
   return Child<Projector>(projector_, "projector");
@@ -123,8 +130,8 @@ absl::StatusOr<FusedSequence> VlmModel::FuseInputs(const ModelInputs& in) {
   VLMLAB_ASSIGN_OR_RETURN(Tensor visual, VisualTokens(in.images));
   VLMLAB_ASSIGN_OR_RETURN(Fusion * fuse, fusion());
   VLMLAB_ASSIGN_OR_RETURN(Llm * lm, llm());
-  absl::StatusOr<FusedSequence> fused =
-      fuse->Fuse(FusionInputs{in.input_ids, visual, image_token_id_, in.segment_ids}, *lm);
+  absl::StatusOr<FusedSequence> fused = fuse->Fuse(
+      FusionInputs{in.input_ids, visual, image_token_id_, in.segment_ids, in.image_crops}, *lm);
   if (!fused.ok()) return InPart("fusion", fused.status());
   return std::move(*fused);
 }

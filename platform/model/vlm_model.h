@@ -57,7 +57,19 @@ struct ModelInputs {
   Tensor segment_ids;
   // i32 [B, T]: position of each token within its sample; undefined = PositionsFromMask.
   Tensor positions;
+  // Rows of `images` per image (data::Batch::image_crops): a split image's tiles and global
+  // view belong together. Empty = each row is a whole image.
+  std::vector<int64_t> image_crops;
 };
+
+// How images are prepared for the model in the current stage (StageSpec image_size and
+// image_splitting): training sets it per stage, and evaluation uses the setting of the stage
+// whose weights it evaluates (the final stage after a run).
+struct ImageSettings {
+  int image_size = 0;          // 0 = the encoder's resolution
+  int max_tiles_per_side = 0;  // > 0: image splitting into at most this many tiles per side
+};
+ImageSettings StageImageSettings(const StageSpec& stage);
 
 class VlmModel : public nn::Module {
  public:
@@ -84,6 +96,8 @@ class VlmModel : public nn::Module {
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   // Plugin names and shapes (visual tokens per image, LLM shape with the resolved vocabulary).
   const ModelSummary& summary() const { return summary_; }
+  const ImageSettings& image_settings() const { return image_settings_; }
+  void set_image_settings(const ImageSettings& s) { image_settings_ = s; }
   int32_t image_token_id() const { return image_token_id_; }
 
   // The plugins. Fail (FailedPrecondition) if a child was replaced by another type.
@@ -104,6 +118,7 @@ class VlmModel : public nn::Module {
   std::unique_ptr<Tokenizer> tokenizer_;
   ModelSummary summary_;
   ImageLayout layout_;
+  ImageSettings image_settings_;
   int32_t image_token_id_ = -1;
   nn::Submodule encoder_, projector_, fusion_, llm_;
 };

@@ -174,6 +174,9 @@ struct FusionInputs {
   // i32 [B, T] or undefined: packed rows, the sample (segment) of each token; images belong to
   // the sample whose placeholders they fill, and limits per sample apply per segment.
   Tensor segment_ids;
+  // Rows of `visual` per image, in order (a split image: its tiles then its global view, each
+  // with its own placeholders); they sum to N. Empty: every row is an image of its own.
+  std::vector<int64_t> image_crops;
 };
 
 struct FusedSequence {

@@ -62,11 +62,10 @@ absl::StatusOr<std::unique_ptr<data::Mixture>> OpenMixture(const Experiment& exp
 }
 
 absl::StatusOr<data::LoaderOptions> LoaderOptionsFor(VlmModel& model, int64_t batch_size,
-                                                     const StageDataPolicy& policy,
-                                                     int image_size) {
+                                                     const StageDataPolicy& policy) {
   data::LoaderOptions o;
   o.batch_size = batch_size;
-  VLMLAB_ASSIGN_OR_RETURN(o.image, eval::ImageOptionsForModel(model, image_size));
+  VLMLAB_ASSIGN_OR_RETURN(o.image, eval::ImageOptionsForModel(model));
   o.chat.layout = model.layout();
   o.chat.assistant_only = policy.assistant_loss_only;
   o.text_only_fraction = policy.text_only_fraction;

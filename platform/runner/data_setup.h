@@ -4,7 +4,7 @@
 //
 //   VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<data::Mixture> mix,
 //       OpenMixture(exp, "captions", GlobalRegistries(), {.seed = 3, .shuffle = true}, true));
-//   VLMLAB_ASSIGN_OR_RETURN(data::LoaderOptions lo, LoaderOptionsFor(model, 32, policy, 0));
+//   VLMLAB_ASSIGN_OR_RETURN(data::LoaderOptions lo, LoaderOptionsFor(model, 32, policy));
 //   VLMLAB_ASSIGN_OR_RETURN(auto loader, data::DataLoader::Create(std::move(mix),
 //                                                               &model.tokenizer(), lo));
 #ifndef VLMLAB_PLATFORM_RUNNER_DATA_SETUP_H_
@@ -39,11 +39,10 @@ absl::StatusOr<std::unique_ptr<data::Mixture>> OpenMixture(const Experiment& exp
                                                            bool cycle);
 
 // Loader options for `model`: the chat layout, the encoder's input (size, patch, channels,
-// normalisation; `image_size` > 0 overrides the size), the stage's data policy, the LLM's
-// longest sequence as max_length.
+// normalisation) under the model's ImageSettings (the stage's resolution and image
+// splitting), the stage's data policy, the LLM's longest sequence as max_length.
 absl::StatusOr<data::LoaderOptions> LoaderOptionsFor(VlmModel& model, int64_t batch_size,
-                                                     const StageDataPolicy& policy,
-                                                     int image_size);
+                                                     const StageDataPolicy& policy);
 
 }  // namespace vlmlab::runner
 

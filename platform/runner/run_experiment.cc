@@ -140,8 +140,9 @@ absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume
   absl::StatusOr<std::unique_ptr<data::Mixture>> mixture =
       OpenMixture(exp, spec.mixture(), run.registries, open, /*cycle=*/true);
   VLMLAB_RETURN_IF_ERROR(Prefixed(mixture.status(), absl::StrCat(where, ".mixture")));
+  run.model->set_image_settings(StageImageSettings(spec));
   absl::StatusOr<data::LoaderOptions> loader_options =
-      LoaderOptionsFor(*run.model, spec.batch_size(), policy, spec.image_size());
+      LoaderOptionsFor(*run.model, spec.batch_size(), policy);
   VLMLAB_RETURN_IF_ERROR(Prefixed(loader_options.status(), where));
   loader_options->packing = spec.packing();  // rows of the LLM's max_seq_len (chat.max_length)
   absl::StatusOr<std::unique_ptr<data::DataLoader>> loader = data::DataLoader::Create(
@@ -298,6 +299,10 @@ absl::Status RunClaimed(Run& run, RunOutcome* outcome) {
   if (run.train_seconds > 0) cost.samples_per_second = run.train_samples / run.train_seconds;
   VLMLAB_RETURN_IF_ERROR(run.db->SetRunCost(run.run_id, cost));
 
+  // Evaluation sees images as the final stage did (also when a resume had no stage left).
+  if (exp.stages_size() > 0) {
+    run.model->set_image_settings(StageImageSettings(exp.stages(exp.stages_size() - 1)));
+  }
   return RunEvaluators(run, outcome);
 }
 

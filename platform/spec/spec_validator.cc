@@ -279,18 +279,32 @@ void CheckReferences(const Experiment& exp, const Reporter& report) {
 // over them would report a difference of zero. Each is refused until it takes effect.
 void RefuseUnimplemented(const Experiment& exp, const Reporter& report) {
   const Descriptor* e = Experiment::descriptor();
-  const Descriptor* sd = StageSpec::descriptor();
   if (exp.runtime().dtype() == Runtime::BF16) {
     report({{e->FindFieldByName("runtime"), -1},
             {Runtime::descriptor()->FindFieldByName("dtype"), -1}},
            "bf16 training is not implemented yet: every kernel would still run in f32, so a "
            "BF16 run would repeat the F32 one; remove dtype (or set F32)");
   }
+}
+
+// image_splitting and its grid limit: the limit means nothing without splitting, and a
+// native-resolution encoder takes whole images of any shape instead of tiles.
+void CheckImageSplitting(const Experiment& exp, const ModelSummary& summary,
+                         const Reporter& report) {
+  const Descriptor* e = Experiment::descriptor();
+  const Descriptor* sd = StageSpec::descriptor();
   for (int i = 0; i < exp.stages_size(); ++i) {
-    if (exp.stages(i).image_splitting()) {
+    const StageSpec& stage = exp.stages(i);
+    if (!stage.image_splitting() && stage.has_max_tiles_per_side()) {
+      report({{e->FindFieldByName("stages"), i}, {sd->FindFieldByName("max_tiles_per_side"), -1}},
+             "max_tiles_per_side has no effect without image_splitting: set "
+             "image_splitting: true or remove it");
+    }
+    if (stage.image_splitting() && summary.encoder_input.native_resolution) {
       report({{e->FindFieldByName("stages"), i}, {sd->FindFieldByName("image_splitting"), -1}},
-             "image splitting (crops plus a global view) is not implemented yet: the stage "
-             "would see whole images as without it; remove image_splitting");
+             absl::StrCat("encoder '", summary.encoder,
+                          "' takes images at their native resolution, which tiles of a fixed "
+                          "size would defeat; remove image_splitting or native_resolution"));
     }
   }
 }
@@ -343,6 +357,7 @@ absl::Status ValidateExperiment(const LoadedExperiment& loaded,
       report(path, std::string(summary.status().message()));
     } else {
       CheckStageImageSizes(exp, *summary, report);
+      CheckImageSplitting(exp, *summary, report);
     }
   }
   return problems.ToStatus();

@@ -15,7 +15,9 @@
 // so it also serves decode steps after the prompt.
 //
 // Images: `visual` [N, V, H] holds sample 0's images first; each sample's images go to its
-// placeholders in order. Errors name the sample whose placeholders do not match.
+// placeholders in order. Errors name the sample whose placeholders do not match. A split image
+// (FusionInputs::image_crops) has one placeholder per tile and one for its global view; they
+// count as one image, so under PRECEDING_IMAGE a token sees every crop of the last image.
 //
 // Packed rows (FusionInputs::segment_ids): a token sees only images of its own segment (its
 // sample), compared by position within that sample; such a hook serves the full prompt only.
@@ -43,6 +45,7 @@ struct HookState {
   int64_t batch = 0, prompt_len = 0, tokens_per_image = 0, max_images = 0;
   bool preceding_only = true;
   PlaceholderColumns columns;  // [B][images of sample b]: placeholder columns in the prompt
+  std::vector<std::vector<int64_t>> image_of;  // [B][j]: the (whole) image column j shows
   // Packed rows: [B * prompt_len] segment of each prompt token (empty: one sample per row).
   std::vector<int32_t> segments;
   std::vector<std::vector<int64_t>> image_positions;  // filled on the first call
@@ -121,6 +124,8 @@ class CrossAttentionFusion : public Fusion {
     state->preceding_only = options_.visibility() == CrossAttentionFusionOptions::PRECEDING_IMAGE;
     VLMLAB_ASSIGN_OR_RETURN(state->segments, SegmentIds("cross_attention", inputs.segment_ids,
                                                         state->batch, state->prompt_len));
+    VLMLAB_ASSIGN_OR_RETURN(std::vector<int64_t> image_of,
+                            ImageOfRow("cross_attention", inputs.image_crops, num_images));
     int64_t used = 0;
     for (int64_t b = 0; b < state->batch; ++b) {
       const int64_t images = static_cast<int64_t>(cols[b].size());
@@ -130,6 +135,7 @@ class CrossAttentionFusion : public Fusion {
             num_images - used, " of the batch's ", num_images,
             " images are left for it (images are assigned to samples in order)"));
       }
+      state->image_of.emplace_back(image_of.begin() + used, image_of.begin() + used + images);
       used += images;
       state->max_images = std::max(state->max_images, images);
     }
@@ -259,7 +265,7 @@ class CrossAttentionFusion : public Fusion {
           if (images[j] <= p && same_sample(j, t)) last = static_cast<int64_t>(j);
         }
         for (int64_t j = 0; j <= last; ++j) {
-          if (s.preceding_only && j != last) continue;
+          if (s.preceding_only && s.image_of[b][j] != s.image_of[b][last]) continue;
           if (!same_sample(static_cast<size_t>(j), t)) continue;
           int32_t* row = &mask[(b * t_len + t) * width + j * v];
           std::fill(row, row + v, 1);

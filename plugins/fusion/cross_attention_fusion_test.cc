@@ -151,6 +151,34 @@ TEST(CrossAttentionFusion, PrecedingImageMask) {
   for (int64_t t : {4, 5, 6, 7}) EXPECT_NE(Row(y1, 0, t), Row(base, 0, t)) << t;
 }
 
+TEST(CrossAttentionFusion, SplitImageCountsAsOneImage) {
+  // Columns 1 and 4 hold two tensors of one split image (a tile and the global view,
+  // image_crops {2}): under PRECEDING_IMAGE the text after column 4 sees both.
+  auto f = MakeFusion({});
+  auto llm = MakeLlm();
+  SetGates(*f, 0.7f, 0.0f);
+  Tensor hidden = Tensor::RandN({1, 8, kHidden}, 6);
+  Tensor pos = Arange(1, 8);
+  Tensor visual = Tensor::RandN({2, kV, kHidden}, 5);
+  Tensor other_tile = *ops::Concat(
+      {*ops::Slice(Tensor::RandN({2, kV, kHidden}, 9), 0, 0, 1), *ops::Slice(visual, 0, 1, 2)}, 0);
+  auto output = [&](const Tensor& v, std::vector<int64_t> crops) {
+    FusedSequence out = *f->Fuse(FusionInputs{Ids(), v, kImage, Tensor(), crops}, *llm);
+    return *out.hook(0, hidden, pos);
+  };
+  Tensor grouped = output(visual, {2}), grouped_other = output(other_tile, {2});
+  for (int64_t t : {1, 2, 3, 4, 5, 6, 7}) {
+    EXPECT_NE(Row(grouped_other, 0, t), Row(grouped, 0, t)) << t;
+  }
+  // Control: as two separate images, the rows from column 4 on see only the second.
+  Tensor apart = output(visual, {}), apart_other = output(other_tile, {1, 1});
+  for (int64_t t : {4, 5, 6, 7}) EXPECT_EQ(Row(apart_other, 0, t), Row(apart, 0, t)) << t;
+  // Crops that do not add up to the visual rows are an error.
+  absl::StatusOr<FusedSequence> bad =
+      f->Fuse(FusionInputs{Ids(), visual, kImage, Tensor(), {3}}, *llm);
+  EXPECT_THAT(bad.status().message(), HasSubstr("image_crops sum to 3 but 2 visual rows"));
+}
+
 TEST(CrossAttentionFusion, AllPrecedingImagesMask) {
   CrossAttentionFusionOptions o;
   o.set_visibility(CrossAttentionFusionOptions::ALL_PRECEDING_IMAGES);

@@ -44,6 +44,30 @@ absl::StatusOr<std::vector<int32_t>> SegmentIds(absl::string_view fusion, const 
   return segment_ids.Contiguous().ToInts();
 }
 
+absl::StatusOr<std::vector<int64_t>> ImageOfRow(absl::string_view fusion,
+                                                const std::vector<int64_t>& image_crops,
+                                                int64_t rows) {
+  std::vector<int64_t> out;
+  out.reserve(rows);
+  if (image_crops.empty()) {
+    for (int64_t i = 0; i < rows; ++i) out.push_back(i);
+    return out;
+  }
+  for (size_t image = 0; image < image_crops.size(); ++image) {
+    if (image_crops[image] < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(fusion, ": image ", image, " has ",
+                                                     image_crops[image],
+                                                     " visual rows (image_crops); at least 1"));
+    }
+    out.insert(out.end(), image_crops[image], static_cast<int64_t>(image));
+  }
+  if (static_cast<int64_t>(out.size()) != rows) {
+    return absl::InvalidArgumentError(absl::StrCat(fusion, ": image_crops sum to ", out.size(),
+                                                   " but ", rows, " visual rows were given"));
+  }
+  return out;
+}
+
 absl::StatusOr<int64_t> CheckVisual(absl::string_view fusion, const Tensor& visual,
                                     int64_t hidden) {
   if (!visual.defined()) return 0;

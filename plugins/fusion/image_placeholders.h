@@ -29,6 +29,13 @@ absl::StatusOr<PlaceholderColumns> FindPlaceholders(absl::string_view fusion, co
 absl::StatusOr<std::vector<int32_t>> SegmentIds(absl::string_view fusion, const Tensor& segment_ids,
                                                 int64_t batch, int64_t tokens);
 
+// The image each of the `rows` visual rows belongs to (FusionInputs::image_crops: a split image's
+// tiles and global view share one), as indices 0, 0, 0, 1, ...; with `image_crops` empty, row i
+// is image i. Errors when the crops do not sum to `rows`.
+absl::StatusOr<std::vector<int64_t>> ImageOfRow(absl::string_view fusion,
+                                                const std::vector<int64_t>& image_crops,
+                                                int64_t rows);
+
 // Undefined `visual` means no images (returns 0); otherwise it must be f32 [N, tokens, hidden].
 // Returns N.
 absl::StatusOr<int64_t> CheckVisual(absl::string_view fusion, const Tensor& visual, int64_t hidden);

@@ -72,7 +72,9 @@ class SelfAttentionFusion : public Fusion {
     VLMLAB_ASSIGN_OR_RETURN(std::vector<int32_t> segments,
                             SegmentIds("self_attention", inputs.segment_ids, batch, tokens));
     const int64_t per_image = num_images > 0 ? inputs.visual.size(1) : visual_.tokens;
-    int64_t used = 0;  // images consumed by samples so far
+    VLMLAB_ASSIGN_OR_RETURN(std::vector<int64_t> image_of,
+                            ImageOfRow("self_attention", inputs.image_crops, num_images));
+    int64_t used = 0;  // visual rows (image tensors) consumed by samples so far
     for (int64_t b = 0; b < batch; ++b) {
       // One sample's placeholders: the whole row, or a packed row's run of one segment.
       for (size_t first = 0, next = 0; first < cols[b].size(); first = next) {
@@ -93,17 +95,19 @@ class SelfAttentionFusion : public Fusion {
               " visual tokens per image; the data pipeline must write the fusion layout's "
               "placeholders per image"));
         }
-        const int64_t images = count / per_image;
-        if (images > options_.max_images_per_sample()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "self_attention: ", sample, " has ", images,
-              " images, more than max_images_per_sample ", options_.max_images_per_sample()));
-        }
+        const int64_t images = count / per_image;  // image tensors (crops count one each)
         if (used + images > num_images) {
           return absl::InvalidArgumentError(
               absl::StrCat("self_attention: ", sample, " has placeholders for ", images,
                            " images but only ", num_images - used, " of the batch's ", num_images,
                            " images are left for it (images are assigned to samples in order)"));
+        }
+        // Whole images: a split image's tiles and global view count once.
+        const int64_t whole = images == 0 ? 0 : image_of[used + images - 1] - image_of[used] + 1;
+        if (whole > options_.max_images_per_sample()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "self_attention: ", sample, " has ", whole,
+              " images, more than max_images_per_sample ", options_.max_images_per_sample()));
         }
         used += images;
       }

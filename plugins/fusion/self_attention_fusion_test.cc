@@ -181,6 +181,23 @@ TEST(SelfAttentionFusion, PackedRowsCountImagesPerSample) {
   EXPECT_THAT(s.message(), HasSubstr("segment_ids i32[1, 5]"));
 }
 
+TEST(SelfAttentionFusion, ASplitImageCountsOnceAgainstMaxImagesPerSample) {
+  SelfAttentionFusionOptions o;
+  o.set_max_images_per_sample(1);
+  auto fusion = MakeFusion(o);
+  auto llm = MakeLlm();
+  // One sample, two image tensors: a tile and the global view of one split image.
+  Tensor ids = Tensor::FromInts({1, 6}, {kImage, kImage, 1, kImage, kImage, 2});
+  Tensor visual = Tensor::RandN({2, 2, kHidden}, 7);
+  absl::StatusOr<FusedSequence> out =
+      fusion->Fuse(FusionInputs{ids, visual, kImage, Tensor(), {2}}, *llm);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(Row(out->embeddings, 0, 4), Row(visual, 1, 1));
+  // The same tensors as two whole images are over the limit.
+  absl::Status s = fusion->Fuse(FusionInputs{ids, visual, kImage, Tensor(), {1, 1}}, *llm).status();
+  EXPECT_THAT(s.message(), HasSubstr("sample 0 has 2 images, more than max_images_per_sample 1"));
+}
+
 TEST(SelfAttentionFusion, TextOnlyBatchIsTheLlmEmbedding) {
   auto fusion = MakeFusion({});
   auto llm = MakeLlm();

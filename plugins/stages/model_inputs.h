@@ -17,6 +17,7 @@ inline ModelInputs ToModelInputs(const data::Batch& batch) {
   in.labels = batch.labels;
   in.key_padding_mask = batch.attention_mask;
   in.images = batch.images;
+  in.image_crops = batch.image_crops;
   if (batch.packed) {  // several samples per row: block-diagonal attention, per-sample positions
     in.segment_ids = batch.segment_ids;
     in.positions = batch.positions;
