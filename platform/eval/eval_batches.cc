@@ -123,22 +123,32 @@ absl::StatusOr<ModelInputs> LeftPadded(const std::vector<data::ProcessedSample>&
   in.input_ids = Tensor::FromInts({b, t}, ids);
   in.key_padding_mask = Tensor::FromInts({b, t}, mask);
   if (!images.empty()) {
-    int64_t n = 0;
-    for (const Tensor& im : images) n += im.size(0);
-    Shape shape = images[0].shape();
+    // Every image tensor, zero-padded at the bottom and right to the largest (native
+    // resolution), with its own size kept so that the encoder masks the padding.
+    int64_t n = 0, max_h = 0, max_w = 0;
     for (const Tensor& im : images) {
-      if (im.shape()[1] != shape[1] || im.shape()[2] != shape[2] || im.shape()[3] != shape[3]) {
-        return absl::InvalidArgumentError(
-            "evaluation batches need images of one size; use a fixed-size preprocessing");
-      }
+      n += im.size(0);
+      max_h = std::max(max_h, im.size(2));
+      max_w = std::max(max_w, im.size(3));
     }
-    shape[0] = n;
-    Tensor all = Tensor::Zeros(shape);
+    const int64_t channels = images[0].size(1);
+    Tensor all = Tensor::Zeros({n, channels, max_h, max_w});
     float* dst = all.data<float>();
     for (const Tensor& im : images) {
+      if (im.size(1) != channels) {
+        return absl::InvalidArgumentError(absl::StrCat("evaluation batch: images with ", channels,
+                                                       " and ", im.size(1), " channels"));
+      }
       Tensor c = im.Contiguous();
-      std::memcpy(dst, c.data<float>(), sizeof(float) * c.numel());
-      dst += c.numel();
+      const int64_t h = im.size(2), w = im.size(3);
+      const float* src = c.data<float>();
+      for (int64_t k = 0; k < im.size(0); ++k) {
+        in.image_sizes.push_back({h, w});
+        for (int64_t ch = 0; ch < channels; ++ch, dst += max_h * max_w, src += h * w) {
+          for (int64_t y = 0; y < h; ++y)
+            std::memcpy(dst + y * max_w, src + y * w, sizeof(float) * w);
+        }
+      }
     }
     in.images = all;
   }
@@ -320,6 +330,7 @@ absl::StatusOr<std::vector<std::vector<double>>> ScoreReplies(
     in.key_padding_mask = batch.attention_mask;
     in.images = batch.images;
     in.image_crops = batch.image_crops;
+    in.image_sizes = batch.image_sizes;
     VLMLAB_ASSIGN_OR_RETURN(Tensor logp, model.SequenceLogProbs(in));
     std::vector<float> v = logp.ToVector();
     for (size_t k = begin; k < end; ++k) {

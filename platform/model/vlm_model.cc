@@ -106,11 +106,12 @@ absl::Status VlmModel::CheckInputs(const ModelInputs& in, bool need_labels) cons
   return absl::OkStatus();
 }
 
-absl::StatusOr<Tensor> VlmModel::VisualTokens(const Tensor& images) {
+absl::StatusOr<Tensor> VlmModel::VisualTokens(const Tensor& images,
+                                              const std::vector<std::array<int64_t, 2>>& sizes) {
   if (!images.defined() || images.size(0) == 0) return Tensor();
   VLMLAB_ASSIGN_OR_RETURN(Encoder * enc, encoder());
   VLMLAB_ASSIGN_OR_RETURN(Projector * proj, projector());
-  absl::StatusOr<EncodedImages> encoded = enc->Encode(ImageBatch{images});
+  absl::StatusOr<EncodedImages> encoded = enc->Encode(ImageBatch{images, sizes});
   if (!encoded.ok()) return InPart("encoder", encoded.status());
   absl::StatusOr<Tensor> visual = proj->Project(*encoded);  // [N, V, H]
   if (!visual.ok()) return InPart("projector", visual.status());
@@ -127,7 +128,7 @@ absl::StatusOr<Tensor> VlmModel::VisualTokens(const Tensor& images) {
 }
 
 absl::StatusOr<FusedSequence> VlmModel::FuseInputs(const ModelInputs& in) {
-  VLMLAB_ASSIGN_OR_RETURN(Tensor visual, VisualTokens(in.images));
+  VLMLAB_ASSIGN_OR_RETURN(Tensor visual, VisualTokens(in.images, in.image_sizes));
   VLMLAB_ASSIGN_OR_RETURN(Fusion * fuse, fusion());
   VLMLAB_ASSIGN_OR_RETURN(Llm * lm, llm());
   absl::StatusOr<FusedSequence> fused = fuse->Fuse(

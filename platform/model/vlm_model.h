@@ -32,6 +32,7 @@
 #ifndef VLMLAB_PLATFORM_MODEL_VLM_MODEL_H_
 #define VLMLAB_PLATFORM_MODEL_VLM_MODEL_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -60,6 +61,9 @@ struct ModelInputs {
   // Rows of `images` per image (data::Batch::image_crops): a split image's tiles and global
   // view belong together. Empty = each row is a whole image.
   std::vector<int64_t> image_crops;
+  // (H, W) of each row of `images` before zero-padding (data::Batch::image_sizes); empty = all
+  // fill [H, W]. The encoder masks the padding of smaller images.
+  std::vector<std::array<int64_t, 2>> image_sizes;
 };
 
 // How images are prepared for the model in the current stage (StageSpec image_size and
@@ -76,8 +80,9 @@ class VlmModel : public nn::Module {
   const char* type_name() const override { return "VlmModel"; }
 
   // Projected visual tokens of a batch of images: f32 [N, V, hidden]; undefined when
-  // `images` is undefined or has no image.
-  absl::StatusOr<Tensor> VisualTokens(const Tensor& images);
+  // `images` is undefined or has no image. `sizes`: ModelInputs::image_sizes.
+  absl::StatusOr<Tensor> VisualTokens(const Tensor& images,
+                                      const std::vector<std::array<int64_t, 2>>& sizes = {});
   // f32 [B, T, vocab].
   absl::StatusOr<Tensor> Logits(const ModelInputs& inputs);
   // Mean cross-entropy over the positions with a label (0 when there are none).

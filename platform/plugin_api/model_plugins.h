@@ -19,6 +19,7 @@
 #ifndef VLMLAB_PLATFORM_PLUGIN_API_MODEL_PLUGINS_H_
 #define VLMLAB_PLATFORM_PLUGIN_API_MODEL_PLUGINS_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -69,6 +70,9 @@ struct LlmShape {
 // A batch of images, already resized and normalised by the data pipeline.
 struct ImageBatch {
   Tensor pixels;  // f32 [N, C, H, W]
+  // (H, W) of each image before it was zero-padded (bottom and right) to the batch's largest
+  // (native-resolution batches, data::Batch::image_sizes); empty = every image fills [H, W].
+  std::vector<std::array<int64_t, 2>> sizes;
 };
 
 // What an encoder expects of its input images, for the data pipeline's preprocessing.
@@ -87,6 +91,10 @@ struct EncodedImages {
   int64_t grid_h = 0;  // the patch grid behind the tokens (0 when not a grid)
   int64_t grid_w = 0;
   bool cls = false;  // tokens[:, 0] is a CLS token, the grid follows
+  // i32 [N, T]: 1 = a token of the image, 0 = a token of its zero padding (native-resolution
+  // batches of mixed sizes); undefined = every token is real. Padding tokens attend to nothing
+  // and are attended by nothing; a projector must mask them or refuse them.
+  Tensor token_mask;
 };
 
 // Analytic forward cost, in floating-point operations (a multiply-add counts 2).

@@ -78,7 +78,34 @@ class MultiEncoder : public Encoder {
       out.grid_w = parts.front().grid_w;
       out.cls = parts.front().cls;
     }
+    out.token_mask = CombinedMask(parts);
     return out;
+  }
+
+  // The children's padding masks (EncodedImages::token_mask) side by side as their tokens are
+  // combined: concatenated for SEQUENCE (a child without one counts all real); for CHANNELS
+  // the children share one grid, so any child's mask is the mask.
+  Tensor CombinedMask(const std::vector<EncodedImages>& parts) const {
+    bool any = false;
+    for (const EncodedImages& p : parts) any = any || p.token_mask.defined();
+    if (!any) return Tensor();
+    if (combine_ != MultiEncoderOptions::SEQUENCE) {
+      for (const EncodedImages& p : parts) {
+        if (p.token_mask.defined()) return p.token_mask;
+      }
+    }
+    const int64_t n = parts.front().tokens.size(0);
+    std::vector<std::vector<int32_t>> rows(n);
+    for (const EncodedImages& p : parts) {
+      const int64_t t = p.tokens.size(1);
+      std::vector<int32_t> m = p.token_mask.defined() ? p.token_mask.Contiguous().ToInts()
+                                                      : std::vector<int32_t>(n * t, 1);
+      for (int64_t i = 0; i < n; ++i)
+        rows[i].insert(rows[i].end(), m.begin() + i * t, m.begin() + (i + 1) * t);
+    }
+    std::vector<int32_t> flat;
+    for (const auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+    return Tensor::FromInts({n, static_cast<int64_t>(rows.front().size())}, flat);
   }
 
   Flops ForwardFlops() const override {

@@ -39,14 +39,16 @@ VitBlock::VitBlock(int64_t dim, int64_t heads, int64_t mlp_hidden, VitActivation
   fc2_ = RegisterModule("fc2", std::make_unique<nn::Linear>(mlp_hidden, dim));
 }
 
-absl::StatusOr<Tensor> VitBlock::Forward(const Tensor& x) {
+absl::StatusOr<Tensor> VitBlock::Forward(const Tensor& x, const Tensor& key_padding_mask) {
   VLMLAB_ASSIGN_OR_RETURN(Tensor h, norm1_->Forward(x));  // [N, T, D]
   auto* attn = attn_.As<nn::MultiHeadAttention>();
   if (attn == nullptr) {
     return absl::FailedPreconditionError(
         "vit block: 'attn' was replaced by a module that is not a MultiHeadAttention");
   }
-  VLMLAB_ASSIGN_OR_RETURN(h, attn->Attend(h, Tensor(), {}));
+  nn::AttentionInputs in;
+  in.key_padding_mask = key_padding_mask;
+  VLMLAB_ASSIGN_OR_RETURN(h, attn->Attend(h, Tensor(), in));
   VLMLAB_ASSIGN_OR_RETURN(Tensor y, ops::Add(x, h));
   VLMLAB_ASSIGN_OR_RETURN(h, norm2_->Forward(y));
   VLMLAB_ASSIGN_OR_RETURN(h, fc1_->Forward(h));  // [N, T, hidden]

@@ -6,6 +6,7 @@
 //   VitBlock block(/*dim=*/384, /*heads=*/6, /*mlp_hidden=*/1536, VitActivation::kQuickGelu,
 //                  /*eps=*/1e-5f);
 //   absl::StatusOr<Tensor> y = block.Forward(x);   // [N, T, 384] -> [N, T, 384]
+//   y = block.Forward(x, mask);                     // mask i32 [N, T], 0 = padding
 #ifndef VLMLAB_PLUGINS_ENCODERS_VIT_BLOCK_H_
 #define VLMLAB_PLUGINS_ENCODERS_VIT_BLOCK_H_
 
@@ -26,7 +27,10 @@ class VitBlock : public nn::Module {
  public:
   VitBlock(int64_t dim, int64_t heads, int64_t mlp_hidden, VitActivation activation, float eps);
   const char* type_name() const override { return "TransformerBlock"; }
-  absl::StatusOr<Tensor> Forward(const Tensor& x) override;
+  absl::StatusOr<Tensor> Forward(const Tensor& x) override { return Forward(x, Tensor()); }
+  // `key_padding_mask` i32 [N, T] (nonzero = a real token; undefined = all): padding tokens
+  // are not attended.
+  absl::StatusOr<Tensor> Forward(const Tensor& x, const Tensor& key_padding_mask);
 
  private:
   VitActivation activation_;

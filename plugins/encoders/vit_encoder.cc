@@ -18,6 +18,10 @@
 //      CLIP's penultimate block without a norm: output_layer: -2, post_norm: false.
 // Image sizes: exactly image_size x image_size, or with native_resolution any H and W that
 // are multiples of patch_size up to image_size (the grid in EncodedImages is the actual one).
+// A batch of mixed sizes comes zero-padded to its largest (ImageBatch::sizes): each image's
+// patches then get the positions of its own grid, and its padding patches are masked out of
+// every block's attention keys and marked 0 in EncodedImages::token_mask, so an image's tokens
+// are those it has alone.
 //
 // Parameter names (children of the model's "encoder"):
 //   patch_embed.weight [D, C, p, p], patch_embed.bias [D]
@@ -27,6 +31,7 @@
 //   blocks.<i>.norm1, .attn.{q,k,v,o}, .norm2, .fc1, .fc2   (weights and biases; vit_block.h)
 //   post_norm.{weight,bias}                    (post_norm only)
 // Hugging Face SigLIP / CLIP vision towers map onto these names: hf_vision_names.h.
+#include <array>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -38,6 +43,7 @@
 #include "platform/nn/module.h"
 #include "platform/nn/norm_layers.h"
 #include "platform/ops/elementwise_ops.h"
+#include "platform/ops/embedding_ops.h"
 #include "platform/ops/matmul_ops.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/ops/vision_ops.h"
@@ -193,12 +199,24 @@ class VitEncoder : public Encoder {
     const int64_t gh = images.pixels.size(2) / options_.patch_size();
     const int64_t gw = images.pixels.size(3) / options_.patch_size();
     VLMLAB_ASSIGN_OR_RETURN(Tensor x, patch_embed_->Forward(images.pixels));  // [N, G, D]
-    VLMLAB_ASSIGN_OR_RETURN(Tensor pos, GridPositions(gh, gw));               // [G, D]
+    VLMLAB_ASSIGN_OR_RETURN(std::vector<Grid> grids, PaddedGrids(images, gh, gw));
+    Tensor pos, mask;  // mask: i32 [N, G], 1 = a patch of the image, 0 = of its padding
+    if (grids.empty()) {
+      VLMLAB_ASSIGN_OR_RETURN(pos, GridPositions(gh, gw));  // [G, D]
+    } else {
+      VLMLAB_ASSIGN_OR_RETURN(pos, PaddedPositions(grids, gh, gw));  // [N, G, D]
+      mask = PatchMask(grids, gh, gw);
+    }
     VLMLAB_ASSIGN_OR_RETURN(x, ops::Add(x, pos));
     EncodedImages out;
     out.grid_h = gh;
     out.grid_w = gw;
     if (is_training() && options_.patch_drop() > 0) {
+      if (mask.defined()) {
+        return absl::InvalidArgumentError(
+            "vit: patch_drop on a padded native-resolution batch would drop padding and "
+            "image patches alike; set patch_drop: 0 or give images of one size");
+      }
       const uint64_t seed = nn::ParameterSeed(seed_, absl::StrCat("vit.patch_drop.", calls_++));
       VLMLAB_ASSIGN_OR_RETURN(x, DropPatches(x, options_.patch_drop(), seed));
       out.grid_h = out.grid_w = 0;  // a subset of the grid is not a grid
@@ -218,11 +236,20 @@ class VitEncoder : public Encoder {
     if (pre_norm_) {
       VLMLAB_ASSIGN_OR_RETURN(x, pre_norm_->Forward(x));
     }
-    VLMLAB_ASSIGN_OR_RETURN(x, blocks_->Forward(x));
+    auto* blocks = blocks_.As<nn::ModuleList>();
+    for (size_t i = 0; i < blocks->size(); ++i) {
+      auto* block = (*blocks)[i].As<VitBlock>();
+      if (block == nullptr) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("vit: blocks.", i, " was replaced by a module that is not a VitBlock"));
+      }
+      VLMLAB_ASSIGN_OR_RETURN(x, block->Forward(x, mask));
+    }
     if (post_norm_) {
       VLMLAB_ASSIGN_OR_RETURN(x, post_norm_->Forward(x));
     }
     out.tokens = x;
+    out.token_mask = mask;
     return out;
   }
 
@@ -268,6 +295,78 @@ class VitEncoder : public Encoder {
                        "); resize the images or set native_resolution: true"));
     }
     return absl::OkStatus();
+  }
+
+  using Grid = std::array<int64_t, 2>;  // patch rows, patch columns
+
+  // Each image's own patch grid when the batch is zero-padded (ImageBatch::sizes) and some
+  // image does not fill the gh x gw grid; empty when there is nothing to mask.
+  absl::StatusOr<std::vector<Grid>> PaddedGrids(const ImageBatch& images, int64_t gh,
+                                                int64_t gw) const {
+    if (images.sizes.empty()) return std::vector<Grid>();
+    const int64_t n = images.pixels.size(0), p = options_.patch_size();
+    if (static_cast<int64_t>(images.sizes.size()) != n) {
+      return absl::InvalidArgumentError(absl::StrCat("vit: the batch gives ", images.sizes.size(),
+                                                     " image sizes for ", n, " images"));
+    }
+    std::vector<Grid> grids;
+    bool padded = false;
+    for (int64_t i = 0; i < n; ++i) {
+      const auto [h, w] = images.sizes[i];
+      if (h < p || w < p || h % p != 0 || w % p != 0 || h > gh * p || w > gw * p) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("vit: image ", i, " is ", h, "x", w,
+                         " before padding; sides must be multiples of "
+                         "vit.patch_size ",
+                         p, " within the padded ", gh * p, "x", gw * p));
+      }
+      grids.push_back({h / p, w / p});
+      padded = padded || h / p != gh || w / p != gw;
+    }
+    if (!padded) return std::vector<Grid>();
+    return grids;
+  }
+
+  // Each image's positions, those of its own grid (GridPositions), at the top left of the
+  // padded gh x gw grid, zero on the padding: [N, gh*gw, D].
+  absl::StatusOr<Tensor> PaddedPositions(const std::vector<Grid>& grids, int64_t gh, int64_t gw) {
+    std::map<Grid, int32_t> first_row;  // grid -> its first row in `tables`
+    std::vector<Tensor> tables;
+    int32_t rows = 0;
+    for (const Grid& g : grids) {
+      if (first_row.count(g)) continue;
+      VLMLAB_ASSIGN_OR_RETURN(Tensor t, GridPositions(g[0], g[1]));  // [g0*g1, D]
+      first_row[g] = rows;
+      rows += static_cast<int32_t>(g[0] * g[1]);
+      tables.push_back(t);
+    }
+    tables.push_back(Tensor::Zeros({1, options_.width()}));  // row `rows`: padding
+    VLMLAB_ASSIGN_OR_RETURN(Tensor all, ops::Concat(tables, 0));
+    const int64_t n = static_cast<int64_t>(grids.size());
+    std::vector<int32_t> index(n * gh * gw, rows);
+    for (int64_t i = 0; i < n; ++i) {
+      const Grid& g = grids[i];
+      for (int64_t r = 0; r < g[0]; ++r) {
+        for (int64_t c = 0; c < g[1]; ++c) {
+          index[(i * gh + r) * gw + c] = first_row[g] + static_cast<int32_t>(r * g[1] + c);
+        }
+      }
+    }
+    return ops::Embedding(Tensor::FromInts({n, gh * gw}, index), all);
+  }
+
+  // i32 [N, cls + gh*gw]: 1 for the CLS token and each image's own patches.
+  Tensor PatchMask(const std::vector<Grid>& grids, int64_t gh, int64_t gw) const {
+    const int64_t n = static_cast<int64_t>(grids.size()), first = options_.cls_token() ? 1 : 0;
+    const int64_t t = first + gh * gw;
+    std::vector<int32_t> mask(n * t, 0);
+    for (int64_t i = 0; i < n; ++i) {
+      if (first) mask[i * t] = 1;
+      for (int64_t r = 0; r < grids[i][0]; ++r) {
+        for (int64_t c = 0; c < grids[i][1]; ++c) mask[i * t + first + r * gw + c] = 1;
+      }
+    }
+    return Tensor::FromInts({n, t}, mask);
   }
 
   // Positions of the patch tokens of a gh x gw grid: [gh*gw, D].

@@ -11,9 +11,12 @@
 //     z  = z + attn(query zn, keys/values concat(xn, zn))     (heads heads, biases off)
 //     z  = z + mlp(norm_mlp(z))                               (H -> mlp_ratio*H -> H, GELU)
 //   out = norm(z)  -> [N, L, H]   (no grid)
+// Padding tokens of native-resolution images (EncodedImages::token_mask 0) are masked out of
+// the keys, so a padded image resamples to what it gives alone.
 // Parameters: input_mlp.layers.{0,1}.{weight,bias}; latents [L, H];
 //   layers.<i>.norm_latents, .norm_context, .attn.{q,k,v,o}.weight, .norm_mlp,
 //   .mlp.layers.{0,1}.{weight,bias}; norm.{weight,bias}.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -53,8 +56,8 @@ class ResamplerLayer : public nn::Module {
   }
   const char* type_name() const override { return "PerceiverLayer"; }
 
-  // z [N, L, H], x [N, T, H] -> [N, L, H]
-  absl::StatusOr<Tensor> Run(const Tensor& z, const Tensor& x) {
+  // z [N, L, H], x [N, T, H] -> [N, L, H]; `kv_mask` i32 [N, T + L] or undefined (all).
+  absl::StatusOr<Tensor> Run(const Tensor& z, const Tensor& x, const Tensor& kv_mask) {
     VLMLAB_ASSIGN_OR_RETURN(Tensor zn, norm_latents_->Forward(z));
     VLMLAB_ASSIGN_OR_RETURN(Tensor xn, norm_context_->Forward(x));
     VLMLAB_ASSIGN_OR_RETURN(Tensor kv, ops::Concat({xn, zn}, 1));  // [N, T + L, H]
@@ -63,7 +66,9 @@ class ResamplerLayer : public nn::Module {
       return absl::FailedPreconditionError(
           "perceiver: 'attn' was replaced by a module that is not a MultiHeadAttention");
     }
-    VLMLAB_ASSIGN_OR_RETURN(Tensor a, attn->Attend(zn, kv, {}));
+    nn::AttentionInputs in;
+    in.key_padding_mask = kv_mask;
+    VLMLAB_ASSIGN_OR_RETURN(Tensor a, attn->Attend(zn, kv, in));
     VLMLAB_ASSIGN_OR_RETURN(Tensor y, ops::Add(z, a));
     VLMLAB_ASSIGN_OR_RETURN(Tensor h, norm_mlp_->Forward(y));
     VLMLAB_ASSIGN_OR_RETURN(h, mlp_->Forward(h));
@@ -126,7 +131,8 @@ class PerceiverProjector : public Projector {
   }
 
   absl::StatusOr<Tensor> Project(const EncodedImages& in) override {
-    VLMLAB_RETURN_IF_ERROR(CheckProjectorInput("perceiver", built_, in, in_dim_));
+    VLMLAB_RETURN_IF_ERROR(
+        CheckProjectorInput("perceiver", built_, in, in_dim_, /*masks_padding=*/true));
     Tensor x = in.tokens;
     if (input_mlp_) {
       VLMLAB_ASSIGN_OR_RETURN(x, input_mlp_->Forward(x));  // [N, T, H]
@@ -134,6 +140,16 @@ class PerceiverProjector : public Projector {
     const int64_t n = x.size(0), l = options_.num_latents();
     VLMLAB_ASSIGN_OR_RETURN(Tensor z, ops::Reshape(*latents_, {1, l, hidden_}));
     VLMLAB_ASSIGN_OR_RETURN(z, ops::BroadcastTo(z, {n, l, hidden_}));  // [N, L, H]
+    Tensor kv_mask;  // i32 [N, T + L]: the images' padding tokens masked, latents kept
+    if (in.token_mask.defined()) {
+      std::vector<int32_t> tokens = in.token_mask.Contiguous().ToInts();
+      const int64_t t = in.token_mask.size(1);
+      std::vector<int32_t> mask(n * (t + l), 1);
+      for (int64_t i = 0; i < n; ++i) {
+        std::copy(tokens.begin() + i * t, tokens.begin() + (i + 1) * t, mask.begin() + i * (t + l));
+      }
+      kv_mask = Tensor::FromInts({n, t + l}, mask);
+    }
     auto* list = layers_.As<nn::ModuleList>();
     for (size_t i = 0; i < list->size(); ++i) {
       auto* layer = (*list)[i].As<ResamplerLayer>();
@@ -141,7 +157,7 @@ class PerceiverProjector : public Projector {
         return absl::FailedPreconditionError(
             absl::StrCat("perceiver: layers.", i, " was replaced by another module"));
       }
-      VLMLAB_ASSIGN_OR_RETURN(z, layer->Run(z, x));
+      VLMLAB_ASSIGN_OR_RETURN(z, layer->Run(z, x, kv_mask));
     }
     return norm_->Forward(z);  // [N, L, H]
   }

@@ -30,9 +30,11 @@ inline nn::Activation ToNnActivation(Activation a) {
   }
 }
 
-// Built, and `in.tokens` is f32 [N, T, dim].
+// Built, and `in.tokens` is f32 [N, T, dim]. A projector that does not set `masks_padding`
+// would hand padding tokens (EncodedImages::token_mask 0) to the LLM: refused, naming the
+// projector that masks them.
 inline absl::Status CheckProjectorInput(const char* name, bool built, const EncodedImages& in,
-                                        int64_t dim) {
+                                        int64_t dim, bool masks_padding = false) {
   if (!built) return absl::FailedPreconditionError(absl::StrCat(name, ": Project before Build"));
   const Tensor& t = in.tokens;
   if (!t.defined() || t.dim() != 3 || t.size(2) != dim) {
@@ -40,6 +42,25 @@ inline absl::Status CheckProjectorInput(const char* name, bool built, const Enco
         name, ": visual tokens ", t.defined() ? t.DebugString() : std::string("(undefined)"),
         " do not match the encoder width ", dim, " the projector was built for (want [N, T, ", dim,
         "])"));
+  }
+  const Tensor& m = in.token_mask;
+  if (m.defined()) {
+    if (m.dtype() != DType::kI32 || m.dim() != 2 || m.size(0) != t.size(0) ||
+        m.size(1) != t.size(1)) {
+      return absl::InvalidArgumentError(absl::StrCat(name, ": token_mask ", m.DebugString(),
+                                                     " must be i32 [", t.size(0), ", ", t.size(1),
+                                                     "] like the visual tokens"));
+    }
+    if (!masks_padding) {
+      for (int32_t v : m.Contiguous().ToInts()) {
+        if (v != 0) continue;
+        return absl::InvalidArgumentError(
+            absl::StrCat(name,
+                         ": the batch holds native-resolution images of different sizes, and this "
+                         "projector would pass their padding patches to the LLM; use the perceiver "
+                         "projector, which masks them, or images of one size"));
+      }
+    }
   }
   return absl::OkStatus();
 }

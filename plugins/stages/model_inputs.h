@@ -18,6 +18,7 @@ inline ModelInputs ToModelInputs(const data::Batch& batch) {
   in.key_padding_mask = batch.attention_mask;
   in.images = batch.images;
   in.image_crops = batch.image_crops;
+  in.image_sizes = batch.image_sizes;
   if (batch.packed) {  // several samples per row: block-diagonal attention, per-sample positions
     in.segment_ids = batch.segment_ids;
     in.positions = batch.positions;
