@@ -38,6 +38,16 @@ for f in "$EXPERIMENTS"/*.textproto "$EXPERIMENTS"/sweeps/*.textproto; do
   expect 0 "OK $f" -- "$VLMLAB" validate "$f"
 done
 expect 0 "visual tokens per image" -- "$VLMLAB" validate "$EXPERIMENTS/idefics2_small.textproto"
+
+# Rising resolution and image splitting end to end, at a few steps: pre-training at 32 px, then
+# fine-tuning at the encoder's 64 px on 2 x 2 tiles plus the global view.
+RR_ARGS=("stages[pretrain].steps=2" "stages[sft].steps=2" "stages[pretrain].batch_size=2"
+  "stages[sft].batch_size=2" "evaluators[vqa].max_examples=4"
+  --output_dir "$TMP/rising" --store "$TMP/rising/store.sqlite")
+expect 0 "stage pretrain: images at 32 px, 4 visual tokens per image tensor" -- \
+  "$VLMLAB" run "$EXPERIMENTS/idefics3_rising_resolution.textproto" "${RR_ARGS[@]}" --run_id rr1
+expect 0 "stage sft: images at 64 px, 16 visual tokens per image tensor, split into up to 2 x 2" -- \
+  "$VLMLAB" run "$EXPERIMENTS/idefics3_rising_resolution.textproto" "${RR_ARGS[@]}" --run_id rr2
 expect 0 "pixel_shuffle {" -- "$VLMLAB" validate --canonical "$EXPERIMENTS/idefics3_pixel_shuffle.textproto"
 
 # Each class of bad input: a clear message and exit status 1.

@@ -255,9 +255,13 @@ TEST_F(RunnerTest, ImageSplittingReachesTrainingAndEvaluation) {
   EXPECT_EQ(eval::ImageOptionsForModel(**m)->max_tiles_per_side, 0);
 }
 
-TEST_F(RunnerTest, ResumeAfterKillEqualsUninterrupted) {
-  Experiment e = InDir(Tiny(), TmpDir("resume"));
-  e.mutable_stages(0)->set_checkpoint_every(2);  // unhashed: the same spec as run A
+// Runs `e` as run "a" uninterrupted, then as run "b" in a child process killed (SIGKILL) once
+// LATEST names one of `kill_at`; checks the refusal without --resume, resumes "b" and expects
+// weights, metrics and predictions identical to "a". The checkpoint "b" was killed after is
+// returned through `*killed_at` for the caller's own checks.
+void ExpectResumeAfterKillEqualsUninterrupted(const Experiment& e,
+                                              const std::vector<std::string>& kill_at,
+                                              train::CheckpointState* killed_at) {
   runner::RunOptions a;
   a.run_id = "a";
   absl::StatusOr<runner::RunOutcome> ra = runner::RunExperiment(e, a, GlobalRegistries());
@@ -272,14 +276,13 @@ TEST_F(RunnerTest, ResumeAfterKillEqualsUninterrupted) {
     absl::StatusOr<runner::RunOutcome> rb = runner::RunExperiment(e, b, GlobalRegistries());
     _exit(rb.ok() ? 0 : 1);
   }
-  // Kill the child once a mid-stage checkpoint of stage 1 is written.
   std::string latest;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline) {
+  bool reached = false;
+  while (!reached && std::chrono::steady_clock::now() < deadline) {
     latest = ReadText(ckpt_dir + "/LATEST");
-    if (absl::StrContains(latest, "ckpt-00000002") || absl::StrContains(latest, "ckpt-00000004")) {
-      break;
-    }
+    for (const std::string& name : kill_at) reached = reached || absl::StrContains(latest, name);
+    if (reached) break;
     int status = 0;
     if (waitpid(child, &status, WNOHANG) == child) {
       child = -1;
@@ -298,8 +301,7 @@ TEST_F(RunnerTest, ResumeAfterKillEqualsUninterrupted) {
         train::LoadLatestCheckpoint(ckpt_dir);
     ASSERT_TRUE(ck.ok()) << ck.status();
     ASSERT_TRUE(ck->has_value());
-    EXPECT_EQ((*ck)->state.stage_index, 0);
-    EXPECT_FALSE((*ck)->state.stage_done) << (*ck)->path;
+    *killed_at = (*ck)->state;
   }
   {
     std::unique_ptr<store::Store> db = OpenStore(e);
@@ -332,6 +334,49 @@ TEST_F(RunnerTest, ResumeAfterKillEqualsUninterrupted) {
   }
   EXPECT_EQ(ReadText(ra->run_dir + "/predictions/vqa.jsonl"),
             ReadText(rb->run_dir + "/predictions/vqa.jsonl"));
+}
+
+TEST_F(RunnerTest, ResumeAfterKillEqualsUninterrupted) {
+  Experiment e = InDir(Tiny(), TmpDir("resume"));
+  e.mutable_stages(0)->set_checkpoint_every(2);  // unhashed: the same spec as run A
+  // Killed once a mid-stage checkpoint of stage 1 is written.
+  train::CheckpointState killed_at;
+  ExpectResumeAfterKillEqualsUninterrupted(e, {"ckpt-00000002", "ckpt-00000004"}, &killed_at);
+  EXPECT_EQ(killed_at.stage_index, 0);
+  EXPECT_FALSE(killed_at.stage_done);
+}
+
+TEST_F(RunnerTest, RisingResolutionTrainsTheNextStageAtItsSizeAndResumesAcrossTheBoundary) {
+  // Stage 1 at the encoder's 16 px, stage 2 at 32 px on 32 px pictures.
+  Experiment e = InDir(Tiny(), TmpDir("rising"));
+  e.mutable_model()->mutable_llm()->mutable_llama()->set_max_seq_len(256);
+  for (DataMixture& d : *e.mutable_data()) {
+    d.mutable_components(0)->mutable_dataset()->mutable_synthetic()->set_image_size(32);
+  }
+  e.mutable_stages(1)->set_image_size(32);
+  e.mutable_stages(0)->set_checkpoint_every(2);
+  e.mutable_stages(1)->set_checkpoint_every(1);
+  // Killed at the end of stage 1 or inside stage 2: the resumed run must take 32 px images.
+  train::CheckpointState killed_at;
+  ExpectResumeAfterKillEqualsUninterrupted(e, {"ckpt-00000006", "ckpt-00000007", "ckpt-00000008"},
+                                           &killed_at);
+  EXPECT_TRUE((killed_at.stage_index == 0 && killed_at.stage_done) || killed_at.stage_index == 1)
+      << killed_at.stage_name;
+  // Evaluation, and a model loaded from the final checkpoint, see 32 px images: 4 x the
+  // visual tokens of 16 px through the average-pooling projector.
+  absl::StatusOr<eval::ModelWeights> w =
+      eval::ReadModelWeights(e.runtime().output_dir() + "/a/checkpoints");
+  ASSERT_TRUE(w.ok()) << w.status();
+  absl::StatusOr<std::unique_ptr<VlmModel>> m = eval::LoadTrainedModel(e, *w, GlobalRegistries());
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(eval::ImageOptionsForModel(**m)->size, 32);
+  Experiment at16 = e;
+  at16.mutable_stages(1)->clear_image_size();
+  absl::StatusOr<std::unique_ptr<VlmModel>> m16 =
+      eval::LoadTrainedModel(at16, *w, GlobalRegistries());
+  ASSERT_TRUE(m16.ok()) << m16.status();
+  EXPECT_EQ((*m)->summary().visual_tokens.tokens, 4 * (*m16)->summary().visual_tokens.tokens);
+  EXPECT_EQ((*m)->layout().placeholders, (*m)->summary().visual_tokens.tokens);
 }
 
 TEST_F(RunnerTest, FrozenEncoderUnchangedAndHandOffKeepsWeights) {

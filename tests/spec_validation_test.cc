@@ -184,18 +184,26 @@ TEST_F(SpecValidationTest, FieldsWhoseFeatureIsNotBuiltAreRefused) {
   EXPECT_EQ(Check(files_.Write("b.textproto",
                                std::string(kValidExperiment) + "runtime { dtype: F32 }\n")),
             "");
+}
 
-  // The encoder takes 32 px: a stage may use 32 or less, not 64.
-  std::string larger =
-      files_.Write("d.textproto", Variant(stage, "pretrain {} image_size: 64 steps: 10"));
-  err = Check(larger);
-  EXPECT_CONTAINS(err, larger + ":9:");
+TEST_F(SpecValidationTest, AStageImageSizeMustFitTheModelAtThatSize) {
+  const std::string stage = "pretrain {} steps: 10";
+  // The encoder takes 32 px with 8 px patches: 64 raises the resolution (64 visual tokens).
+  EXPECT_EQ(
+      Check(files_.Write("a.textproto", Variant(stage, "pretrain {} image_size: 64 steps: 10"))),
+      "");
+  std::string odd =
+      files_.Write("b.textproto", Variant(stage, "pretrain {} image_size: 36 steps: 10"));
+  std::string err = Check(odd);
+  EXPECT_CONTAINS(err, odd + ":9:");
   EXPECT_CONTAINS(err,
-                  "stages[pretrain].image_size: image_size 64 is larger than the encoder's "
-                  "image_size 32; raising the resolution between stages is not implemented yet");
-  EXPECT_EQ(Check(files_.Write("e.textproto",
-                               Variant(stage, "pretrain {} image_size: 32 steps: 10"))),
-            "");
+                  "stages[pretrain].image_size: at image_size 36 (the encoder's is 32), "
+                  "model.encoder: vit: image size 36 is not a positive multiple of "
+                  "patch_size 8");
+  // 512 px: 4096 visual tokens do not fit the LLM's context.
+  std::string huge =
+      files_.Write("c.textproto", Variant(stage, "pretrain {} image_size: 512 steps: 10"));
+  EXPECT_CONTAINS(Check(huge), "at image_size 512 (the encoder's is 32), model.fusion:");
 }
 
 TEST_F(SpecValidationTest, ImageSplittingAndItsGridLimit) {

@@ -153,9 +153,8 @@ absl::StatusOr<std::unique_ptr<VlmModel>> LoadTrainedModel(const Experiment& exp
   }
   const std::string hash = SpecHash(exp);
   // Images are prepared as in the stage that wrote the weights (the final one without a state).
-  if (exp.stages_size() > 0) {
-    (*model)->set_image_settings(StageImageSettings(exp.stages(exp.stages_size() - 1)));
-  }
+  const StageSpec* image_stage =
+      exp.stages_size() > 0 ? &exp.stages(exp.stages_size() - 1) : nullptr;
   if (weights.state.has_value()) {
     const train::CheckpointState& st = *weights.state;
     if (st.stage_index < 0 || st.stage_index >= exp.stages_size() ||
@@ -166,7 +165,7 @@ absl::StatusOr<std::unique_ptr<VlmModel>> LoadTrainedModel(const Experiment& exp
           "' does not have at that position: evaluate with the experiment the run was trained "
           "with (its run directory's spec.textproto)"));
     }
-    (*model)->set_image_settings(StageImageSettings(exp.stages(st.stage_index)));
+    image_stage = &exp.stages(st.stage_index);
     // The adapters (LoRA / DoRA) the checkpoint's stage added, so that their weights load.
     absl::StatusOr<TrainabilityReport> report =
         ApplyTrainability(**model, exp.stages(st.stage_index).trainable(),
@@ -180,6 +179,13 @@ absl::StatusOr<std::unique_ptr<VlmModel>> LoadTrainedModel(const Experiment& exp
       LOG(INFO) << weights.path << " was written for spec " << st.spec_hash
                 << "; evaluating it with spec " << hash
                 << " (the parameters are checked by name and shape)";
+    }
+  }
+  if (image_stage != nullptr) {
+    absl::Status set = (*model)->SetImageSettings(StageImageSettings(*image_stage));
+    if (!set.ok()) {
+      return absl::Status(set.code(), absl::StrCat("experiment '", exp.name(), "', stages[",
+                                                   image_stage->name(), "]: ", set.message()));
     }
   }
   absl::Status loaded = (*model)->LoadStateDict(weights.tensors);

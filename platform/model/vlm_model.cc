@@ -61,6 +61,35 @@ ImageSettings StageImageSettings(const StageSpec& stage) {
   return s;
 }
 
+absl::Status VlmModel::SetImageSettings(const ImageSettings& settings) {
+  VLMLAB_ASSIGN_OR_RETURN(Encoder * enc, encoder());
+  VLMLAB_ASSIGN_OR_RETURN(Projector * proj, projector());
+  VLMLAB_ASSIGN_OR_RETURN(Fusion * fuse, fusion());
+  const int64_t size = settings.image_size > 0 ? settings.image_size : configured_image_size_;
+  const int64_t before = enc->InputSpec().size;
+  auto fail = [&](const char* part, const absl::Status& s) {
+    // Leave the encoder at its previous size; the model stays as it was.
+    if (enc->InputSpec().size != before) enc->SetImageSize(before).IgnoreError();
+    return absl::Status(s.code(),
+                        absl::StrCat("at image size ", size, ": model.", part, ": ", s.message()));
+  };
+  if (size != before) {
+    absl::Status s = enc->SetImageSize(size);
+    if (!s.ok()) return fail("encoder", s);
+  }
+  const VisualShape encoded = enc->OutputShape();
+  absl::StatusOr<VisualShape> visual = proj->OutputShape(encoded, summary_.llm_shape);
+  if (!visual.ok()) return fail("projector", visual.status());
+  absl::Status fits = fuse->CheckCompatible(*visual, summary_.llm_shape);
+  if (!fits.ok()) return fail("fusion", fits);
+  summary_.encoder_input = enc->InputSpec();
+  summary_.encoder_output = encoded;
+  summary_.visual_tokens = *visual;
+  layout_ = fuse->Layout(*visual);
+  image_settings_ = settings;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Encoder*> VlmModel::encoder() const { return Child<Encoder>(encoder_, "encoder"); }
 absl::StatusOr<Projector*> VlmModel::projector() const {
   return Child<Projector>(projector_, "projector");
@@ -256,6 +285,7 @@ absl::StatusOr<std::unique_ptr<VlmModel>> BuildVlm(const Model& spec,
   s = (*fusion)->Build(model->summary_.visual_tokens, llm_shape);
   if (!s.ok()) return InPart("fusion", s);
   model->layout_ = (*fusion)->Layout(model->summary_.visual_tokens);
+  model->configured_image_size_ = model->summary_.encoder_input.size;
 
   model->encoder_ = model->RegisterModule("encoder", std::move(*encoder));
   model->projector_ = model->RegisterModule("projector", std::move(*projector));

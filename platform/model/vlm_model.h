@@ -67,8 +67,8 @@ struct ModelInputs {
 };
 
 // How images are prepared for the model in the current stage (StageSpec image_size and
-// image_splitting): training sets it per stage, and evaluation uses the setting of the stage
-// whose weights it evaluates (the final stage after a run).
+// image_splitting): training sets it per stage (VlmModel::SetImageSettings), and evaluation
+// uses the setting of the stage whose weights it evaluates (the final stage after a run).
 struct ImageSettings {
   int image_size = 0;          // 0 = the encoder's resolution
   int max_tiles_per_side = 0;  // > 0: image splitting into at most this many tiles per side
@@ -102,7 +102,12 @@ class VlmModel : public nn::Module {
   // Plugin names and shapes (visual tokens per image, LLM shape with the resolved vocabulary).
   const ModelSummary& summary() const { return summary_; }
   const ImageSettings& image_settings() const { return image_settings_; }
-  void set_image_settings(const ImageSettings& s) { image_settings_ = s; }
+  // Prepares the model for images as `settings` says: a resolution other than the encoder's
+  // configured one goes to Encoder::SetImageSize (rising resolution), and summary() and
+  // layout() then describe the visual tokens at that size. Errors name the part that cannot
+  // take it (an encoder with a fixed size, a pixel-shuffle factor that does not divide the new
+  // grid, visual tokens that no longer fit the LLM context); the model is then unchanged.
+  absl::Status SetImageSettings(const ImageSettings& settings);
   int32_t image_token_id() const { return image_token_id_; }
 
   // The plugins. Fail (FailedPrecondition) if a child was replaced by another type.
@@ -124,6 +129,7 @@ class VlmModel : public nn::Module {
   ModelSummary summary_;
   ImageLayout layout_;
   ImageSettings image_settings_;
+  int64_t configured_image_size_ = 0;  // the encoder's own, from its spec
   int32_t image_token_id_ = -1;
   nn::Submodule encoder_, projector_, fusion_, llm_;
 };

@@ -27,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "platform/nn/module.h"
 #include "platform/plugin_api/plugin_kind.h"
 #include "platform/tensor/tensor.h"
@@ -103,13 +104,24 @@ using Flops = double;
 class Encoder : public Plugin, public nn::Module {
  public:
   static constexpr PluginKind kKind = PluginKind::kEncoder;
-  // At the configured image size.
+  // At the current image size: the configured one unless SetImageSize changed it.
   virtual VisualShape OutputShape() const = 0;
   virtual ImageInputSpec InputSpec() const { return {}; }
   virtual absl::Status Build() = 0;
   virtual absl::StatusOr<EncodedImages> Encode(const ImageBatch& images) = 0;
-  // Per image at the configured size.
+  // Per image at the current size.
   virtual Flops ForwardFlops() const = 0;
+  // Rising resolution between training stages: from now on take square images of `size`
+  // pixels (InputSpec, OutputShape and ForwardFlops then describe that size; the parameters
+  // keep their shapes). The configured size restores the default. This default accepts only
+  // the configured size.
+  virtual absl::Status SetImageSize(int64_t size) {
+    if (size == InputSpec().size) return absl::OkStatus();
+    return absl::UnimplementedError(
+        absl::StrCat("this encoder takes only its configured ", InputSpec().size,
+                     " px images; it cannot "
+                     "change resolution between stages (the vit and conv encoders can)"));
+  }
 };
 
 class Projector : public Plugin, public nn::Module {

@@ -140,7 +140,17 @@ absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume
   absl::StatusOr<std::unique_ptr<data::Mixture>> mixture =
       OpenMixture(exp, spec.mixture(), run.registries, open, /*cycle=*/true);
   VLMLAB_RETURN_IF_ERROR(Prefixed(mixture.status(), absl::StrCat(where, ".mixture")));
-  run.model->set_image_settings(StageImageSettings(spec));
+  VLMLAB_RETURN_IF_ERROR(Prefixed(run.model->SetImageSettings(StageImageSettings(spec)),
+                                  absl::StrCat(where, ".image_size")));
+  {
+    const ModelSummary& m = run.model->summary();
+    LOG(INFO) << "stage " << spec.name() << ": images at " << m.encoder_input.size << " px, "
+              << m.visual_tokens.tokens << " visual tokens per image tensor"
+              << (spec.image_splitting()
+                      ? absl::StrCat(", split into up to ", spec.max_tiles_per_side(), " x ",
+                                     spec.max_tiles_per_side(), " tiles plus a global view")
+                      : std::string());
+  }
   absl::StatusOr<data::LoaderOptions> loader_options =
       LoaderOptionsFor(*run.model, spec.batch_size(), policy);
   VLMLAB_RETURN_IF_ERROR(Prefixed(loader_options.status(), where));
@@ -301,7 +311,9 @@ absl::Status RunClaimed(Run& run, RunOutcome* outcome) {
 
   // Evaluation sees images as the final stage did (also when a resume had no stage left).
   if (exp.stages_size() > 0) {
-    run.model->set_image_settings(StageImageSettings(exp.stages(exp.stages_size() - 1)));
+    const StageSpec& last = exp.stages(exp.stages_size() - 1);
+    VLMLAB_RETURN_IF_ERROR(Prefixed(run.model->SetImageSettings(StageImageSettings(last)),
+                                    absl::StrCat("stages[", last.name(), "].image_size")));
   }
   return RunEvaluators(run, outcome);
 }

@@ -14,8 +14,8 @@ std::string ModelSummary::ToString() const {
 }
 
 absl::StatusOr<ModelSummary> SummarizeModel(const Model& model, const PluginRegistries& registries,
-                                            const BuildContext& context,
-                                            std::string* failing_part) {
+                                            const BuildContext& context, std::string* failing_part,
+                                            int64_t image_size) {
   ModelSummary out;
   auto fail = [&](const char* part, const absl::Status& status) {
     *failing_part = part;
@@ -55,6 +55,10 @@ absl::StatusOr<ModelSummary> SummarizeModel(const Model& model, const PluginRegi
   absl::StatusOr<std::unique_ptr<Encoder>> encoder =
       CreateFromSlot<Encoder>(model.encoder(), registries, context);
   if (!encoder.ok()) return fail("encoder", encoder.status());
+  if (image_size > 0 && image_size != (*encoder)->InputSpec().size) {
+    absl::Status resized = (*encoder)->SetImageSize(image_size);
+    if (!resized.ok()) return fail("encoder", resized);
+  }
   out.encoder_input = (*encoder)->InputSpec();
   out.encoder_output = (*encoder)->OutputShape();
   absl::StatusOr<std::unique_ptr<Projector>> projector =

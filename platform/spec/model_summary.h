@@ -8,6 +8,7 @@
 #ifndef VLMLAB_PLATFORM_SPEC_MODEL_SUMMARY_H_
 #define VLMLAB_PLATFORM_SPEC_MODEL_SUMMARY_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,9 +26,11 @@ struct ModelSummary {
   std::string ToString() const;
 };
 
-// An unset tokenizer means `byte {}`.
+// An unset tokenizer means `byte {}`. `image_size` > 0: the shapes with the encoder taking
+// images of that size (Encoder::SetImageSize, a stage's rising resolution).
 absl::StatusOr<ModelSummary> SummarizeModel(const Model& model, const PluginRegistries& registries,
-                                            const BuildContext& context, std::string* failing_part);
+                                            const BuildContext& context, std::string* failing_part,
+                                            int64_t image_size = 0);
 
 }  // namespace vlmlab
 

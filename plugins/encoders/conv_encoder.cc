@@ -140,7 +140,8 @@ class ConvStage : public nn::Module {
 
 class ConvEncoder : public Encoder {
  public:
-  ConvEncoder(const ConvEncoderOptions& options, uint64_t seed) : options_(options), seed_(seed) {}
+  ConvEncoder(const ConvEncoderOptions& options, uint64_t seed)
+      : options_(options), seed_(seed), size_(options.image_size()) {}
   const char* type_name() const override { return "ConvEncoder"; }
 
   int64_t out_width() const {
@@ -149,14 +150,14 @@ class ConvEncoder : public Encoder {
 
   ImageInputSpec InputSpec() const override {
     ImageInputSpec in;  // images normalised to [-1, 1]
-    in.size = options_.image_size();
+    in.size = size_;
     in.channels = options_.channels();
     in.patch = Downsampling(options_);
     return in;
   }
 
   VisualShape OutputShape() const override {
-    int64_t grid = options_.image_size() / Downsampling(options_);
+    int64_t grid = size_ / Downsampling(options_);
     return VisualShape{grid * grid, out_width(), grid, grid};
   }
 
@@ -201,9 +202,20 @@ class ConvEncoder : public Encoder {
     return out;
   }
 
+  // Fully convolutional: any multiple of the total stride works with the same weights.
+  absl::Status SetImageSize(int64_t size) override {
+    const int64_t down = Downsampling(options_);
+    if (size < down || size % down != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "conv: image size ", size, " is not a positive multiple of the total stride ", down));
+    }
+    size_ = size;
+    return absl::OkStatus();
+  }
+
   Flops ForwardFlops() const override {
     const int64_t s = options_.stem_stride(), k = StemKernel(s);
-    int64_t side = options_.image_size() / s;
+    int64_t side = size_ / s;
     int64_t c = options_.width();
     int64_t macs = ops::Conv2dMacs(1, side, side, options_.channels(), c, k, k);
     for (int i = 0; i < options_.stages(); ++i) {
@@ -259,6 +271,7 @@ class ConvEncoder : public Encoder {
 
   ConvEncoderOptions options_;
   uint64_t seed_;
+  int64_t size_;  // current image side (SetImageSize); the configured image_size by default
   bool built_ = false;
   nn::Submodule stem_, stages_, norm_;
 };

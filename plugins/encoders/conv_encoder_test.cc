@@ -233,5 +233,23 @@ TEST(Conv, ForwardFlopsAreTwiceTheConvolutionMacs) {
   EXPECT_DOUBLE_EQ(MakeConv(o)->ForwardFlops(), 2 * (macs - 4 * 4 * 18 + 4 * 4 * 8));
 }
 
+TEST(Conv, SetImageSizeTakesLargerImagesWithTheSameWeights) {
+  std::unique_ptr<Encoder> conv = MakeConv(Tiny());  // 8 px, total stride 4: a 2 x 2 grid
+  const double flops8 = conv->ForwardFlops();
+  Tensor x = Tensor::RandN({1, 3, 16, 16}, 4);
+  ASSERT_TRUE(conv->SetImageSize(16).ok());
+  EXPECT_EQ(conv->InputSpec().size, 16);
+  EXPECT_EQ(conv->OutputShape().tokens, 16);
+  // The convolutions see 4x the pixels: 4x the FLOPs.
+  EXPECT_DOUBLE_EQ(conv->ForwardFlops(), 4 * flops8);
+  absl::StatusOr<EncodedImages> e = conv->Encode({x});
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->tokens.size(1), conv->OutputShape().tokens);
+  absl::Status bad = conv->SetImageSize(18);
+  EXPECT_NE(bad.message().find("image size 18 is not a positive multiple of the total stride 4"),
+            std::string::npos)
+      << bad;
+}
+
 }  // namespace
 }  // namespace vlmlab

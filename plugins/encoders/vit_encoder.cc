@@ -18,6 +18,9 @@
 //      CLIP's penultimate block without a norm: output_layer: -2, post_norm: false.
 // Image sizes: exactly image_size x image_size, or with native_resolution any H and W that
 // are multiples of patch_size up to image_size (the grid in EncodedImages is the actual one).
+// SetImageSize (a stage's image_size, rising resolution) moves that size to any multiple of
+// patch_size; the learned table keeps its configured grid and is resized to the new one in
+// every forward pass, so its gradient reaches the table and checkpoints keep their shapes.
 // A batch of mixed sizes comes zero-padded to its largest (ImageBatch::sizes): each image's
 // patches then get the positions of its own grid, and its padding patches are masked out of
 // every block's attention keys and marked 0 in EncodedImages::token_mask, so an image's tokens
@@ -124,11 +127,15 @@ void ForEachVitProblem(const VitOptions& o, Report report) {
 
 class VitEncoder : public Encoder {
  public:
-  VitEncoder(const VitOptions& options, uint64_t seed) : options_(options), seed_(seed) {}
+  VitEncoder(const VitOptions& options, uint64_t seed)
+      : options_(options), seed_(seed), size_(options.image_size()) {}
 
   const char* type_name() const override { return "VitEncoder"; }
 
-  int64_t grid() const { return options_.image_size() / options_.patch_size(); }
+  // The patch grid at the current image size, and that of the learned position table (the
+  // configured image_size).
+  int64_t grid() const { return size_ / options_.patch_size(); }
+  int64_t table_grid() const { return options_.image_size() / options_.patch_size(); }
   int64_t last_block() const {
     return options_.output_layer() >= 0 ? options_.output_layer()
                                         : options_.depth() + options_.output_layer();
@@ -140,7 +147,7 @@ class VitEncoder : public Encoder {
 
   ImageInputSpec InputSpec() const override {
     ImageInputSpec in;  // SigLIP-style normalisation to [-1, 1]
-    in.size = options_.image_size();
+    in.size = size_;
     in.patch = options_.patch_size();
     in.channels = options_.channels();
     in.native_resolution = options_.native_resolution();
@@ -160,7 +167,7 @@ class VitEncoder : public Encoder {
       absl::StrAppend(&problems, problems.empty() ? "" : "; ", "vit.", field, ": ", message);
     });
     if (!problems.empty()) return absl::InvalidArgumentError(problems);
-    const int64_t d = options_.width(), g = grid();
+    const int64_t d = options_.width(), g = table_grid();
     const float eps = options_.layer_norm_eps();
     patch_embed_ = RegisterModule(
         "patch_embed",
@@ -253,6 +260,16 @@ class VitEncoder : public Encoder {
     return out;
   }
 
+  absl::Status SetImageSize(int64_t size) override {
+    const int64_t p = options_.patch_size();
+    if (size < p || size % p != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("vit: image size ", size, " is not a positive multiple of patch_size ", p));
+    }
+    size_ = size;  // the position table is resized to the new grid in every forward pass
+    return absl::OkStatus();
+  }
+
   Flops ForwardFlops() const override {
     const double g = static_cast<double>(grid() * grid());
     const double t = g + (options_.cls_token() ? 1 : 0), d = options_.width();
@@ -278,7 +295,7 @@ class VitEncoder : public Encoder {
                        options_.channels(), "; convert the images or set channels"));
     }
     const int64_t h = pixels.size(2), w = pixels.size(3), p = options_.patch_size();
-    const int64_t s = options_.image_size();
+    const int64_t s = size_;
     if (h < p || w < p || h % p != 0 || w % p != 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(prefix, "height ", h, " and width ", w,
@@ -287,12 +304,12 @@ class VitEncoder : public Encoder {
     if (options_.native_resolution()) {
       if (h > s || w > s) {
         return absl::InvalidArgumentError(absl::StrCat(
-            prefix, "native_resolution takes sides up to vit.image_size ", s, "; resize first"));
+            prefix, "native_resolution takes sides up to the image size ", s, "; resize first"));
       }
     } else if (h != s || w != s) {
       return absl::InvalidArgumentError(
-          absl::StrCat(prefix, "vit.image_size is ", s, " (", s, "x", s,
-                       "); resize the images or set native_resolution: true"));
+          absl::StrCat(prefix, "the vit takes ", s, "x", s,
+                       " images; resize the images or set native_resolution: true"));
     }
     return absl::OkStatus();
   }
@@ -371,7 +388,7 @@ class VitEncoder : public Encoder {
 
   // Positions of the patch tokens of a gh x gw grid: [gh*gw, D].
   absl::StatusOr<Tensor> GridPositions(int64_t gh, int64_t gw) {
-    const int64_t g = grid();
+    const int64_t g = table_grid();
     if (!learned())
       return CachedConstant(gh, gw, [&] { return SinCos2d(gh, gw, options_.width()); });
     const int64_t first = options_.cls_token() ? 1 : 0;
@@ -392,6 +409,7 @@ class VitEncoder : public Encoder {
 
   VitOptions options_;
   uint64_t seed_;
+  int64_t size_;  // current image side (SetImageSize); the configured image_size by default
   bool built_ = false;
   uint64_t calls_ = 0;  // training forward passes with patch dropping
   nn::Submodule patch_embed_, pre_norm_, blocks_, post_norm_;

@@ -102,7 +102,7 @@ TEST(Vit, NativeResolutionTakesNonSquareImagesAndReportsTheirGrid) {
     ASSERT_TRUE(out.ok()) << out.status();
     EXPECT_EQ(out->tokens.shape(), (Shape{1, 1 + 3 * 1, 8}));
     ExpectError(vit->Encode({Tensor::RandN({1, 3, 20, 4}, 3)}),
-                "native_resolution takes sides up to vit.image_size 16");
+                "native_resolution takes sides up to the image size 16");
   }
 }
 
@@ -202,6 +202,44 @@ TEST(Vit, GradientReachesTheTableThroughResizedPositions) {
   for (const std::string& p : params) inputs.push_back(state.at(p).To(DType::kF32));
   absl::Status s = GradCheck(EncodeWith(vit.get(), params, {1, 3, 8, 12}), inputs);
   EXPECT_TRUE(s.ok()) << s;
+}
+
+TEST(Vit, SetImageSizeRaisesTheResolutionWithTheTableInterpolated) {
+  VitOptions o = Tiny();  // 8 px, patch 4: a 2 x 2 table
+  o.set_depth(1);
+  std::unique_ptr<Encoder> vit = MakeVit(o, 17);
+  Tensor small = Tensor::RandN({1, 3, 8, 8}, 18);
+  std::vector<float> at8 = vit->Encode({small})->tokens.ToVector();
+  const double flops8 = vit->ForwardFlops();
+
+  ASSERT_TRUE(vit->SetImageSize(16).ok());
+  EXPECT_EQ(vit->InputSpec().size, 16);
+  EXPECT_EQ(vit->OutputShape().tokens, 16);
+  EXPECT_EQ(vit->OutputShape().grid_h, 4);
+  EXPECT_GT(vit->ForwardFlops(), flops8);
+  absl::StatusOr<EncodedImages> at16 = vit->Encode({Tensor::RandN({1, 3, 16, 16}, 19)});
+  ASSERT_TRUE(at16.ok()) << at16.status();
+  EXPECT_EQ(at16->tokens.shape(), (Shape{1, 16, 8}));
+  EXPECT_EQ(at16->grid_h, 4);
+  ExpectError(vit->Encode({small}), "the vit takes 16x16 images");
+  // The table keeps its configured 2 x 2 grid (checkpoints keep their shapes) and is resized
+  // to 4 x 4 in the forward pass, so its gradient arrives through the resize.
+  EXPECT_EQ(vit->StateDict().at("pos_embed").shape(), (Shape{4, 8}));
+  const std::vector<std::string> params = {"pos_embed"};
+  std::vector<Tensor> inputs = {Tensor::RandN({1, 3, 16, 16}, 20),
+                                vit->StateDict().at("pos_embed").To(DType::kF32)};
+  absl::Status grad = GradCheck(EncodeWith(vit.get(), params, {1, 3, 16, 16}), inputs);
+  EXPECT_TRUE(grad.ok()) << grad;
+
+  // Back at the configured size the encoder computes exactly what it did.
+  ASSERT_TRUE(vit->SetParameter("pos_embed", inputs[1]).ok());
+  ASSERT_TRUE(vit->SetImageSize(8).ok());
+  EXPECT_EQ(vit->Encode({small})->tokens.ToVector(), at8);
+  absl::Status bad = vit->SetImageSize(10);
+  EXPECT_NE(bad.message().find("image size 10 is not a positive multiple of patch_size 4"),
+            std::string::npos)
+      << bad;
+  EXPECT_EQ(vit->InputSpec().size, 8);
 }
 
 TEST(Vit, SameSeedSameModelAndOutputs) {
