@@ -379,6 +379,43 @@ TEST_F(RunnerTest, RisingResolutionTrainsTheNextStageAtItsSizeAndResumesAcrossTh
   EXPECT_EQ((*m)->layout().placeholders, (*m)->summary().visual_tokens.tokens);
 }
 
+TEST_F(RunnerTest, AnEncoderInitialisedFromAnotherRunsCheckpoint) {
+  const std::string dir = TmpDir("init");
+  // The source run trains everything for a few steps.
+  Experiment source = InDir(Tiny(), dir + "/source");
+  source.clear_evaluators();
+  source.mutable_stages()->DeleteSubrange(1, 1);
+  source.mutable_stages(0)->set_steps(3);
+  runner::RunOptions o;
+  o.run_id = "src";
+  absl::StatusOr<runner::RunOutcome> rs = runner::RunExperiment(source, o, GlobalRegistries());
+  ASSERT_TRUE(rs.ok()) << rs.status();
+  std::string latest = ReadText(rs->run_dir + "/checkpoints/LATEST");
+  latest.erase(latest.find_last_not_of(" \n") + 1);
+  const std::string file = rs->run_dir + "/checkpoints/" + latest + "/model.safetensors";
+
+  // The VLM run starts its encoder from the source's and keeps it frozen.
+  Experiment vlm = InDir(Tiny(), dir + "/vlm");
+  vlm.clear_evaluators();
+  ModuleInit* init = vlm.mutable_model()->mutable_encoder()->mutable_init();
+  init->set_path(file);
+  init->set_prefix("encoder.");
+  for (StageSpec& st : *vlm.mutable_stages()) {
+    st.mutable_trainable()->mutable_encoder()->set_mode(ModuleTraining::FROZEN);
+  }
+  o.run_id = "vlm";
+  absl::StatusOr<runner::RunOutcome> rv = runner::RunExperiment(vlm, o, GlobalRegistries());
+  ASSERT_TRUE(rv.ok()) << rv.status();
+  std::map<std::string, Tensor> src = LatestModel(rs->run_dir), out = LatestModel(rv->run_dir);
+  EXPECT_TRUE(Differing(src, out, "encoder.").empty()) << Differing(src, out, "encoder.")[0];
+  // Control: without the init the frozen encoder keeps its own seeded values.
+  vlm.mutable_model()->mutable_encoder()->clear_init();
+  vlm = InDir(vlm, dir + "/plain");
+  absl::StatusOr<runner::RunOutcome> rp = runner::RunExperiment(vlm, o, GlobalRegistries());
+  ASSERT_TRUE(rp.ok()) << rp.status();
+  EXPECT_FALSE(Differing(src, LatestModel(rp->run_dir), "encoder.").empty());
+}
+
 TEST_F(RunnerTest, FrozenEncoderUnchangedAndHandOffKeepsWeights) {
   Experiment e = InDir(Tiny(), TmpDir("frozen"));
   e.clear_evaluators();

@@ -237,6 +237,26 @@ TEST_F(SpecValidationTest, ImageSplittingAndItsGridLimit) {
                   "native resolution");
 }
 
+TEST_F(SpecValidationTest, AModuleInitNeedsItsFileAndPrefixOnlyWithVlmlabNaming) {
+  const std::string weights = files_.Write("w.safetensors", "not read by validate");
+  const std::string llm = "llm { llama { hidden: 64 layers: 2 heads: 4 } }";
+  auto with_init = [&](const std::string& body) {
+    return absl::StrReplaceAll(
+        kValidExperiment,
+        {{llm, "llm { llama { hidden: 64 layers: 2 heads: 4 } init { " + body + " } }"}});
+  };
+  EXPECT_EQ(Check(files_.Write("a.textproto", with_init("path: \"" + weights + "\""))), "");
+  std::string missing = files_.Write("b.textproto", with_init("path: \"nope.safetensors\""));
+  std::string err = Check(missing);
+  EXPECT_CONTAINS(err, missing + ":6:");
+  EXPECT_CONTAINS(err, "model.llm.init.path: no file or directory 'nope.safetensors'");
+  std::string prefix = files_.Write(
+      "c.textproto", with_init("path: \"" + weights + "\" naming: HF_LLAMA prefix: \"llm.\""));
+  EXPECT_CONTAINS(Check(prefix),
+                  "model.llm.init.prefix: prefix applies to VLMLAB naming only; "
+                  "HF_LLAMA maps the whole file");
+}
+
 TEST_F(SpecValidationTest, DuplicateNamesAreRefused) {
   std::string path = files_.Write(
       "a.textproto", std::string(kValidExperiment) +

@@ -22,7 +22,9 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,6 +49,18 @@ struct BuildContext {
 class Plugin {
  public:
   virtual ~Plugin() = default;
+  // This plugin's own parameter names and values for a checkpoint written in a foreign
+  // `naming` (a model slot's `init { naming: ... }`: "hf_llama", "hf_gpt2",
+  // "hf_clip_vision", "hf_siglip_vision"); `file` holds the checkpoint's tensors by their
+  // names. Tensors the plugin has no use for are left out (the caller reports them);
+  // shapes are checked when the result is loaded. Unimplemented by default.
+  virtual absl::StatusOr<std::map<std::string, Tensor>> ImportWeights(
+      const std::string& naming, const std::map<std::string, Tensor>& file) const {
+    (void)file;
+    return absl::UnimplementedError(
+        absl::StrCat("this plugin cannot read weights named as \"", naming,
+                     "\"; use naming VLMLAB (its own parameter names)"));
+  }
 };
 
 // Visual tokens of one image at the configured resolution.

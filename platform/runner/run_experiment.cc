@@ -14,6 +14,7 @@
 #include "nlohmann/json.hpp"
 #include "platform/data/data_loader.h"
 #include "platform/model/costs.h"
+#include "platform/model/module_init.h"
 #include "platform/model/trainability.h"
 #include "platform/model/vlm_model.h"
 #include "platform/optim/from_spec.h"
@@ -291,6 +292,11 @@ absl::Status RunClaimed(Run& run, RunOutcome* outcome) {
     if (!ck.state.stage_done) resume_in_stage = &ck;
     LOG(INFO) << "resuming from " << ck.path << " (stage " << ck.state.stage_name << ", step "
               << ck.state.stage_step << ")";
+  } else {
+    // A fresh run: the parts' initial weights from their checkpoints (`init` blocks).
+    absl::StatusOr<std::vector<std::string>> notes = ApplyModuleInits(*run.model, exp.model());
+    VLMLAB_RETURN_IF_ERROR(notes.status());
+    for (const std::string& n : *notes) LOG(INFO) << "init " << n;
   }
 
   for (int i = first_stage; i < exp.stages_size(); ++i) {

@@ -1,5 +1,6 @@
 #include "platform/spec/spec_validator.h"
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <set>
@@ -287,6 +288,44 @@ void RefuseUnimplemented(const Experiment& exp, const Reporter& report) {
   }
 }
 
+// The parts' `init` blocks: the checkpoint must exist, and `prefix` belongs to VLMLAB naming
+// (a Hugging Face naming maps the whole file).
+void CheckModuleInits(const Experiment& exp, const Reporter& report) {
+  const Descriptor* e = Experiment::descriptor();
+  const Descriptor* m = Model::descriptor();
+  const Descriptor* init = ModuleInit::descriptor();
+  struct Part {
+    const char* field;
+    bool has;
+    const ModuleInit* spec;
+  };
+  const Model& model = exp.model();
+  const Part parts[] = {{"encoder", model.encoder().has_init(), &model.encoder().init()},
+                        {"projector", model.projector().has_init(), &model.projector().init()},
+                        {"llm", model.llm().has_init(), &model.llm().init()}};
+  for (const Part& part : parts) {
+    if (!part.has) continue;
+    const FieldDescriptor* slot = m->FindFieldByName(part.field);
+    const FieldDescriptor* init_field = slot->message_type()->FindFieldByName("init");
+    auto at = [&](const char* field) -> FieldPath {
+      return {{e->FindFieldByName("model"), -1},
+              {slot, -1},
+              {init_field, -1},
+              {init->FindFieldByName(field), -1}};
+    };
+    std::error_code ec;
+    if (!part.spec->path().empty() && !std::filesystem::exists(part.spec->path(), ec)) {
+      report(at("path"), absl::StrCat("no file or directory '", part.spec->path(),
+                                      "' (paths are relative to the directory vlmlab runs in)"));
+    }
+    if (part.spec->naming() != ModuleInit::VLMLAB && !part.spec->prefix().empty()) {
+      report(at("prefix"), absl::StrCat("prefix applies to VLMLAB naming only; ",
+                                        ModuleInit::Naming_Name(part.spec->naming()),
+                                        " maps the whole file: remove prefix"));
+    }
+  }
+}
+
 // image_splitting and its grid limit: the limit means nothing without splitting, and a
 // native-resolution encoder takes whole images of any shape instead of tiles.
 void CheckImageSplitting(const Experiment& exp, const ModelSummary& summary,
@@ -347,6 +386,7 @@ absl::Status ValidateExperiment(const LoadedExperiment& loaded,
   };
   CheckReferences(exp, report);
   RefuseUnimplemented(exp, report);
+  CheckModuleInits(exp, report);
   if (problems.empty()) {
     std::string part;
     absl::StatusOr<ModelSummary> summary =

@@ -221,7 +221,7 @@ absl::StatusOr<HfVisionTower> HfVisionToVit(const nn::TensorMap& hf) {
   return tower;
 }
 
-absl::StatusOr<HfVisionTower> LoadHfVisionTower(const nn::TensorMap& hf, nn::Module& vit) {
+absl::StatusOr<HfVisionTower> HfVisionForModule(const nn::TensorMap& hf, const nn::Module& vit) {
   VLMLAB_ASSIGN_OR_RETURN(HfVisionTower tower, HfVisionToVit(hf));
   const nn::TensorMap model = vit.StateDict();
   int64_t blocks = 0;
@@ -240,7 +240,13 @@ absl::StatusOr<HfVisionTower> LoadHfVisionTower(const nn::TensorMap& hf, nn::Mod
       load[name] = t;
     }
   }
-  absl::Status s = vit.LoadStateDict(load, /*strict=*/true);
+  tower.state = std::move(load);
+  return tower;
+}
+
+absl::StatusOr<HfVisionTower> LoadHfVisionTower(const nn::TensorMap& hf, nn::Module& vit) {
+  VLMLAB_ASSIGN_OR_RETURN(HfVisionTower tower, HfVisionForModule(hf, vit));
+  absl::Status s = vit.LoadStateDict(tower.state, /*strict=*/true);
   if (!s.ok()) {
     return absl::Status(
         s.code(), absl::StrCat("loading a Hugging Face vision tower into vit: ", s.message(),
@@ -248,7 +254,6 @@ absl::StatusOr<HfVisionTower> LoadHfVisionTower(const nn::TensorMap& hf, nn::Mod
                                "against the checkpoint's config; VitOptionsFromHfConfig reads "
                                "them)"));
   }
-  tower.state = std::move(load);
   return tower;
 }
 

@@ -66,6 +66,11 @@ std::string VitNameForHf(absl::string_view name);
 // several.
 absl::StatusOr<HfVisionTower> HfVisionToVit(const nn::TensorMap& hf);
 
+// Maps `hf` to the names of `vit` (a built vit encoder, or any module with its names), leaving
+// out (in `unused`) blocks past the encoder's output_layer and post_layernorm with post_norm
+// off; nothing is loaded.
+absl::StatusOr<HfVisionTower> HfVisionForModule(const nn::TensorMap& hf, const nn::Module& vit);
+
 // Maps `hf` and loads it into `vit` (a built vit encoder, or any module with its names):
 // blocks past the encoder's output_layer and post_layernorm with post_norm off are skipped
 // (listed in the returned tower's `unused`); anything else must match: a parameter missing

@@ -54,6 +54,7 @@
 #include "platform/registry/global_registries.h"
 #include "platform/spec/encoders.pb.h"
 #include "platform/tensor/status_macros.h"
+#include "plugins/encoders/hf_vision_names.h"
 #include "plugins/encoders/patch_drop.h"
 #include "plugins/encoders/position_embedding.h"
 #include "plugins/encoders/vit_block.h"
@@ -258,6 +259,17 @@ class VitEncoder : public Encoder {
     out.tokens = x;
     out.token_mask = mask;
     return out;
+  }
+
+  // Hugging Face CLIP and SigLIP vision towers (hf_vision_names.h).
+  absl::StatusOr<nn::TensorMap> ImportWeights(const std::string& naming,
+                                              const nn::TensorMap& file) const override {
+    if (naming != "hf_clip_vision" && naming != "hf_siglip_vision") {
+      return Encoder::ImportWeights(naming, file);
+    }
+    VLMLAB_ASSIGN_OR_RETURN(encoders::HfVisionTower tower,
+                            encoders::HfVisionForModule(file, *this));
+    return tower.state;
   }
 
   absl::Status SetImageSize(int64_t size) override {

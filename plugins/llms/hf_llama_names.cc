@@ -16,7 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
 #include "platform/tensor/status_macros.h"
-#include "platform/weights/safetensors.h"
+#include "platform/weights/checkpoint_files.h"
 
 namespace vlmlab::llms {
 namespace {
@@ -300,40 +300,9 @@ absl::StatusOr<nn::TensorMap> VlmlabToHfLlama(const nn::TensorMap& state,
 absl::StatusOr<HfLlamaCheckpoint> ReadHfLlamaCheckpoint(const std::string& dir) {
   HfLlamaCheckpoint ckpt;
   VLMLAB_ASSIGN_OR_RETURN(ckpt.options, ReadHfLlamaConfig(absl::StrCat(dir, "/config.json")));
-  std::vector<std::string> shards;
-  const std::string index_path = absl::StrCat(dir, "/model.safetensors.index.json");
-  if (std::ifstream(index_path).good()) {
-    VLMLAB_ASSIGN_OR_RETURN(std::string text, ReadText(index_path));
-    Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("weight_map") ||
-        !j["weight_map"].is_object()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(index_path, ": expected a JSON object with a \"weight_map\" object"));
-    }
-    std::set<std::string> files;
-    for (const auto& [name, file] : j["weight_map"].items()) {
-      if (!file.is_string() || file.get<std::string>().find('/') != std::string::npos) {
-        return absl::InvalidArgumentError(absl::StrCat(index_path, ": weight_map[\"", name,
-                                                       "\"] must be a file name in the directory"));
-      }
-      files.insert(file.get<std::string>());
-    }
-    shards.assign(files.begin(), files.end());
-  } else {
-    shards.push_back("model.safetensors");
-  }
-  nn::TensorMap hf;
-  for (const std::string& shard : shards) {
-    const std::string path = absl::StrCat(dir, "/", shard);
-    VLMLAB_ASSIGN_OR_RETURN(weights::SafetensorsFile f, weights::ReadSafetensors(path));
-    for (auto& [name, t] : f.tensors) {
-      if (!hf.emplace(name, t).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": tensor \"", name, "\" also appears in another shard"));
-      }
-    }
-    for (std::string& note : f.notes) ckpt.notes.push_back(absl::StrCat(path, ": ", note));
-  }
+  VLMLAB_ASSIGN_OR_RETURN(weights::SafetensorsFile f, weights::ReadCheckpointTensors(dir));
+  ckpt.notes = std::move(f.notes);
+  const nn::TensorMap& hf = f.tensors;
   VLMLAB_ASSIGN_OR_RETURN(ckpt.state, HfLlamaToVlmlab(hf, ckpt.options));
   return ckpt;
 }

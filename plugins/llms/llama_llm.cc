@@ -18,6 +18,7 @@
 #include "platform/spec/llms.pb.h"
 #include "platform/tensor/status_macros.h"
 #include "plugins/llms/decoder_stack.h"
+#include "plugins/llms/hf_llama_names.h"
 
 namespace vlmlab::llms {
 namespace {
@@ -41,6 +42,13 @@ void ValidateLlama(const LlamaOptions& o, ValidationContext& ctx) {
 class LlamaLlm : public Llm {
  public:
   explicit LlamaLlm(const LlamaOptions& options) : options_(options) {}
+
+  // Hugging Face Llama-family checkpoints (hf_llama_names.h).
+  absl::StatusOr<nn::TensorMap> ImportWeights(const std::string& naming,
+                                              const nn::TensorMap& file) const override {
+    if (naming != "hf_llama") return Llm::ImportWeights(naming, file);
+    return llms::HfLlamaToVlmlab(file, options_);
+  }
   const char* type_name() const override { return "LlamaLlm"; }
 
   LlmShape Shape() const override {
