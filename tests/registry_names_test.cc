@@ -20,7 +20,8 @@ TEST(BuiltinRegistry, RegistersExactlyTheBuiltinPlugins) {
       {PluginKind::kLlm, {"gpt2", "llama"}},
       {PluginKind::kStage, {"dpo", "pretrain", "sft"}},
       {PluginKind::kEvaluator,
-       {"anls", "caption", "exact_match", "llm_judge", "mcq", "pope", "vqa_accuracy"}},
+       {"anls", "caption", "exact_match", "llm_judge", "mcq", "pope", "preference",
+        "vqa_accuracy"}},
       {PluginKind::kDataset, {"coco_captions", "image_folder", "synthetic", "vqav2", "webdataset"}},
       {PluginKind::kTokenizer, {"bpe", "byte"}},
   };
