@@ -428,6 +428,76 @@ TEST_F(EvalCommandTest, AnswerAndChoiceEvaluatorsRunOnTheTrainedModel) {
   EXPECT_EQ(ReadJsonl(by_name["mcq_gen"]->predictions_path).size(), 5u);
 }
 
+TEST_F(EvalCommandTest, DocVqaAndTextVqaFilesAreDatasetsAnExperimentNames) {
+  // A DocVQA file scored with anls and a TextVQA file with vqa_accuracy, in their released
+  // formats, each with two questions on one written image.
+  const std::string root = *dir_ + "/benchmarks";
+  WriteText(root + "/documents/doc_1.png", data::testing::TestPng(16, 16, 5));
+  WriteText(root + "/train_images/0054c91397f2fe05.jpg", data::testing::TestPng(16, 16, 6));
+  WriteText(root + "/val_v1.0_withQT.json", R"({"dataset_name": "SP-DocVQA", "data": [
+    {"questionId": 1, "question": "What is the title?", "question_types": ["layout"],
+     "image": "documents/doc_1.png", "docId": 3, "answers": ["red circle", "a red circle"]},
+    {"questionId": 2, "question": "What is the date?", "question_types": ["others"],
+     "image": "documents/doc_1.png", "docId": 3, "answers": ["1975"]}]})");
+  std::string ten;
+  for (int k = 0; k < 10; ++k) absl::StrAppend(&ten, k ? "," : "", "\"blue\"");
+  auto text_record = [&](int id, const char* question) {
+    return absl::StrCat(R"({"question": ")", question,
+                        R"(", "image_id": "0054c91397f2fe05", "question_id": )", id,
+                        R"(, "answers": [)", ten, "]}");
+  };
+  WriteText(root + "/TextVQA_0.5.1_val.json",
+            absl::StrCat(R"({"dataset_name": "textvqa", "data": [)",
+                         text_record(11, "what colour is it?"), ",",
+                         text_record(12, "what does it say?"), "]}"));
+  eval::EvalCheckpointRequest r;
+  r.target = outcome_->run_dir;
+  r.predictions_dir = *dir_ + "/benchmark_files";
+  r.run_id = "trained-benchmark-files";
+  r.experiment_path = ExperimentFile(r.run_id, [&](Experiment& e) {
+    DocVqaOptions* doc =
+        e.add_data()->mutable_components()->Add()->mutable_dataset()->mutable_docvqa();
+    doc->set_annotations(root + "/val_v1.0_withQT.json");
+    doc->set_image_root(root);
+    e.mutable_data(e.data_size() - 1)->set_name("docvqa_val");
+    TextVqaOptions* text =
+        e.add_data()->mutable_components()->Add()->mutable_dataset()->mutable_textvqa();
+    text->set_annotations(root + "/TextVQA_0.5.1_val.json");
+    text->set_image_dir(root + "/train_images");
+    e.mutable_data(e.data_size() - 1)->set_name("textvqa_val");
+    CHECK(google::protobuf::TextFormat::MergeFromString(R"pb(
+                                                          evaluators {
+                                                            name: "doc"
+                                                            anls {}
+                                                            data: "docvqa_val"
+                                                            bootstrap_samples: 0
+                                                            generation { max_new_tokens: 3 }
+                                                          }
+                                                          evaluators {
+                                                            name: "text"
+                                                            vqa_accuracy {}
+                                                            data: "textvqa_val"
+                                                            bootstrap_samples: 0
+                                                            generation { max_new_tokens: 3 }
+                                                          }
+                                                        )pb",
+                                                        &e));
+  });
+  r.evaluators = {"doc", "text"};
+  absl::StatusOr<eval::EvalCheckpointOutcome> out = eval::EvaluateCheckpoint(r, GlobalRegistries());
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->results.size(), 2u);
+  for (const runner::EvaluatorResult& res : out->results) {
+    const std::vector<json> records = ReadJsonl(res.predictions_path);
+    ASSERT_EQ(records.size(), 2u) << res.name;
+    EXPECT_EQ(records[0]["key"], res.name == "doc" ? "1" : "11") << res.name;
+    const std::string metric = res.name == "doc" ? "anls" : "overall";
+    ASSERT_TRUE(res.metrics.count(metric)) << res.name;
+    EXPECT_GE(res.metrics.at(metric).value, 0.0);
+    EXPECT_LE(res.metrics.at(metric).value, 1.0);
+  }
+}
+
 TEST_F(EvalCommandTest, LlmJudgeWithATinyRandomJudgeRunsAndCountsUnparseable) {
   // A random bare-LLM judge; its weights written like any safetensors file.
   LlmSlot judge_slot;

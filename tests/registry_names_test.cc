@@ -22,7 +22,8 @@ TEST(BuiltinRegistry, RegistersExactlyTheBuiltinPlugins) {
       {PluginKind::kEvaluator,
        {"anls", "caption", "exact_match", "llm_judge", "mcq", "pope", "preference",
         "vqa_accuracy"}},
-      {PluginKind::kDataset, {"coco_captions", "image_folder", "synthetic", "vqav2", "webdataset"}},
+      {PluginKind::kDataset,
+       {"coco_captions", "docvqa", "image_folder", "synthetic", "textvqa", "vqav2", "webdataset"}},
       {PluginKind::kTokenizer, {"bpe", "byte"}},
   };
   for (PluginKind kind : kAllPluginKinds) {

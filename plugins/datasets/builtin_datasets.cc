@@ -10,6 +10,7 @@
 #include "platform/data/sample_source.h"
 #include "platform/data/synth/generator.h"
 #include "platform/data/synth/synth_config.h"
+#include "platform/data/text_doc_vqa.h"
 #include "platform/data/vqav2.h"
 #include "platform/data/webdataset.h"
 #include "platform/plugin_api/pipeline_plugins.h"
@@ -93,6 +94,30 @@ absl::StatusOr<std::unique_ptr<data::SampleSource>> OpenVqav2(const Vqav2Options
   return std::unique_ptr<data::SampleSource>(std::move(s));
 }
 
+absl::StatusOr<std::unique_ptr<data::SampleSource>> OpenTextVqa(const TextVqaOptions& o,
+                                                                const DatasetOpenOptions& oo) {
+  data::TextVqaOptions t;
+  t.annotations = o.annotations();
+  t.image_dir = o.image_dir();
+  t.shuffle = oo.shuffle;
+  t.seed = oo.seed;
+  t.strict = oo.strict;
+  VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<data::IndexedSource> s, data::CreateTextVqaSource(t));
+  return std::unique_ptr<data::SampleSource>(std::move(s));
+}
+
+absl::StatusOr<std::unique_ptr<data::SampleSource>> OpenDocVqa(const DocVqaOptions& o,
+                                                               const DatasetOpenOptions& oo) {
+  data::DocVqaOptions d;
+  d.annotations = o.annotations();
+  d.image_root = o.image_root();
+  d.shuffle = oo.shuffle;
+  d.seed = oo.seed;
+  d.strict = oo.strict;
+  VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<data::IndexedSource> s, data::CreateDocVqaSource(d));
+  return std::unique_ptr<data::SampleSource>(std::move(s));
+}
+
 absl::StatusOr<std::unique_ptr<data::SampleSource>> OpenImageFolder(const ImageFolderOptions& o,
                                                                     const DatasetOpenOptions& oo) {
   data::ImageFolderOptions f;
@@ -136,6 +161,18 @@ VLMLAB_REGISTER_PLUGIN(
     Dataset, Vqav2Options, "vqav2", "VQAv2 questions and annotations JSON and the image directory",
     [](const Vqav2Options& o, const BuildContext&) {
       return MakeDataset<Vqav2Options>(o, OpenVqav2);
+    },
+    nullptr);
+VLMLAB_REGISTER_PLUGIN(
+    Dataset, TextVqaOptions, "textvqa", "TextVQA annotations JSON and the image directory",
+    [](const TextVqaOptions& o, const BuildContext&) {
+      return MakeDataset<TextVqaOptions>(o, OpenTextVqa);
+    },
+    nullptr);
+VLMLAB_REGISTER_PLUGIN(
+    Dataset, DocVqaOptions, "docvqa", "DocVQA annotations JSON and its image root",
+    [](const DocVqaOptions& o, const BuildContext&) {
+      return MakeDataset<DocVqaOptions>(o, OpenDocVqa);
     },
     nullptr);
 VLMLAB_REGISTER_PLUGIN(

@@ -1,0 +1,156 @@
+#include "platform/data/text_doc_vqa.h"
+
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "platform/data/file_io.h"
+#include "platform/data/reader_util.h"
+#include "platform/data/sample_json.h"
+#include "platform/tensor/status_macros.h"
+
+namespace vlmlab::data {
+namespace {
+
+using json = nlohmann::json;
+
+// One question of either benchmark, as read from its record.
+struct Entry {
+  VqaAnnotation vqa;
+  std::vector<std::string> images;  // candidate paths, the first that exists is used
+  std::string answer;               // the assistant turn ("" without answers)
+  std::map<std::string, std::string> meta;
+};
+
+// The "data" array of `path`; `what` names the benchmark in errors.
+absl::StatusOr<json> DataArray(const std::string& path, const char* what) {
+  VLMLAB_ASSIGN_OR_RETURN(json j, ReadJsonFile(path, what));
+  if (!j.is_object() || !j.contains("data") || !j["data"].is_array()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " ", path, ": expected an object with a \"data\" array of questions"));
+  }
+  return std::move(j["data"]);
+}
+
+// The record's "answers": a list of strings, or absent (a test split). False when present and
+// not a list of strings.
+bool Answers(const json& record, std::vector<std::string>* out) {
+  auto it = record.find("answers");
+  if (it == record.end()) return true;
+  if (!it->is_array()) return false;
+  for (const json& a : *it) {
+    if (!a.is_string()) return false;
+    out->push_back(a.get<std::string>());
+  }
+  return true;
+}
+
+absl::StatusOr<std::unique_ptr<IndexedSource>> MakeSource(std::string name, std::string source,
+                                                          std::vector<Entry> entries,
+                                                          std::string task, int channels,
+                                                          bool shuffle, uint64_t seed,
+                                                          int64_t skipped) {
+  auto shared = std::make_shared<const std::vector<Entry>>(std::move(entries));
+  auto get = [shared, source, task, name, channels](int64_t i) -> absl::StatusOr<Sample> {
+    const Entry& e = (*shared)[i];
+    Sample s;
+    s.key = absl::StrCat(e.vqa.question_id);
+    s.source = source;
+    s.task = task;
+    s.vqa = e.vqa;
+    s.meta = e.meta;
+    s.turns = {{Turn::kUser, absl::StrCat(kImagePlaceholder, e.vqa.question)}};
+    if (!e.answer.empty()) s.turns.push_back({Turn::kAssistant, e.answer});
+    for (const std::string& path : e.images) {
+      if (!FileExists(path)) continue;
+      absl::StatusOr<Image> img = LoadImageFile(path, channels);
+      if (!img.ok()) {
+        return absl::Status(img.status().code(), absl::StrCat(name, " question ", e.vqa.question_id,
+                                                              ": ", img.status().message()));
+      }
+      s.images.push_back(std::move(*img));
+      return s;
+    }
+    return absl::NotFoundError(absl::StrCat(name, " question ", e.vqa.question_id,
+                                            ": no image (tried ", absl::StrJoin(e.images, ", "),
+                                            ")"));
+  };
+  const int64_t n = static_cast<int64_t>(shared->size());
+  return std::make_unique<IndexedSource>(absl::StrCat(name, "(", source, ")"), n, std::move(get),
+                                         shuffle, seed, SourceStats{skipped});
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<IndexedSource>> CreateTextVqaSource(const TextVqaOptions& options) {
+  VLMLAB_ASSIGN_OR_RETURN(json data, DataArray(options.annotations, "TextVQA annotations"));
+  int64_t skipped = 0;
+  RecordSkipper skip(options.annotations, options.strict, &skipped);
+  std::vector<Entry> entries;
+  for (size_t i = 0; i < data.size(); ++i) {
+    const json& r = data[i];
+    Entry e;
+    std::string image_id;
+    if (!r.is_object() || !JsonInt(r, "question_id", &e.vqa.question_id) ||
+        !JsonString(r, "question", &e.vqa.question) || !JsonString(r, "image_id", &image_id) ||
+        image_id.empty() || !Answers(r, &e.vqa.answers)) {
+      VLMLAB_RETURN_IF_ERROR(
+          skip(absl::StrCat("data[", i,
+                            "]: needs an integer question_id, a string question and image_id, and "
+                            "answers (when present) as a list of strings")));
+      continue;
+    }
+    e.vqa.question_type = "text";
+    e.answer = MostCommonAnswer(e.vqa.answers);
+    e.meta["image_id"] = image_id;
+    for (const char* ext : {".jpg", ".png"}) {
+      e.images.push_back(JoinPath(options.image_dir, image_id + ext));
+    }
+    entries.push_back(std::move(e));
+  }
+  return MakeSource("textvqa", options.annotations, std::move(entries), "vqa",
+                    options.image_channels, options.shuffle, options.seed, skipped);
+}
+
+absl::StatusOr<std::unique_ptr<IndexedSource>> CreateDocVqaSource(const DocVqaOptions& options) {
+  VLMLAB_ASSIGN_OR_RETURN(json data, DataArray(options.annotations, "DocVQA annotations"));
+  int64_t skipped = 0;
+  RecordSkipper skip(options.annotations, options.strict, &skipped);
+  std::vector<Entry> entries;
+  for (size_t i = 0; i < data.size(); ++i) {
+    const json& r = data[i];
+    Entry e;
+    std::string image;
+    std::vector<std::string> types;
+    bool types_ok = true;
+    if (r.is_object() && r.contains("question_types")) {
+      const json& t = r["question_types"];
+      types_ok = t.is_array();
+      for (size_t k = 0; types_ok && k < t.size(); ++k) {
+        types_ok = t[k].is_string();
+        if (types_ok) types.push_back(t[k].get<std::string>());
+      }
+    }
+    if (!r.is_object() || !JsonInt(r, "questionId", &e.vqa.question_id) ||
+        !JsonString(r, "question", &e.vqa.question) || !JsonString(r, "image", &image) ||
+        image.empty() || !Answers(r, &e.vqa.answers) || !types_ok) {
+      VLMLAB_RETURN_IF_ERROR(
+          skip(absl::StrCat("data[", i,
+                            "]: needs an integer questionId, a string question and image, and "
+                            "answers and question_types (when present) as lists of strings")));
+      continue;
+    }
+    e.vqa.question_type = absl::StrJoin(types, "/");
+    if (!e.vqa.answers.empty()) e.answer = e.vqa.answers.front();
+    int64_t doc = 0;
+    if (JsonInt(r, "docId", &doc)) e.meta["doc_id"] = absl::StrCat(doc);
+    e.images.push_back(JoinPath(options.image_root, image));
+    entries.push_back(std::move(e));
+  }
+  return MakeSource("docvqa", options.annotations, std::move(entries), "docvqa",
+                    options.image_channels, options.shuffle, options.seed, skipped);
+}
+
+}  // namespace vlmlab::data
