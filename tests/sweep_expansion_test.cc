@@ -69,6 +69,25 @@ TEST_F(SweepExpansionTest, VariantsCrossAxesCrossSeeds) {
   EXPECT_NE((*runs)[0].hash, (*runs)[2].hash);
 }
 
+TEST_F(SweepExpansionTest, BaselineNameNamesTheUnmodifiedRuns) {
+  absl::StatusOr<std::vector<SweepRun>> runs = Expand(R"pb(
+    name: "s"
+    base: "base.textproto"
+    baseline_name: "idefics2"
+    variants { name: "deep" set: "model.llm.llama.layers=4" }
+  )pb");
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].name, "idefics2");
+  EXPECT_EQ((*runs)[1].name, "deep");
+  // A variant may not take the baseline's name.
+  EXPECT_CONTAINS(Error(R"pb(name: "s"
+                             base: "base.textproto"
+                             baseline_name: "deep"
+                             variants { name: "deep" set: "model.llm.llama.layers=4" })pb"),
+                  "'deep' is the baseline's name");
+}
+
 TEST_F(SweepExpansionTest, RunHashEqualsTheEquivalentExperimentFile) {
   absl::StatusOr<std::vector<SweepRun>> runs = Expand(R"pb(
     name: "s"

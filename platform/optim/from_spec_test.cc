@@ -21,6 +21,18 @@ TEST(FromSpec, OptimizerKindsOptionsAndGroups) {
   std::unique_ptr<Optimizer> opt = BuildOptimizer(spec, Params()).value();
   EXPECT_STREQ(opt->name(), "adamw");
   EXPECT_FLOAT_EQ(static_cast<AdamW*>(opt.get())->options().beta2, 0.95f);
+  // beta1 and eps reach AdamW (whose update with them is checked against a double-precision
+  // computation in optimizer_test: AdamW.TwoStepsMatchADoubleComputation).
+  EXPECT_FLOAT_EQ(static_cast<AdamW*>(opt.get())->options().beta1, 0.9f);
+  EXPECT_FLOAT_EQ(static_cast<AdamW*>(opt.get())->options().eps, 1e-8f);
+  {
+    OptimizerSpec tuned = spec;
+    tuned.set_beta1(0.8f);
+    tuned.set_eps(1e-6f);
+    std::unique_ptr<Optimizer> t = BuildOptimizer(tuned, Params()).value();
+    EXPECT_FLOAT_EQ(static_cast<AdamW*>(t.get())->options().beta1, 0.8f);
+    EXPECT_FLOAT_EQ(static_cast<AdamW*>(t.get())->options().eps, 1e-6f);
+  }
   ASSERT_EQ(opt->groups().size(), 3u);
   EXPECT_EQ(opt->groups()[0].lr_multiplier, 0.5f);
   EXPECT_EQ(opt->groups()[0].weight_decay, 0.2f);

@@ -179,6 +179,32 @@ TEST(CrossAttentionFusion, SplitImageCountsAsOneImage) {
   EXPECT_THAT(bad.status().message(), HasSubstr("image_crops sum to 3 but 2 visual rows"));
 }
 
+TEST(CrossAttentionFusion, HeadsOptionSplitsTheCrossAttention) {
+  // The LLM has 2 heads; heads: 4 splits the same projections into four heads of width 2, so
+  // with identical weights the cross-attention output changes. 3 does not divide 8.
+  auto two = MakeFusion({});
+  CrossAttentionFusionOptions o;
+  o.set_heads(4);
+  auto four = MakeFusion(o);
+  ASSERT_TRUE(four->LoadStateDict(two->StateDict()).ok());
+  SetGates(*two, 0.7f, 0.0f);
+  SetGates(*four, 0.7f, 0.0f);
+  auto llm = MakeLlm();
+  Tensor hidden = Tensor::RandN({1, 8, kHidden}, 6);
+  Tensor visual = Tensor::RandN({2, kV, kHidden}, 5);
+  Tensor a = HookOutput(*two, *llm, Ids(), visual, hidden, Arange(1, 8));
+  Tensor b = HookOutput(*four, *llm, Ids(), visual, hidden, Arange(1, 8));
+  EXPECT_NE(Row(a, 0, 5), Row(b, 0, 5));
+  EXPECT_EQ(Row(a, 0, 0), Row(b, 0, 0));  // no image before row 0 in either
+  o.set_heads(3);
+  const PluginEntry<Fusion>* entry = GlobalRegistries().Get<Fusion>().Find("cross_attention");
+  std::unique_ptr<Fusion> bad = *entry->create(o, BuildContext{});
+  absl::Status s = bad->CheckCompatible(VisualShape{kV, kHidden, 0, 0, false},
+                                        LlmShape{kHidden, 4, 2, 2, 32, 64});
+  EXPECT_THAT(s.message(),
+              HasSubstr("cross_attention.heads 3 does not divide the LLM hidden size 8"));
+}
+
 TEST(CrossAttentionFusion, AllPrecedingImagesMask) {
   CrossAttentionFusionOptions o;
   o.set_visibility(CrossAttentionFusionOptions::ALL_PRECEDING_IMAGES);

@@ -45,6 +45,31 @@ TEST(Gpt2, ParameterNamesAndShapes) {
   EXPECT_EQ(llm->Shape().kv_heads, 4);
 }
 
+TEST(Gpt2, VocabSizeAndLayerNormEpsOptionsTakeEffect) {
+  // vocab_size, when set, must be the vocabulary the model is built with (the tokenizer's or
+  // more); Shape() reports it before Build.
+  Gpt2Options o = TinyGpt2Options();
+  o.set_vocab_size(kVocab);
+  EXPECT_EQ(NewGpt2Llm(o, 3)->Shape().vocab_size, kVocab);
+  std::unique_ptr<Llm> sized = BuiltGpt2(o);
+  EXPECT_EQ(sized->StateDict()["embed.weight"].shape(), (Shape{kVocab, 16}));
+  o.set_vocab_size(kVocab + 5);
+  absl::Status mismatch = NewGpt2Llm(o, 3)->Build(kVocab);
+  EXPECT_NE(mismatch.message().find("differs from the option vocab_size"), std::string::npos)
+      << mismatch;
+  // layer_norm_eps reaches every LayerNorm: a large eps shrinks the normalised activations, so
+  // the logits change (same weights, same input).
+  Gpt2Options eps = TinyGpt2Options();
+  eps.set_layer_norm_eps(10.0f);
+  std::unique_ptr<Llm> base = BuiltGpt2(TinyGpt2Options()), wide = BuiltGpt2(eps);
+  base->SetTraining(false);
+  wide->SetTraining(false);
+  ASSERT_TRUE(wide->LoadStateDict(base->StateDict()).ok());
+  Tensor ids = Tensor::FromInts({1, 3}, {3, 4, 5});
+  Tensor pos = Tensor::FromInts({1, 3}, {0, 1, 2});
+  EXPECT_NE(TokenLogits(*base, ids, pos)->ToVector(), TokenLogits(*wide, ids, pos)->ToVector());
+}
+
 TEST(Gpt2, EmbedIsTokensOnlyAndRunAddsPositions) {
   std::unique_ptr<Llm> llm = BuiltGpt2(TinyGpt2Options());
   llm->SetTraining(false);

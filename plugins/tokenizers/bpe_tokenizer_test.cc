@@ -163,6 +163,25 @@ TEST(BpeTokenizer, SplitsOutAddedAndSpecialTokens) {
   EXPECT_EQ(tok->SpecialId(SpecialToken::kAssistant), 303);
 }
 
+TEST(BpeTokenizer, SpecialTokenOptionsChooseTheIds) {
+  // pad, eos and assistant named by other tokens of the file take those tokens' ids.
+  BpeTokenizerOptions o = Options("");
+  o.set_pad_token("<|end");
+  o.set_eos_token("<|user|>");
+  o.set_assistant_token("<fake_token_around_image>");
+  std::unique_ptr<BpeTokenizer> tok = LoadOk(TokenizerFile(), o);
+  ASSERT_NE(tok, nullptr);
+  EXPECT_EQ(tok->SpecialId(SpecialToken::kPad), 304);
+  EXPECT_EQ(tok->SpecialId(SpecialToken::kEos), 302);
+  EXPECT_EQ(tok->SpecialId(SpecialToken::kAssistant), kImageAround);
+  EXPECT_EQ(tok->SpecialId(SpecialToken::kBos), 300);  // unchanged
+  // An empty name means the tokenizer has no such token.
+  o.set_pad_token("");
+  tok = LoadOk(TokenizerFile(), o);
+  ASSERT_NE(tok, nullptr);
+  EXPECT_LT(tok->SpecialId(SpecialToken::kPad), 0);
+}
+
 TEST(BpeTokenizer, DecodesBackToTheBytes) {
   std::unique_ptr<BpeTokenizer> tok = LoadOk(TokenizerFile());
   ASSERT_NE(tok, nullptr);

@@ -1,6 +1,7 @@
 #include "platform/data/synth/synth_config.h"
 
 #include "gtest/gtest.h"
+#include "platform/data/synth/generator.h"
 
 namespace vlmlab {
 namespace {
@@ -60,6 +61,30 @@ TEST(SynthConfigTest, MirrorsTheSpecOptions) {
   EXPECT_EQ(c->num_images, 7);
   EXPECT_EQ(c->max_objects, 9);
   EXPECT_EQ(c->world_seed, 42u);
+  EXPECT_FALSE(c->scenes_only);
+  // scenes_only: every image of a caption or VQA sample is a shape scene (no documents or
+  // charts), where without it some are not.
+  for (bool only : {false, true}) {
+    SyntheticWorldOptions w;
+    w.add_tasks(SyntheticWorldOptions::CAPTION);
+    w.add_tasks(SyntheticWorldOptions::VQA);
+    w.set_image_size(32);
+    w.set_scenes_only(only);
+    absl::StatusOr<SynthConfig> wc = SynthConfigFromOptions(w);
+    ASSERT_TRUE(wc.ok()) << wc.status();
+    EXPECT_EQ(wc->scenes_only, only);
+    int scenes = 0;
+    for (int64_t i = 0; i < 40; ++i) {
+      absl::StatusOr<Sample> sample = GenerateSample(*wc, i);
+      ASSERT_TRUE(sample.ok()) << sample.status();
+      scenes += sample->meta.at("kind") == "scene";
+    }
+    if (only) {
+      EXPECT_EQ(scenes, 40);
+    } else {
+      EXPECT_LT(scenes, 40);
+    }
+  }
   // Defaults from the proto; no tasks is an error.
   EXPECT_FALSE(SynthConfigFromOptions(SyntheticWorldOptions()).ok());
 }
