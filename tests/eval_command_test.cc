@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
@@ -18,8 +19,8 @@
 #include "gtest/gtest.h"
 #include "kernels/cpu/threads.h"
 #include "nlohmann/json.hpp"
-#include "platform/eval/evaluate_checkpoint.h"
 #include "platform/data/data_testing.h"
+#include "platform/eval/evaluate_checkpoint.h"
 #include "platform/eval/lave.h"
 #include "platform/registry/global_registries.h"
 #include "platform/runner/run_experiment.h"
@@ -286,6 +287,219 @@ TEST_F(EvalCommandTest, KShotPromptsRunEndToEnd) {
       eval::EvaluateCheckpoint(r, GlobalRegistries());
   ASSERT_FALSE(no_data.ok());
   EXPECT_CONTAINS(no_data.status().message(), "evaluators[vqa].shots_data");
+}
+
+TEST_F(EvalCommandTest, EvaluatorSettingsTakeEffect) {
+  // The vqa evaluator of the trained tiny model on 24 examples, with one setting changed at a
+  // time; `edit` changes the experiment's vqa evaluator.
+  auto run = [&](const std::string& name, const std::function<void(EvaluatorSpec&)>& edit) {
+    eval::EvalCheckpointRequest r;
+    r.target = outcome_->run_dir;
+    r.evaluators = {"vqa"};
+    r.predictions_dir = *dir_ + "/settings_" + name;
+    r.run_id = "trained-settings-" + name;
+    r.experiment_path = ExperimentFile(r.run_id, [&](Experiment& e) {
+      for (EvaluatorSpec& ev : *e.mutable_evaluators()) {
+        if (ev.name() != "vqa") continue;
+        ev.set_max_examples(24);
+        ev.set_bootstrap_samples(1000);
+        ev.mutable_generation()->set_max_new_tokens(6);
+        edit(ev);
+      }
+    });
+    absl::StatusOr<eval::EvalCheckpointOutcome> out =
+        eval::EvaluateCheckpoint(r, GlobalRegistries());
+    CHECK(out.ok()) << out.status();
+    return out->results[0];
+  };
+  const runner::EvaluatorResult plain = run("plain", [](EvaluatorSpec&) {});
+  const std::vector<json> plain_lines = ReadJsonl(plain.predictions_path);
+  ASSERT_EQ(plain_lines.size(), 24u);
+
+  // blind_baseline: false drops the blind metrics.
+  ASSERT_TRUE(plain.metrics.count("blind/overall"));
+  const runner::EvaluatorResult no_blind = run(
+      "no_blind", [](EvaluatorSpec& ev) { ev.mutable_vqa_accuracy()->set_blind_baseline(false); });
+  EXPECT_FALSE(no_blind.metrics.count("blind/overall"));
+  EXPECT_EQ(no_blind.metrics.at("overall").value, plain.metrics.at("overall").value);
+
+  // bootstrap_samples: 0 gives no interval; confidence 0.5 a narrower one than 0.95. The blind
+  // baseline's scores vary over these questions, so its interval has a width.
+  const MetricValue wide = plain.metrics.at("blind/overall");
+  ASSERT_LT(wide.ci_low, wide.ci_high);
+  const runner::EvaluatorResult none =
+      run("no_bootstrap", [](EvaluatorSpec& ev) { ev.set_bootstrap_samples(0); });
+  EXPECT_EQ(none.metrics.at("blind/overall").ci_low, wide.value);
+  EXPECT_EQ(none.metrics.at("blind/overall").ci_high, wide.value);
+  const runner::EvaluatorResult half =
+      run("confidence", [](EvaluatorSpec& ev) { ev.set_confidence(0.5f); });
+  const MetricValue narrow = half.metrics.at("blind/overall");
+  EXPECT_LT(narrow.ci_high - narrow.ci_low, wide.ci_high - wide.ci_low);
+  EXPECT_GE(narrow.ci_low, wide.ci_low);
+  EXPECT_LE(narrow.ci_high, wide.ci_high);
+
+  // batch_size changes how many examples run together, never the results.
+  const runner::EvaluatorResult single =
+      run("batch1", [](EvaluatorSpec& ev) { ev.set_batch_size(1); });
+  EXPECT_EQ(ReadText(single.predictions_path), ReadText(plain.predictions_path));
+
+  // generation.stop: each reply is cut at the first stop string. Stop at the second character of
+  // a reply that has one.
+  std::string stop;
+  for (const json& j : plain_lines) {
+    const std::string p = j["prediction"];
+    if (p.size() >= 2 && p[1] != ' ') {
+      stop = p.substr(1, 1);
+      break;
+    }
+  }
+  ASSERT_FALSE(stop.empty()) << "no reply of two characters to cut";
+  const runner::EvaluatorResult cut =
+      run("stop", [&](EvaluatorSpec& ev) { ev.mutable_generation()->add_stop(stop); });
+  const std::vector<json> cut_lines = ReadJsonl(cut.predictions_path);
+  ASSERT_EQ(cut_lines.size(), plain_lines.size());
+  int changed = 0;
+  for (size_t i = 0; i < cut_lines.size(); ++i) {
+    const std::string p = plain_lines[i]["prediction"];
+    const std::string want(absl::StripAsciiWhitespace(p.substr(0, p.find(stop))));
+    EXPECT_EQ(cut_lines[i]["prediction"], want) << p;
+    changed += want != p;
+  }
+  EXPECT_GE(changed, 1);
+}
+
+TEST_F(EvalCommandTest, McqLengthNormalizeDividesByTheReplyTokens) {
+  // Letters are one byte plus EOS: two scored tokens, so each normalised option score is half
+  // the summed log-likelihood (the byte tokenizer).
+  auto scores = [&](bool normalize) {
+    eval::EvalCheckpointRequest r;
+    r.target = outcome_->run_dir;
+    r.predictions_dir = *dir_ + (normalize ? "/mcq_norm" : "/mcq_sum");
+    r.run_id = normalize ? "trained-mcq-norm" : "trained-mcq-sum";
+    r.experiment_path = ExperimentFile(r.run_id, [&](Experiment& e) {
+      CHECK(google::protobuf::TextFormat::MergeFromString(
+          R"pb(
+            data {
+              name: "mcq_val"
+              components {
+                dataset {
+                  synthetic { tasks: MCQ split: VAL image_size: 16 num_images: 50 max_objects: 2 }
+                }
+              }
+            }
+            evaluators {
+              name: "mcq"
+              mcq {}
+              data: "mcq_val"
+              max_examples: 5
+              bootstrap_samples: 0
+            }
+          )pb",
+          &e));
+      e.mutable_evaluators(e.evaluators_size() - 1)->mutable_mcq()->set_length_normalize(normalize);
+    });
+    r.evaluators = {"mcq"};
+    absl::StatusOr<eval::EvalCheckpointOutcome> out =
+        eval::EvaluateCheckpoint(r, GlobalRegistries());
+    CHECK(out.ok()) << out.status();
+    std::vector<std::vector<double>> all;
+    for (const json& j : ReadJsonl(out->results[0].predictions_path)) {
+      CHECK_EQ(j["correct"].get<std::string>().size(), 1u) << "letter answers expected";
+      all.push_back(j["option_scores"].get<std::vector<double>>());
+    }
+    return all;
+  };
+  const std::vector<std::vector<double>> sum = scores(false), norm = scores(true);
+  ASSERT_EQ(sum.size(), 5u);
+  ASSERT_EQ(norm.size(), sum.size());
+  for (size_t i = 0; i < sum.size(); ++i) {
+    ASSERT_EQ(norm[i].size(), sum[i].size());
+    for (size_t k = 0; k < sum[i].size(); ++k) EXPECT_NEAR(norm[i][k], sum[i][k] / 2, 1e-5);
+  }
+}
+
+TEST_F(EvalCommandTest, ExactMatchNormalizeDecidesWhetherCaseAndPunctuationCount) {
+  // Pass 1 learns the model's replies to three questions; pass 2 makes each reference the
+  // reply in capitals with a final period: equal to the reply after normalisation (lower case,
+  // trailing periods dropped), never before.
+  const std::string vqa_dir = *dir_ + "/exact_match";
+  WriteText(vqa_dir + "/42.png", data::testing::TestPng(16, 16, 3));
+  std::string questions = R"({"questions": [)";
+  for (int q = 1; q <= 3; ++q) {
+    absl::StrAppend(&questions, q > 1 ? "," : "",
+                    R"({"image_id": 42, "question": "What colour is )", q, R"(?", "question_id": )",
+                    q, "}");
+  }
+  WriteText(vqa_dir + "/q.json", questions + "]}");
+  auto annotate = [&](const std::vector<std::string>& answers) {
+    std::string a = R"({"annotations": [)";
+    for (int q = 1; q <= 3; ++q) {
+      absl::StrAppend(&a, q > 1 ? "," : "", R"({"question_id": )", q,
+                      R"(, "image_id": 42, "answers": [{"answer": )", json(answers[q - 1]).dump(),
+                      "}]}");
+    }
+    WriteText(vqa_dir + "/a.json", a + "]}");
+  };
+  auto run = [&](const std::string& name, bool normalize) {
+    eval::EvalCheckpointRequest r;
+    r.target = outcome_->run_dir;
+    r.evaluators = {"em"};
+    r.predictions_dir = *dir_ + "/em_" + name;
+    r.run_id = "trained-em-" + name;
+    r.experiment_path = ExperimentFile(r.run_id, [&](Experiment& e) {
+      DataMixture* d = e.add_data();
+      d->set_name("em_vqa");
+      Vqav2Options* v = d->add_components()->mutable_dataset()->mutable_vqav2();
+      v->set_questions(vqa_dir + "/q.json");
+      v->set_annotations(vqa_dir + "/a.json");
+      v->set_image_dir(vqa_dir);
+      EvaluatorSpec* ev = e.add_evaluators();
+      ev->set_name("em");
+      ev->mutable_exact_match()->set_normalize(normalize);
+      ev->set_data("em_vqa");
+      ev->set_bootstrap_samples(0);
+      ev->mutable_generation()->set_max_new_tokens(4);
+    });
+    absl::StatusOr<eval::EvalCheckpointOutcome> out =
+        eval::EvaluateCheckpoint(r, GlobalRegistries());
+    CHECK(out.ok()) << out.status();
+    return ReadJsonl(out->results[0].predictions_path);
+  };
+  annotate({"x", "x", "x"});
+  std::vector<std::string> shouted;
+  for (const json& j : run("replies", false)) {
+    shouted.push_back(absl::AsciiStrToUpper(j["prediction"].get<std::string>()) + ".");
+  }
+  ASSERT_EQ(shouted.size(), 3u);
+  annotate(shouted);
+  for (const json& j : run("raw", false)) EXPECT_EQ(j["score"].get<double>(), 0.0) << j.dump();
+  for (const json& j : run("normalized", true))
+    EXPECT_EQ(j["score"].get<double>(), 1.0) << j.dump();
+}
+
+TEST_F(EvalCommandTest, ShotsPoolLimitsTheDemonstrationsDrawnFrom) {
+  auto shots = [&](const std::string& name, int pool) {
+    eval::EvalCheckpointRequest r;
+    r.target = outcome_->run_dir;
+    r.evaluators = {"vqa"};
+    r.predictions_dir = *dir_ + "/pool_" + name;
+    r.run_id = "trained-pool-" + name;
+    r.overrides = {"evaluators[vqa].shots=1", "evaluators[vqa].shots_data=vqa_train",
+                   "evaluators[vqa].max_examples=6",
+                   "model.fusion.self_attention.max_images_per_sample=2",
+                   "model.llm.llama.max_seq_len=400"};
+    if (pool > 0) r.overrides.push_back(absl::StrCat("evaluators[vqa].shots_pool=", pool));
+    absl::StatusOr<eval::EvalCheckpointOutcome> out =
+        eval::EvaluateCheckpoint(r, GlobalRegistries());
+    CHECK(out.ok()) << out.status();
+    std::set<std::string> keys;
+    for (const json& j : ReadJsonl(out->results[0].predictions_path)) {
+      for (const json& k : j["shots"]) keys.insert(k.get<std::string>());
+    }
+    return keys;
+  };
+  EXPECT_EQ(shots("one", 1).size(), 1u);  // a pool of one sample: always that demonstration
+  EXPECT_GT(shots("default", 0).size(), 1u);
 }
 
 TEST_F(EvalCommandTest, VqaScriptOptionChoosesTheOfficialAnswerProcessing) {

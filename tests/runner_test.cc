@@ -507,6 +507,30 @@ TEST_F(RunnerTest, DpoRaisesHeldOutPreferenceAccuracyAndMargin) {
   EXPECT_GT(mean, 3 * std::sqrt(var / reward.size()));  // beyond three standard errors
 }
 
+TEST_F(RunnerTest, StageBatchSizeAndRuntimeThreadsTakeEffect) {
+  // One 3-step stage at batch 2 on 2 threads, then at batch 4 on 1 thread: twice the samples
+  // (so about twice the training FLOPs), and the kernels run on the runtime's thread count.
+  auto run = [&](int batch, int threads, const std::string& name) {
+    Experiment e = InDir(Tiny(), TmpDir("batch_" + name));
+    e.clear_evaluators();
+    e.mutable_stages()->DeleteSubrange(1, 1);
+    e.mutable_stages(0)->set_steps(3);
+    e.mutable_stages(0)->set_batch_size(batch);
+    e.mutable_runtime()->set_threads(threads);
+    runner::RunOptions o;
+    o.run_id = name;
+    absl::StatusOr<runner::RunOutcome> r = runner::RunExperiment(e, o, GlobalRegistries());
+    CHECK(r.ok()) << r.status();
+    EXPECT_EQ(CpuThreads(), threads) << name;
+    absl::StatusOr<store::RunRecord> rec = OpenStore(e)->GetRun(name);
+    CHECK(rec.ok() && rec->cost.train_flops.has_value());
+    return *rec->cost.train_flops;
+  };
+  const double small = run(2, 2, "b2"), large = run(4, 1, "b4");
+  EXPECT_GT(large / small, 1.6);
+  EXPECT_LT(large / small, 2.4);
+}
+
 TEST_F(RunnerTest, FrozenEncoderUnchangedAndHandOffKeepsWeights) {
   Experiment e = InDir(Tiny(), TmpDir("frozen"));
   e.clear_evaluators();

@@ -184,6 +184,9 @@ TEST_F(SpecValidationTest, FieldsWhoseFeatureIsNotBuiltAreRefused) {
   EXPECT_EQ(Check(files_.Write("b.textproto",
                                std::string(kValidExperiment) + "runtime { dtype: F32 }\n")),
             "");
+  std::string cuda =
+      files_.Write("c.textproto", std::string(kValidExperiment) + "runtime { backend: CUDA }\n");
+  EXPECT_CONTAINS(Check(cuda), "runtime.backend: the CUDA backend is not implemented yet");
 }
 
 TEST_F(SpecValidationTest, AStageImageSizeMustFitTheModelAtThatSize) {

@@ -280,6 +280,13 @@ void CheckReferences(const Experiment& exp, const Reporter& report) {
 // over them would report a difference of zero. Each is refused until it takes effect.
 void RefuseUnimplemented(const Experiment& exp, const Reporter& report) {
   const Descriptor* e = Experiment::descriptor();
+  if (exp.runtime().backend() != Runtime::CPU) {
+    report({{e->FindFieldByName("runtime"), -1},
+            {Runtime::descriptor()->FindFieldByName("backend"), -1}},
+           absl::StrCat("the ", Runtime::Backend_Name(exp.runtime().backend()),
+                        " backend is not implemented yet (vlmlab runs on the CPU through "
+                        "oneDNN); remove backend or set CPU"));
+  }
   if (exp.runtime().dtype() == Runtime::BF16) {
     report({{e->FindFieldByName("runtime"), -1},
             {Runtime::descriptor()->FindFieldByName("dtype"), -1}},

@@ -3,7 +3,8 @@
 // the highest log-likelihood as the assistant's reply (per token when length_normalize); the
 // answer is the option's letter when the sample's own answer is a letter, else the option's
 // text. GENERATED_LETTER generates a reply and reads the letter from it
-// (platform/metrics/mcq.h: "B", "(B)", "B.", "The answer is B", or the option's text). With
+// (platform/metrics/mcq.h: "B", "(B)", "B.", "The answer is B", or the option's text); in
+// log-likelihood mode each record lists the options' scores (`option_scores`). With
 // spec.shots, each question follows that many answered questions from spec.shots_data, asked
 // their own prompts; only the final answer is scored.
 #include <algorithm>
@@ -50,6 +51,7 @@ class McqEvaluator : public Evaluator {
     const std::vector<Sample>& asked = shots.Samples(samples);
     std::vector<int> chosen(samples.size(), -1);
     std::vector<std::string> shown(samples.size());
+    std::vector<std::vector<double>> option_scores(samples.size());  // log-likelihood mode
     if (options_.mode() == McqOptions::LOG_LIKELIHOOD) {
       std::vector<std::vector<std::string>> candidates;
       for (const Sample& s : samples) {
@@ -67,6 +69,7 @@ class McqEvaluator : public Evaluator {
       for (size_t i = 0; i < samples.size(); ++i) {
         chosen[i] = static_cast<int>(std::max_element(ll[i].begin(), ll[i].end()) - ll[i].begin());
         shown[i] = candidates[i][chosen[i]];
+        option_scores[i] = ll[i];
       }
     } else {
       VLMLAB_ASSIGN_OR_RETURN(shown, eval::GenerateReplies(model, asked, prompts,
@@ -91,6 +94,7 @@ class McqEvaluator : public Evaluator {
       j["options"] = samples[i].choice->options;
       j["correct"] = metrics::ChoiceLetter(samples[i].choice->correct);
       j["chosen"] = chosen[i] >= 0 ? metrics::ChoiceLetter(chosen[i]) : "";
+      if (!option_scores[i].empty()) j["option_scores"] = option_scores[i];
       j["references"] = nlohmann::json::array({metrics::ChoiceLetter(samples[i].choice->correct)});
       shots.Record(i, j);
       out.predictions_json.push_back(j.dump());
