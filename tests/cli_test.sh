@@ -48,6 +48,11 @@ expect 0 "stage pretrain: images at 32 px, 4 visual tokens per image tensor" -- 
   "$VLMLAB" run "$EXPERIMENTS/idefics3_rising_resolution.textproto" "${RR_ARGS[@]}" --run_id rr1
 expect 0 "stage sft: images at 64 px, 16 visual tokens per image tensor, split into up to 2 x 2" -- \
   "$VLMLAB" run "$EXPERIMENTS/idefics3_rising_resolution.textproto" "${RR_ARGS[@]}" --run_id rr2
+
+# bf16 where oneDNN has no native bf16 matmul (capped at AVX2 here) stops before training.
+DNNL_MAX_CPU_ISA=AVX2 expect 1 "runtime.dtype: BF16 needs native bf16 dot products" -- \
+  "$VLMLAB" run "$EXPERIMENTS/idefics3_rising_resolution.textproto" "${RR_ARGS[@]}" \
+  runtime.dtype=BF16 --run_id rr_bf16
 expect 0 "pixel_shuffle {" -- "$VLMLAB" validate --canonical "$EXPERIMENTS/idefics3_pixel_shuffle.textproto"
 
 # Each class of bad input: a clear message and exit status 1.

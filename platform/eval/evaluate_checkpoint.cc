@@ -10,6 +10,8 @@
 #include "glog/logging.h"
 #include "kernels/cpu/threads.h"
 #include "platform/eval/trained_model.h"
+#include "platform/ops/precision.h"
+#include "platform/runner/compute_precision.h"
 #include "platform/spec/canonical.h"
 #include "platform/spec/overrides.h"
 #include "platform/spec/spec_loader.h"
@@ -159,6 +161,9 @@ absl::StatusOr<EvalCheckpointOutcome> EvaluateCheckpoint(const EvalCheckpointReq
         "runtime.backend: only CPU evaluation is implemented by `vlmlab eval` so far");
   }
   SetCpuThreads(r.threads >= 0 ? r.threads : exp.runtime().threads());
+  VLMLAB_ASSIGN_OR_RETURN(ops::MatmulPrecision precision,
+                          runner::PrecisionForRuntime(exp.runtime()));
+  ops::ScopedMatmulPrecision precision_scope(precision);
 
   out.run_id = !r.run_id.empty()       ? r.run_id
                : !target.run_id.empty() ? target.run_id

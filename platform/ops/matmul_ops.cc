@@ -89,8 +89,7 @@ absl::StatusOr<Tensor> Matmul(const Tensor& a, const Tensor& b, bool ta, bool tb
   // kernel exists for the device; results and gradients stay f32.
   DType compute = a.dtype();
   if (a.dtype() == DType::kF32 && GetMatmulPrecision() == MatmulPrecision::kBF16 &&
-      MatmulKernels().Find(a.device().type, DType::kBF16) != nullptr &&
-      MatmulKernels().Find(a.device().type, DType::kBF16)->backend != "reference") {
+      HasFastBf16Matmul(a.device().type)) {
     ac = ac.To(DType::kBF16);
     bc = bc.To(DType::kBF16);
     compute = DType::kBF16;
@@ -99,6 +98,11 @@ absl::StatusOr<Tensor> Matmul(const Tensor& a, const Tensor& b, bool ta, bool tb
   VLMLAB_RETURN_IF_ERROR(MatmulKernels().Call(a.device(), compute, ac, bc, params, &out));
   RecordOp(std::make_shared<MatmulBackward>(ta, tb), {a, b}, &out);
   return out;
+}
+
+bool HasFastBf16Matmul(DeviceType device) {
+  const auto* kernel = MatmulKernels().Find(device, DType::kBF16);
+  return kernel != nullptr && kernel->backend != "reference";
 }
 
 absl::StatusOr<Tensor> Linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {

@@ -20,6 +20,10 @@ absl::StatusOr<Tensor> Matmul(const Tensor& a, const Tensor& b, bool transpose_a
 
 absl::StatusOr<Tensor> Linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
+// Whether `device` has a bf16 matmul kernel other than the reference (on the CPU: oneDNN with
+// avx512_bf16), i.e. whether MatmulPrecision::kBF16 (precision.h) takes effect there.
+bool HasFastBf16Matmul(DeviceType device);
+
 }  // namespace vlmlab::ops
 
 #endif  // VLMLAB_PLATFORM_OPS_MATMUL_OPS_H_

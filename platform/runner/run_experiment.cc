@@ -18,6 +18,7 @@
 #include "platform/model/trainability.h"
 #include "platform/model/vlm_model.h"
 #include "platform/optim/from_spec.h"
+#include "platform/runner/compute_precision.h"
 #include "platform/runner/data_setup.h"
 #include "platform/runner/evaluation.h"
 #include "platform/runner/progress.h"
@@ -247,6 +248,13 @@ absl::Status RunClaimed(Run& run, RunOutcome* outcome) {
   if (exp.runtime().backend() != Runtime::CPU) {
     return absl::UnimplementedError(
         "runtime.backend: only CPU runs are implemented by `vlmlab run` so far");
+  }
+  // bf16 where the machine has no fast bf16 matmul is an error now, never a silent f32 run.
+  VLMLAB_ASSIGN_OR_RETURN(ops::MatmulPrecision precision, PrecisionForRuntime(exp.runtime()));
+  ops::ScopedMatmulPrecision precision_scope(precision);
+  if (precision == ops::MatmulPrecision::kBF16) {
+    LOG(INFO) << "runtime.dtype BF16: matmul inputs in bf16 with f32 accumulation; "
+                 "convolutions and attention scores in f32; weights and optimizer state f32";
   }
   // Evaluator settings that cannot work fail now, not after training.
   VLMLAB_RETURN_IF_ERROR(CheckEvaluators(exp, {}, run.registries));

@@ -287,12 +287,6 @@ void RefuseUnimplemented(const Experiment& exp, const Reporter& report) {
                         " backend is not implemented yet (vlmlab runs on the CPU through "
                         "oneDNN); remove backend or set CPU"));
   }
-  if (exp.runtime().dtype() == Runtime::BF16) {
-    report({{e->FindFieldByName("runtime"), -1},
-            {Runtime::descriptor()->FindFieldByName("dtype"), -1}},
-           "bf16 training is not implemented yet: every kernel would still run in f32, so a "
-           "BF16 run would repeat the F32 one; remove dtype (or set F32)");
-  }
 }
 
 // The parts' `init` blocks: the checkpoint must exist, and `prefix` belongs to VLMLAB naming
