@@ -38,6 +38,11 @@ for f in "$EXPERIMENTS"/*.textproto "$EXPERIMENTS"/sweeps/*.textproto; do
   expect 0 "OK $f" -- "$VLMLAB" validate "$f"
 done
 expect 0 "visual tokens per image" -- "$VLMLAB" validate "$EXPERIMENTS/idefics2_small.textproto"
+# Descriptions are shown with the file they describe.
+expect 0 "description: Small conv-encoder VLM trained on the synthetic world in minutes" -- \
+  "$VLMLAB" validate "$EXPERIMENTS/quickstart.textproto"
+expect 0 "description: MLP vs linear projector on the quickstart VLM" -- \
+  "$VLMLAB" validate "$EXPERIMENTS/sweeps/quickstart_projector.sweep.textproto"
 
 # Rising resolution and image splitting end to end, at a few steps: pre-training at 32 px, then
 # fine-tuning at the encoder's 64 px on 2 x 2 tiles plus the global view.

@@ -802,6 +802,59 @@ TEST_F(EvalCommandTest, LlmJudgeWithATinyRandomJudgeRunsAndCountsUnparseable) {
   EXPECT_EQ(ReadJsonl(by_run->results[0].predictions_path).size(), 2u);
 }
 
+TEST_F(EvalCommandTest, LlmJudgePromptAndJudgeTokenizerTakeEffect) {
+  // A bare-LLM judge built for the synthetic-world BPE vocabulary: it runs with that
+  // judge_tokenizer, and the same weights with the default byte tokenizer do not fit.
+  TokenizerSlot bpe;
+  bpe.mutable_bpe()->set_path("experiments/tokenizers/synthetic_bpe.json");
+  absl::StatusOr<std::unique_ptr<Tokenizer>> tokenizer =
+      CreateFromSlot<Tokenizer>(bpe, GlobalRegistries(), BuildContext{1, &GlobalRegistries()});
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  LlmSlot judge_slot;
+  CHECK(google::protobuf::TextFormat::ParseFromString(
+      "llama { hidden: 16 layers: 1 heads: 2 max_seq_len: 1024 }", &judge_slot));
+  absl::StatusOr<std::unique_ptr<Llm>> judge =
+      CreateFromSlot<Llm>(judge_slot, GlobalRegistries(), BuildContext{1, &GlobalRegistries()});
+  ASSERT_TRUE(judge.ok()) << judge.status();
+  ASSERT_TRUE((*judge)->Build((*tokenizer)->vocab_size()).ok());
+  (*judge)->Initialize(9);
+  const std::string weights = *dir_ + "/bpe_judge.safetensors";
+  ASSERT_TRUE(weights::WriteSafetensors(weights, (*judge)->StateDict()).ok());
+
+  auto evaluate = [&](const std::string& name, bool with_bpe) {
+    eval::EvalCheckpointRequest r;
+    r.target = outcome_->run_dir;
+    r.predictions_dir = *dir_ + "/judge_" + name;
+    r.run_id = "trained-judge-" + name;
+    r.experiment_path = ExperimentFile(r.run_id, [&](Experiment& e) {
+      EvaluatorSpec* j = e.add_evaluators();
+      j->set_name("lave");
+      j->set_data("vqa_val");
+      j->set_max_examples(2);
+      j->set_bootstrap_samples(0);
+      j->mutable_generation()->set_max_new_tokens(3);
+      LlmJudgeOptions* o = j->mutable_llm_judge();
+      *o->mutable_judge() = judge_slot;
+      o->set_judge_checkpoint(weights);
+      o->set_max_new_tokens(4);
+      o->set_prompt("JQ {question} A:");
+      if (with_bpe) *o->mutable_judge_tokenizer() = bpe;
+    });
+    r.evaluators = {"lave"};
+    return eval::EvaluateCheckpoint(r, GlobalRegistries());
+  };
+  absl::StatusOr<eval::EvalCheckpointOutcome> out = evaluate("bpe", true);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(absl::StartsWith(out->results[0].prompt_template, "JQ {question} A:"));
+  for (const json& j : ReadJsonl(out->results[0].predictions_path)) {
+    EXPECT_CONTAINS(j["prompt"].get<std::string>(),
+                    "JQ " + j["question"].get<std::string>() + " A:");
+  }
+  absl::StatusOr<eval::EvalCheckpointOutcome> byte = evaluate("byte", false);
+  ASSERT_FALSE(byte.ok());
+  EXPECT_CONTAINS(byte.status().message(), "embed.weight");
+}
+
 TEST_F(EvalCommandTest, UnknownEvaluatorListsTheAvailableOnes) {
   eval::EvalCheckpointRequest r;
   r.target = outcome_->run_dir;

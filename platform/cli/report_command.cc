@@ -60,7 +60,7 @@ absl::StatusOr<Selected> FromSweepFile(const std::string& path) {
     if (!url.ok()) return url.status();
     s.url = *url;
   }
-  s.runs.title = absl::StrCat("sweep '", plan->sweep.name, "' (", plan->sweep.id, ")");
+  s.runs.title = report::SweepTitle(plan->sweep.name, plan->sweep.id, loaded->sweep.description());
   s.runs.sweep_id = plan->sweep.id;
   absl::StatusOr<std::unique_ptr<store::Store>> db = store::OpenStore(s.url);
   if (!db.ok()) return db.status();

@@ -29,6 +29,9 @@ absl::Status ValidateOne(const std::string& path, const std::vector<std::string>
     if (!runs.ok()) return runs.status();
     std::cout << "OK " << path << ": sweep '" << sweep->sweep.name() << "', " << runs->size()
               << " runs\n";
+    if (!sweep->sweep.description().empty()) {
+      std::cout << "  description: " << sweep->sweep.description() << "\n";
+    }
     return absl::OkStatus();
   }
   absl::StatusOr<LoadedExperiment> loaded = LoadExperimentWithFlags(path, overrides);
@@ -41,6 +44,7 @@ absl::Status ValidateOne(const std::string& path, const std::vector<std::string>
       exp.model(), GlobalRegistries(), BuildContext{exp.seed(), &GlobalRegistries()}, &part);
   std::cout << "OK " << path << ": experiment '" << exp.name() << "', hash " << SpecHash(exp)
             << "\n";
+  if (!exp.description().empty()) std::cout << "  description: " << exp.description() << "\n";
   if (summary.ok()) std::cout << "  model: " << summary->ToString() << "\n";
   if (absl::GetFlag(FLAGS_canonical)) std::cout << CanonicalText(exp);
   return absl::OkStatus();

@@ -60,6 +60,13 @@ void OrderRuns(const std::vector<std::string>& order, std::vector<store::RunReco
                    });
 }
 
+std::string SweepTitle(const std::string& name, const std::string& id,
+                       const std::string& description) {
+  std::string title = absl::StrCat("sweep '", name, "' (", id, ")");
+  if (!description.empty()) absl::StrAppend(&title, ": ", description);
+  return title;
+}
+
 absl::StatusOr<RunSelection> SelectRuns(store::Store& store, const std::vector<std::string>& args) {
   if (args.empty()) {
     return absl::InvalidArgumentError("give a sweep file, a sweep name or id, or run ids");
@@ -89,7 +96,7 @@ absl::StatusOr<RunSelection> SelectRuns(store::Store& store, const std::vector<s
       if (google::protobuf::TextFormat::ParseFromString(sweep->spec_text, &spec)) {
         OrderRuns(SweepVariantOrder(spec), &runs);
       }
-      sel.title = absl::StrCat("sweep '", sweep->name, "' (", sweep->id, ")");
+      sel.title = SweepTitle(sweep->name, sweep->id, spec.description());
       sel.sweep_id = sweep->id;
       for (const store::RunRecord& r : runs) sel.run_ids.push_back(r.id);
       return sel;

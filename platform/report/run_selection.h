@@ -25,6 +25,10 @@ struct RunSelection {
 
 // One argument: a sweep id, else the latest sweep of that name, else a run id; several: run
 // ids. Errors say what was looked for and in which store.
+// A report's title for a sweep: "sweep 'NAME' (ID)", then ": DESCRIPTION" when it has one.
+std::string SweepTitle(const std::string& name, const std::string& id,
+                       const std::string& description);
+
 absl::StatusOr<RunSelection> SelectRuns(store::Store& store, const std::vector<std::string>& args);
 
 // The variant names the sweep expands to, in expansion order ("baseline/depth=1/proj=lin").

@@ -25,6 +25,14 @@ TEST(RunSelectionTest, SweepByIdOrNameInExpansionOrder) {
   }
 }
 
+TEST(RunSelectionTest, TheSweepsDescriptionTitlesTheReport) {
+  auto store = FillStore("described", AblationRuns(),
+                         std::string(kSweepText) + "description: \"which projector\"\n");
+  absl::StatusOr<RunSelection> sel = SelectRuns(*store, {"ablation"});
+  ASSERT_TRUE(sel.ok()) << sel.status();
+  EXPECT_EQ(sel->title, "sweep 'ablation' (ablation-1234): which projector");
+}
+
 TEST(RunSelectionTest, NameMeansTheLatestSweep) {
   auto store = FillStore("latest", AblationRuns(), kSweepText);
   ASSERT_TRUE(store->EnsureSweep({"ablation-9999", "ablation", "name: \"ablation\"\n", {}}).ok());
