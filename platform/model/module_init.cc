@@ -23,6 +23,8 @@ std::string NamingKey(ModuleInit::Naming naming) {
       return "hf_clip_vision";
     case ModuleInit::HF_SIGLIP_VISION:
       return "hf_siglip_vision";
+    case ModuleInit::HF_GPT2:
+      return "hf_gpt2";
     default:
       return "vlmlab";
   }

@@ -172,6 +172,81 @@ TEST(ModuleInit, HuggingFaceSiglipTowerReproducesTheReferenceForward) {
   EXPECT_EQ(Logits(*m), Logits(*reference));
 }
 
+// A [rows, cols] matrix transposed (nn::Linear [out, in] -> GPT-2 Conv1D [in, out]).
+std::vector<float> Transposed(const Tensor& t) {
+  std::vector<float> v = t.ToVector(), out(v.size());
+  const int64_t rows = t.size(0), cols = t.size(1);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) out[c * rows + r] = v[r * cols + c];
+  }
+  return out;
+}
+
+// The gpt2 plugin's parameters in Hugging Face GPT2LMHeadModel layout.
+nn::TensorMap AsHfGpt2(const nn::TensorMap& gpt2, int64_t layers) {
+  nn::TensorMap hf;
+  hf["transformer.wte.weight"] = gpt2.at("embed.weight");
+  hf["lm_head.weight"] = gpt2.at("embed.weight");
+  hf["transformer.wpe.weight"] = gpt2.at("pos_embed.weight");
+  for (const char* p : {"weight", "bias"}) {
+    hf[absl::StrCat("transformer.ln_f.", p)] = gpt2.at(absl::StrCat("norm.", p));
+  }
+  for (int64_t l = 0; l < layers; ++l) {
+    const std::string b = absl::StrCat("blocks.", l, "."),
+                      h = absl::StrCat("transformer.h.", l, ".");
+    for (const char* p : {"weight", "bias"}) {
+      hf[h + "ln_1." + p] = gpt2.at(b + "norm1." + p);
+      hf[h + "ln_2." + p] = gpt2.at(b + "norm2." + p);
+    }
+    const int64_t d = gpt2.at(b + "attn.q.weight").size(0);
+    // c_attn: [in, 3 * out], q | k | v side by side.
+    std::vector<float> w(d * 3 * d), bias;
+    for (int i = 0; i < 3; ++i) {
+      const std::string n = std::string(1, "qkv"[i]);
+      std::vector<float> t = Transposed(gpt2.at(b + "attn." + n + ".weight"));  // [in, out]
+      for (int64_t r = 0; r < d; ++r) {
+        for (int64_t c = 0; c < d; ++c) w[r * 3 * d + i * d + c] = t[r * d + c];
+      }
+      std::vector<float> bv = gpt2.at(b + "attn." + n + ".bias").ToVector();
+      bias.insert(bias.end(), bv.begin(), bv.end());
+    }
+    hf[h + "attn.c_attn.weight"] = Tensor::FromVector({d, 3 * d}, w);
+    hf[h + "attn.c_attn.bias"] = Tensor::FromVector({3 * d}, bias);
+    auto conv1d = [&](const std::string& ours, const std::string& theirs) {
+      const Tensor& t = gpt2.at(b + ours + ".weight");
+      hf[h + theirs + ".weight"] = Tensor::FromVector({t.size(1), t.size(0)}, Transposed(t));
+      hf[h + theirs + ".bias"] = gpt2.at(b + ours + ".bias");
+    };
+    conv1d("attn.o", "attn.c_proj");
+    conv1d("fc1", "mlp.c_fc");
+    conv1d("fc2", "mlp.c_proj");
+    hf[h + "attn.bias"] = Tensor::Full({1, 1, 32, 32}, 1.0f);  // the causal-mask buffer: skipped
+  }
+  return hf;
+}
+
+TEST(ModuleInit, HuggingFaceGpt2ReproducesTheReferenceForward) {
+  const std::string gpt2 = "llm { gpt2 { hidden: 16 layers: 2 heads: 2 max_seq_len: 32 } }";
+  Model base = Spec();
+  base.clear_llm();
+  CHECK(google::protobuf::TextFormat::MergeFromString(gpt2, &base));
+  std::unique_ptr<VlmModel> source = Build(base, 1);
+  const std::string file = Dir() + "/gpt2.safetensors";
+  ASSERT_TRUE(weights::WriteSafetensors(file, AsHfGpt2(Part(*source, "llm."), 2)).ok());
+  Model spec = base;
+  spec.mutable_llm()->mutable_init()->set_path(file);
+  spec.mutable_llm()->mutable_init()->set_naming(ModuleInit::HF_GPT2);
+  std::unique_ptr<VlmModel> m = Build(spec, 2);
+  absl::StatusOr<std::vector<std::string>> notes = ApplyModuleInits(*m, spec);
+  ASSERT_TRUE(notes.ok()) << notes.status();
+  std::unique_ptr<VlmModel> reference = Build(base, 2);
+  nn::TensorMap state = reference->StateDict();
+  for (const auto& [name, t] : Part(*source, "llm.")) state["llm." + name] = t;
+  ASSERT_TRUE(reference->LoadStateDict(state).ok());
+  EXPECT_EQ(Logits(*m), Logits(*reference));
+  EXPECT_NE(Logits(*m), Logits(*Build(base, 2)));
+}
+
 TEST(ModuleInit, ErrorsNameThePartTheFileAndTheTensor) {
   std::unique_ptr<VlmModel> source = Build(Spec(), 1);
   const std::string file = Dir() + "/errors.safetensors";

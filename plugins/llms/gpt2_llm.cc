@@ -21,6 +21,7 @@
 #include "platform/tensor/counter_random.h"
 #include "platform/tensor/status_macros.h"
 #include "plugins/llms/decoder_stack.h"
+#include "plugins/llms/hf_gpt2_names.h"
 
 namespace vlmlab::llms {
 namespace {
@@ -40,6 +41,13 @@ int64_t MlpHidden(const Gpt2Options& o) {
 class Gpt2Llm : public Llm {
  public:
   Gpt2Llm(const Gpt2Options& options, uint64_t seed) : options_(options), seed_(seed) {}
+
+  // Hugging Face GPT-2 checkpoints (hf_gpt2_names.h).
+  absl::StatusOr<nn::TensorMap> ImportWeights(const std::string& naming,
+                                              const nn::TensorMap& file) const override {
+    if (naming != "hf_gpt2") return Llm::ImportWeights(naming, file);
+    return HfGpt2ToVlmlab(file, options_);
+  }
   const char* type_name() const override { return "Gpt2Llm"; }
 
   LlmShape Shape() const override {
