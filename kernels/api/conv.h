@@ -12,8 +12,10 @@
 // (zero padding: out-of-image taps contribute nothing).
 //
 // Contracts (the ops layer guarantees them): every tensor is contiguous, on one device and of
-// one dtype; outputs are allocated with their final shape; Ho, Wo >= 1. Backward kernels
-// overwrite (not accumulate into) their outputs.
+// one dtype, except that a bf16 call (mixed precision) takes bf16 inputs (x, weight, and the
+// output gradient) and writes f32 outputs (y, bias, and the gradients) with f32 bias;
+// outputs are allocated with their final shape; Ho, Wo >= 1. Backward kernels overwrite (not
+// accumulate into) their outputs.
 #ifndef VLMLAB_KERNELS_API_CONV_H_
 #define VLMLAB_KERNELS_API_CONV_H_
 

@@ -1,5 +1,8 @@
-// oneDNN convolution kernels (backend "onednn", f32): forward, backward data and backward
-// weights on channels-last images with PyTorch-layout weights (kernels/api/conv.h).
+// oneDNN convolution kernels (backend "onednn", f32; bf16 where the CPU has avx512_bf16):
+// forward, backward data and backward weights on channels-last images with PyTorch-layout
+// weights (kernels/api/conv.h). bf16 is mixed precision: the inputs (images, weights, output
+// gradients) are bf16, the outputs (activations, bias, input and weight gradients) f32, with
+// f32 accumulation.
 //
 //   Conv2dKernels().Call(Device{}, DType::kF32, x, weight, bias, Conv2dParams{1, 1}, &y);
 //
@@ -10,6 +13,7 @@
 // geometry); a geometry oneDNN does not implement falls back to the reference kernel.
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "kernels/api/conv.h"
 #include "kernels/cpu/onednn_common.h"
@@ -60,20 +64,31 @@ absl::StatusOr<std::shared_ptr<const ConvEntry>> Lookup(Pass pass, bool bias, DT
                   g.ow,         g.stride, g.pad};
   return Cache().GetOrCreate(key, [&] {
     return MakeEntry<ConvEntry>(__FILE__, __LINE__, "convolution primitive", [&] {
+      // Inputs in `dt`; outputs f32 when `dt` is bf16 (mixed precision), else `dt`.
       const auto t = DnnlType(dt);
+      const auto t_out = dt == DType::kBF16 ? dnnl::memory::data_type::f32 : t;
       const dnnl::memory::desc src({g.n, g.cin, g.h, g.w}, t, tag::nhwc);
+      const dnnl::memory::desc src_out({g.n, g.cin, g.h, g.w}, t_out, tag::nhwc);
       const dnnl::memory::desc dst({g.n, g.cout, g.oh, g.ow}, t, tag::nhwc);
+      const dnnl::memory::desc dst_out({g.n, g.cout, g.oh, g.ow}, t_out, tag::nhwc);
       const dnnl::memory::desc user_w({g.cout, g.cin, g.kh, g.kw}, t, tag::oihw);
+      const dnnl::memory::desc user_w_out({g.cout, g.cin, g.kh, g.kw}, t_out, tag::oihw);
       const dnnl::memory::desc any_w({g.cout, g.cin, g.kh, g.kw}, t, tag::any);
-      const dnnl::memory::desc bias_md({g.cout}, t, tag::x);
+      const dnnl::memory::desc any_w_out({g.cout, g.cin, g.kh, g.kw}, t_out, tag::any);
+      const dnnl::memory::desc bias_md({g.cout}, t_out, tag::x);
       const dnnl::memory::dims strides = {g.stride, g.stride}, pad = {g.pad, g.pad};
       const auto algo = dnnl::algorithm::convolution_direct;
-      const auto fwd_desc =
-          bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src,
-                                                 any_w, bias_md, dst, strides, pad, pad)
-               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src,
-                                                 any_w, dst, strides, pad, pad);
-      dnnl::convolution_forward::primitive_desc fwd(fwd_desc, UserScratchpad(), OnednnEngine());
+      // The forward pass writes `out_dst`; the backward passes are hinted by a forward whose
+      // output has the inputs' type, as their output gradient does.
+      auto forward = [&](const dnnl::memory::desc& out_dst) {
+        const auto d =
+            bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src,
+                                                   any_w, bias_md, out_dst, strides, pad, pad)
+                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src,
+                                                   any_w, out_dst, strides, pad, pad);
+        return dnnl::convolution_forward::primitive_desc(d, UserScratchpad(), OnednnEngine());
+      };
+      dnnl::convolution_forward::primitive_desc fwd = forward(pass == kForward ? dst_out : dst);
       // The weights reorder from `from` to `to` (one of them the user's layout).
       auto with_reorder = [&](ConvEntry* e, const dnnl::memory::desc& from,
                               const dnnl::memory::desc& to, const dnnl::memory::desc& internal) {
@@ -95,17 +110,17 @@ absl::StatusOr<std::shared_ptr<const ConvEntry>> Lookup(Pass pass, bool bias, DT
       }
       if (pass == kBackwardData) {
         dnnl::convolution_backward_data::primitive_desc bwd(
-            dnnl::convolution_backward_data::desc(algo, src, any_w, dst, strides, pad, pad),
+            dnnl::convolution_backward_data::desc(algo, src_out, any_w, dst, strides, pad, pad),
             UserScratchpad(), OnednnEngine(), fwd);
         auto* e = new ConvEntry{
             dnnl::convolution_backward_data(bwd),
             ArgMemories(bwd, {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC})};
         return with_reorder(e, user_w, bwd.weights_desc(), bwd.weights_desc());
       }
-      const auto bwd_desc =
-          bias ? dnnl::convolution_backward_weights::desc(algo, src, any_w, bias_md, dst, strides,
-                                                          pad, pad)
-               : dnnl::convolution_backward_weights::desc(algo, src, any_w, dst, strides, pad, pad);
+      const auto bwd_desc = bias ? dnnl::convolution_backward_weights::desc(
+                                       algo, src, any_w_out, bias_md, dst, strides, pad, pad)
+                                 : dnnl::convolution_backward_weights::desc(algo, src, any_w_out,
+                                                                            dst, strides, pad, pad);
       dnnl::convolution_backward_weights::primitive_desc bwd(bwd_desc, UserScratchpad(),
                                                              OnednnEngine(), fwd);
       auto* e = new ConvEntry{
@@ -113,7 +128,7 @@ absl::StatusOr<std::shared_ptr<const ConvEntry>> Lookup(Pass pass, bool bias, DT
           bias ? ArgMemories(bwd, {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS,
                                    DNNL_ARG_DIFF_BIAS})
                : ArgMemories(bwd, {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS})};
-      return with_reorder(e, bwd.diff_weights_desc(), user_w, bwd.diff_weights_desc());
+      return with_reorder(e, bwd.diff_weights_desc(), user_w_out, bwd.diff_weights_desc());
     });
   });
 }
@@ -194,19 +209,19 @@ absl::Status OnednnConv2dBackwardWeights(const Tensor& x, const Tensor& grad_y,
   return absl::OkStatus();
 }
 
+std::vector<DType> ConvDTypes() {
+  std::vector<DType> dtypes = {DType::kF32};
+  if (CpuHasBf16()) dtypes.push_back(DType::kBF16);
+  return dtypes;
+}
+
 const bool registered =
     Conv2dKernels().Register(
-        {kOnednnBackend, DeviceType::kCpu, kOnednnPriority, {DType::kF32}, &OnednnConv2d}) &&
-    Conv2dBackwardDataKernels().Register({kOnednnBackend,
-                                          DeviceType::kCpu,
-                                          kOnednnPriority,
-                                          {DType::kF32},
-                                          &OnednnConv2dBackwardData}) &&
-    Conv2dBackwardWeightsKernels().Register({kOnednnBackend,
-                                             DeviceType::kCpu,
-                                             kOnednnPriority,
-                                             {DType::kF32},
-                                             &OnednnConv2dBackwardWeights});
+        {kOnednnBackend, DeviceType::kCpu, kOnednnPriority, ConvDTypes(), &OnednnConv2d}) &&
+    Conv2dBackwardDataKernels().Register({kOnednnBackend, DeviceType::kCpu, kOnednnPriority,
+                                          ConvDTypes(), &OnednnConv2dBackwardData}) &&
+    Conv2dBackwardWeightsKernels().Register({kOnednnBackend, DeviceType::kCpu, kOnednnPriority,
+                                             ConvDTypes(), &OnednnConv2dBackwardWeights});
 
 }  // namespace
 }  // namespace vlmlab::cpu

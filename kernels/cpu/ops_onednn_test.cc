@@ -8,6 +8,8 @@
 #include "kernels/cpu/onednn_common.h"
 #include "kernels/cpu/test_util.h"
 #include "kernels/cpu/threads.h"
+#include "platform/autograd/backward.h"
+#include "platform/ops/conv_ops.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/matmul_ops.h"
 #include "platform/ops/precision.h"
@@ -55,6 +57,46 @@ TEST(OpsOnednn, Bf16PrecisionUsesBf16KernelOrFallsBackToF32) {
   } else {
     EXPECT_TRUE(AllClose(mixed, f32, 0, 0)) << "without avx512_bf16 matmuls stay f32";
   }
+}
+
+TEST(OpsOnednn, Bf16PrecisionConvolvesInBf16WithF32Outputs) {
+  // A 3x3 stride-2 convolution with bias: forward and both gradients under kBF16 equal the f32
+  // convolution of bf16-rounded inputs (and, for the gradients, a bf16-rounded output gradient)
+  // up to accumulation order; without avx512_bf16 they stay f32 exactly.
+  Tensor x = Tensor::RandN({2, 9, 9, 5}, 12), w = Tensor::RandN({7, 5, 3, 3}, 13);
+  Tensor b = Tensor::RandN({7}, 14);
+  ops::Conv2dOptions o;
+  o.stride = 2;
+  o.padding = 1;
+  auto run = [&](const Tensor& xi, const Tensor& wi, bool round_grad) {
+    Tensor xv = xi.Detach(), wv = wi.Detach(), bv = b.Detach();
+    xv.set_requires_grad(true);
+    wv.set_requires_grad(true);
+    bv.set_requires_grad(true);
+    Tensor y = ops::Conv2d(xv, wv, bv, o).value();
+    Tensor g = Tensor::RandN(y.shape(), 15);
+    if (round_grad) g = g.To(DType::kBF16).To(DType::kF32);
+    CHECK(Backward(y, g).ok());
+    return std::vector<Tensor>{y, xv.grad(), wv.grad(), bv.grad()};
+  };
+  std::vector<Tensor> f32 = run(x, w, false);
+  std::vector<Tensor> mixed;
+  {
+    ops::ScopedMatmulPrecision bf16(ops::MatmulPrecision::kBF16);
+    mixed = run(x, w, false);
+  }
+  for (const Tensor& t : mixed) EXPECT_EQ(t.dtype(), DType::kF32);
+  if (!ops::HasFastBf16Conv(DeviceType::kCpu)) {
+    for (size_t i = 0; i < f32.size(); ++i) EXPECT_TRUE(AllClose(mixed[i], f32[i], 0, 0)) << i;
+    return;
+  }
+  std::vector<Tensor> rounded =
+      run(x.To(DType::kBF16).To(DType::kF32), w.To(DType::kBF16).To(DType::kF32), true);
+  const char* names[] = {"y", "grad x", "grad w", "grad b"};
+  for (size_t i = 0; i < f32.size(); ++i) {
+    EXPECT_TRUE(AllClose(mixed[i], rounded[i], 1e-3, 1e-3)) << names[i];
+  }
+  EXPECT_FALSE(AllClose(mixed[0], f32[0], 0, 0)) << "bf16 rounding must show in the output";
 }
 
 TEST(OpsOnednn, DnnlErrorsBecomeStatusesWithFileAndLine) {

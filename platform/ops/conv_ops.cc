@@ -7,27 +7,36 @@
 #include "kernels/api/conv.h"
 #include "platform/autograd/node.h"
 #include "platform/ops/op_support.h"
+#include "platform/ops/precision.h"
 
 namespace vlmlab::ops {
 namespace {
 
 constexpr char kOp[] = "conv2d";
 
+// `t` contiguous, and in bf16 when `mixed` (the bf16 convolution kernels' inputs).
+absl::StatusOr<Tensor> KernelInput(const Tensor& t, bool mixed) {
+  VLMLAB_ASSIGN_OR_RETURN(Tensor c, MakeContiguous(t));
+  return mixed ? c.To(DType::kBF16) : c;
+}
+
 class Conv2dBackward : public Node {
  public:
-  explicit Conv2dBackward(const Conv2dParams& p) : p_(p) {}
+  // `mixed`: the forward ran in bf16 with f32 outputs; the backward passes do the same.
+  Conv2dBackward(const Conv2dParams& p, bool mixed) : p_(p), mixed_(mixed) {}
   const char* name() const override { return kOp; }
   absl::StatusOr<std::vector<Tensor>> Apply(const Tensor& g) override {
     const Tensor& x = inputs()[0];
     const Tensor& w = inputs()[1];
     const bool has_bias = inputs().size() > 2;
-    VLMLAB_ASSIGN_OR_RETURN(Tensor gc, MakeContiguous(g));
+    const DType compute = mixed_ ? DType::kBF16 : g.dtype();
+    VLMLAB_ASSIGN_OR_RETURN(Tensor gc, KernelInput(g, mixed_));
     std::vector<Tensor> grads(inputs().size());
     if (needs_input_grad(0)) {
       VLMLAB_ASSIGN_OR_RETURN(grads[0], NewTensor(x.shape(), g));
-      VLMLAB_ASSIGN_OR_RETURN(Tensor wc, MakeContiguous(w));
+      VLMLAB_ASSIGN_OR_RETURN(Tensor wc, KernelInput(w, mixed_));
       VLMLAB_RETURN_IF_ERROR(
-          Conv2dBackwardDataKernels().Call(g.device(), g.dtype(), gc, wc, p_, &grads[0]));
+          Conv2dBackwardDataKernels().Call(g.device(), compute, gc, wc, p_, &grads[0]));
     }
     const bool want_bias = has_bias && needs_input_grad(2);
     if (needs_input_grad(1) || want_bias) {
@@ -36,8 +45,8 @@ class Conv2dBackward : public Node {
       if (want_bias) {
         VLMLAB_ASSIGN_OR_RETURN(gb, NewTensor({w.size(0)}, g));
       }
-      VLMLAB_ASSIGN_OR_RETURN(Tensor xc, MakeContiguous(x));
-      VLMLAB_RETURN_IF_ERROR(Conv2dBackwardWeightsKernels().Call(g.device(), g.dtype(), xc, gc, p_,
+      VLMLAB_ASSIGN_OR_RETURN(Tensor xc, KernelInput(x, mixed_));
+      VLMLAB_RETURN_IF_ERROR(Conv2dBackwardWeightsKernels().Call(g.device(), compute, xc, gc, p_,
                                                                  &gw, want_bias ? &gb : nullptr));
       if (needs_input_grad(1)) grads[1] = gw;
       if (want_bias) grads[2] = gb;
@@ -47,6 +56,7 @@ class Conv2dBackward : public Node {
 
  private:
   Conv2dParams p_;
+  bool mixed_;
 };
 
 absl::Status Invalid(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o,
@@ -59,6 +69,15 @@ absl::Status Invalid(const Tensor& x, const Tensor& w, const Tensor& b, const Co
 }
 
 }  // namespace
+
+bool HasFastBf16Conv(DeviceType device) {
+  auto fast = [](const auto* kernel) {
+    return kernel != nullptr && kernel->backend != "reference";
+  };
+  return fast(Conv2dKernels().Find(device, DType::kBF16)) &&
+         fast(Conv2dBackwardDataKernels().Find(device, DType::kBF16)) &&
+         fast(Conv2dBackwardWeightsKernels().Find(device, DType::kBF16));
+}
 
 absl::StatusOr<Tensor> Conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
                               const Conv2dOptions& o) {
@@ -95,16 +114,21 @@ absl::StatusOr<Tensor> Conv2d(const Tensor& x, const Tensor& weight, const Tenso
   }
   VLMLAB_ASSIGN_OR_RETURN(Tensor y, NewTensor({x.size(0), oh, ow, weight.size(0)}, x));
   if (y.numel() == 0) return y;
-  VLMLAB_ASSIGN_OR_RETURN(Tensor xc, MakeContiguous(x));
-  VLMLAB_ASSIGN_OR_RETURN(Tensor wc, MakeContiguous(weight));
+  // Mixed precision (precision.h): f32 inputs convolve as bf16 with f32 accumulation and f32
+  // outputs when the device has fast bf16 convolutions; gradients likewise.
+  const bool mixed = x.dtype() == DType::kF32 && GetMatmulPrecision() == MatmulPrecision::kBF16 &&
+                     HasFastBf16Conv(x.device().type);
+  VLMLAB_ASSIGN_OR_RETURN(Tensor xc, KernelInput(x, mixed));
+  VLMLAB_ASSIGN_OR_RETURN(Tensor wc, KernelInput(weight, mixed));
   Tensor bc;
   if (bias.defined()) {
     VLMLAB_ASSIGN_OR_RETURN(bc, MakeContiguous(bias));
   }
-  VLMLAB_RETURN_IF_ERROR(Conv2dKernels().Call(x.device(), x.dtype(), xc, wc, bc, p, &y));
+  VLMLAB_RETURN_IF_ERROR(
+      Conv2dKernels().Call(x.device(), mixed ? DType::kBF16 : x.dtype(), xc, wc, bc, p, &y));
   std::vector<Tensor> inputs = {x, weight};
   if (bias.defined()) inputs.push_back(bias);
-  RecordOp(std::make_shared<Conv2dBackward>(p), inputs, &y);
+  RecordOp(std::make_shared<Conv2dBackward>(p, mixed), inputs, &y);
   return y;
 }
 

@@ -28,6 +28,11 @@ struct Conv2dOptions {
 absl::StatusOr<Tensor> Conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(),
                               const Conv2dOptions& options = {});
 
+// Whether `device` has bf16 convolution kernels (forward and both backward passes) other
+// than the reference: then, under MatmulPrecision::kBF16 (precision.h), Conv2d rounds its
+// inputs to bf16 and accumulates in f32, as Matmul does.
+bool HasFastBf16Conv(DeviceType device);
+
 // Multiply-adds of one Conv2d over a batch of `n` images: n * Ho * Wo * Cout * Cin * kh * kw.
 int64_t Conv2dMacs(int64_t n, int64_t out_h, int64_t out_w, int64_t cin, int64_t cout, int64_t kh,
                    int64_t kw);

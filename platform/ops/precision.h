@@ -1,7 +1,7 @@
-// Matmul precision for mixed-precision training: with kBF16, f32 matmuls (forward and
-// backward) round their inputs to bf16 and accumulate in f32, when the device has a fast bf16
-// kernel (on CPUs with avx512_bf16 through oneDNN); otherwise they stay f32. Parameters,
-// activations and gradients remain f32 ("master weights").
+// Matmul precision for mixed-precision training: with kBF16, f32 matmuls and convolutions
+// (forward and backward) round their inputs to bf16 and accumulate in f32, when the device has
+// fast bf16 kernels (on CPUs with avx512_bf16 through oneDNN); otherwise they stay f32.
+// Parameters, activations and gradients remain f32 ("master weights").
 //
 //   ScopedMatmulPrecision bf16(MatmulPrecision::kBF16);
 //   Tensor y = ops::Linear(x, w).value();   // bf16 x bf16 -> f32

@@ -1,8 +1,8 @@
 // The compute precision an experiment's runtime asks for, checked against the machine:
-// `runtime.dtype: BF16` trains and evaluates with bf16 matmul inputs and f32 accumulation
-// (platform/ops/precision.h; parameters, optimizer state, activations and gradients stay f32),
-// and is an error up front where no fast bf16 matmul exists (a CPU without avx512_bf16), never
-// a silent f32 run.
+// `runtime.dtype: BF16` trains and evaluates with bf16 matmul and convolution inputs and f32
+// accumulation (platform/ops/precision.h; parameters, optimizer state, activations and
+// gradients stay f32), and is an error up front where no fast bf16 matmul exists (a CPU
+// without avx512_bf16), never a silent f32 run.
 //
 //   VLMLAB_ASSIGN_OR_RETURN(ops::MatmulPrecision p, PrecisionForRuntime(exp.runtime()));
 //   ops::ScopedMatmulPrecision scope(p);   // for the run

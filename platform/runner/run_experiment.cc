@@ -253,8 +253,9 @@ absl::Status RunClaimed(Run& run, RunOutcome* outcome) {
   VLMLAB_ASSIGN_OR_RETURN(ops::MatmulPrecision precision, PrecisionForRuntime(exp.runtime()));
   ops::ScopedMatmulPrecision precision_scope(precision);
   if (precision == ops::MatmulPrecision::kBF16) {
-    LOG(INFO) << "runtime.dtype BF16: matmul inputs in bf16 with f32 accumulation; "
-                 "convolutions and attention scores in f32; weights and optimizer state f32";
+    LOG(INFO) << "runtime.dtype BF16: matmul and convolution inputs in bf16 with f32 "
+                 "accumulation; attention scores, norms and loss in f32; weights and optimizer "
+                 "state f32";
   }
   // Evaluator settings that cannot work fail now, not after training.
   VLMLAB_RETURN_IF_ERROR(CheckEvaluators(exp, {}, run.registries));
