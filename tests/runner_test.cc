@@ -29,6 +29,7 @@
 #include "platform/ops/matmul_ops.h"
 #include "platform/registry/global_registries.h"
 #include "platform/runner/run_experiment.h"
+#include "platform/spec/canonical.h"
 #include "platform/store/store.h"
 #include "platform/train/checkpoint.h"
 #include "platform/weights/safetensors.h"
@@ -259,8 +260,9 @@ TEST_F(RunnerTest, ImageSplittingReachesTrainingAndEvaluation) {
 }
 
 // Runs `e` as run "a" uninterrupted, then as run "b" in a child process killed (SIGKILL) once
-// LATEST names one of `kill_at`; checks the refusal without --resume, resumes "b" and expects
-// weights, metrics and predictions identical to "a". The checkpoint "b" was killed after is
+// LATEST names one of `kill_at`; runs "b" again (its dead worker is detected, and without
+// --resume the checkpoints are refused), resumes it and expects weights, metrics and
+// predictions identical to "a". The checkpoint "b" was killed after is
 // returned through `*killed_at` for the caller's own checks.
 void ExpectResumeAfterKillEqualsUninterrupted(const Experiment& e,
                                               const std::vector<std::string>& kill_at,
@@ -307,20 +309,17 @@ void ExpectResumeAfterKillEqualsUninterrupted(const Experiment& e,
     *killed_at = (*ck)->state;
   }
   {
+    // The store still says the killed worker runs it; nothing resets it by hand.
     std::unique_ptr<store::Store> db = OpenStore(e);
     absl::StatusOr<store::RunRecord> run = db->GetRun("b");
     ASSERT_TRUE(run.ok()) << run.status();
     EXPECT_EQ(run->status, store::RunStatus::kRunning);
-    ASSERT_TRUE(db->ResetRun("b").ok());
   }
-  // Without --resume the checkpoints are not silently reused.
+  // The dead worker is detected and the run taken over; without --resume the checkpoints are
+  // not silently reused.
   absl::StatusOr<runner::RunOutcome> refused = runner::RunExperiment(e, b, GlobalRegistries());
   ASSERT_FALSE(refused.ok());
   EXPECT_CONTAINS(refused.status().message(), "--resume");
-  {
-    std::unique_ptr<store::Store> db = OpenStore(e);
-    ASSERT_TRUE(db->ResetRun("b").ok());
-  }
   b.resume = true;
   absl::StatusOr<runner::RunOutcome> rb = runner::RunExperiment(e, b, GlobalRegistries());
   ASSERT_TRUE(rb.ok()) << rb.status();
@@ -572,6 +571,34 @@ TEST_F(RunnerTest, Bf16TrainingTracksF32) {
   EXPECT_TRUE(differ);
   EXPECT_LT(worst, 0.05);
   EXPECT_LT(f32.back(), f32.front());  // it trained
+}
+
+TEST_F(RunnerTest, RunIdsThatWouldLeaveTheOutputDirectoryAreRefused) {
+  const std::string dir = TmpDir("run_ids");
+  Experiment e = InDir(Tiny(), dir);
+  for (const char* id : {"../../x", "a/b", ".hidden", "<b>x</b>", "-rf"}) {
+    runner::RunOptions o;
+    o.run_id = id;
+    absl::StatusOr<runner::RunOutcome> r = runner::RunExperiment(e, o, GlobalRegistries());
+    ASSERT_FALSE(r.ok()) << id;
+    EXPECT_CONTAINS(r.status().message(), "--run_id: run id");
+  }
+  EXPECT_FALSE(fs::exists(fs::path(dir).parent_path().parent_path() / "x"));
+  EXPECT_FALSE(fs::exists(dir + "/runs"));  // nothing was written
+}
+
+TEST_F(RunnerTest, ARunningRunOfALiveWorkerIsNotTakenOver) {
+  Experiment e = InDir(Tiny(), TmpDir("live_worker"));
+  std::unique_ptr<store::Store> db = OpenStore(e);
+  store::RunDefinition d{"busy", std::nullopt, "tiny", 3, SpecHash(e), "", {}};
+  ASSERT_TRUE(db->UpsertRun(d).ok());
+  ASSERT_TRUE(*db->ClaimRun("busy"));  // claimed by this (live) process
+  db.reset();
+  runner::RunOptions o;
+  o.run_id = "busy";
+  absl::StatusOr<runner::RunOutcome> r = runner::RunExperiment(e, o, GlobalRegistries());
+  ASSERT_FALSE(r.ok());
+  EXPECT_CONTAINS(r.status().message(), "which is alive on this host");
 }
 
 TEST_F(RunnerTest, FrozenEncoderUnchangedAndHandOffKeepsWeights) {

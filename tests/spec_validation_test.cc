@@ -1,5 +1,6 @@
 // Loading and validation of experiment files: every class of bad input gives an error that
 // names the file, line, column and field path, and says what would fix it.
+#include <filesystem>
 #include <string>
 
 #include "absl/strings/str_replace.h"
@@ -284,6 +285,17 @@ TEST_F(SpecValidationTest, BaseInheritanceMergesAndLocatesInheritedFields) {
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->experiment.model().encoder().vit().width(), 64);  // inherited
   EXPECT_FALSE(loaded->experiment.has_base());
+}
+
+TEST_F(SpecValidationTest, EndlessAndHugeSpecFilesAreRefusedBeforeReading) {
+  // A device that streams without end, as the file or as its base: refused at once.
+  EXPECT_CONTAINS(Check("/dev/zero"), "/dev/zero is not a regular file");
+  std::string child = files_.Write("child.textproto", "base: \"/dev/zero\"\nname: \"c\"\n");
+  EXPECT_CONTAINS(Check(child), "/dev/zero is not a regular file");
+  // A file over the size limit is refused without being read.
+  std::string big = files_.Write("big.textproto", "");
+  std::filesystem::resize_file(big, kMaxSpecFileBytes + 1);
+  EXPECT_CONTAINS(Check(big), "over the 16 MiB limit for a spec file");
 }
 
 TEST_F(SpecValidationTest, MissingAndCyclicBasesAreRefused) {

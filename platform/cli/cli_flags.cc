@@ -19,6 +19,9 @@ ABSL_FLAG(std::string, store, "",
           "runtime.store, or runs/vlmlab.sqlite)");
 ABSL_FLAG(int32_t, threads, -1, "CPU threads per run (-1: the spec's runtime.threads)");
 ABSL_FLAG(bool, resume, false, "run: continue from the run directory's last checkpoint");
+ABSL_FLAG(bool, take_over, false,
+          "run: take over a run the store marks running by a worker on another host that is "
+          "gone (a dead worker on this host is detected without it)");
 ABSL_FLAG(std::string, run_id, "", "run: the run's id (default: <spec hash>-s<seed>)");
 ABSL_FLAG(std::string, sweep_id, "", "run: the sweep the run belongs to");
 ABSL_FLAG(std::string, variant, "", "run: the sweep variant's name");

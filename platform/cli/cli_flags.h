@@ -19,6 +19,7 @@ ABSL_DECLARE_FLAG(bool, canonical);
 ABSL_DECLARE_FLAG(std::string, store);
 ABSL_DECLARE_FLAG(int32_t, threads);
 ABSL_DECLARE_FLAG(bool, resume);
+ABSL_DECLARE_FLAG(bool, take_over);
 ABSL_DECLARE_FLAG(std::string, run_id);
 ABSL_DECLARE_FLAG(std::string, sweep_id);
 ABSL_DECLARE_FLAG(std::string, variant);

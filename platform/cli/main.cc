@@ -48,7 +48,7 @@ commands:
   report SWEEP         ablation table of a sweep (file, name or id) or of run ids: --format
                        text|markdown|csv|latex, --baseline V, --metrics, --out FILE, --store
   run EXPERIMENT       train and evaluate one experiment; field.path=value overrides,
-                       --resume, --run_id, --store, --threads, --output_dir
+                       --resume, --take_over, --run_id, --store, --threads, --output_dir
   eval RUN             evaluate a trained run (directory, checkpoint or run id) on its own:
                        --evaluators a,b, --experiment, --store, --predictions_dir, --run_id,
                        field.path=value overrides (docs/metrics.md)

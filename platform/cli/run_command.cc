@@ -1,6 +1,6 @@
-// `vlmlab run EXPERIMENT [field.path=value ...] [--resume] [--run_id ID] [--store URL]
-// [--threads N] [--output_dir DIR] [--sweep_id S --variant NAME]`: trains and evaluates one
-// experiment (platform/runner/run_experiment.h) and prints its metrics.
+// `vlmlab run EXPERIMENT [field.path=value ...] [--resume] [--take_over] [--run_id ID]
+// [--store URL] [--threads N] [--output_dir DIR] [--sweep_id S --variant NAME]`: trains and
+// evaluates one experiment (platform/runner/run_experiment.h) and prints its metrics.
 #include <unistd.h>
 
 #include <iostream>
@@ -40,6 +40,7 @@ int RunRun(const std::vector<std::string>& args) {
   o.output_dir = absl::GetFlag(FLAGS_output_dir);
   o.threads = absl::GetFlag(FLAGS_threads);
   o.resume = absl::GetFlag(FLAGS_resume);
+  o.take_over = absl::GetFlag(FLAGS_take_over);
   o.interactive = isatty(STDERR_FILENO) != 0;
   absl::StatusOr<runner::RunOutcome> outcome =
       runner::RunExperiment(loaded->experiment, o, GlobalRegistries());

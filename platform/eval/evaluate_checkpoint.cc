@@ -19,6 +19,7 @@
 #include "platform/spec/text_parse.h"
 #include "platform/store/spec_fields.h"
 #include "platform/store/store.h"
+#include "platform/store/worker_identity.h"
 #include "platform/tensor/status_macros.h"
 
 namespace vlmlab::eval {
@@ -168,6 +169,9 @@ absl::StatusOr<EvalCheckpointOutcome> EvaluateCheckpoint(const EvalCheckpointReq
   out.run_id = !r.run_id.empty()       ? r.run_id
                : !target.run_id.empty() ? target.run_id
                                         : absl::StrCat(SpecHash(exp), "-s", exp.seed());
+  if (absl::Status id = store::CheckRunId(out.run_id); !id.ok()) {
+    return absl::Status(id.code(), absl::StrCat("--run_id: ", id.message()));
+  }
   out.run_dir = target.paths.run_dir;
   const std::string run_dir =
       !out.run_dir.empty() ? out.run_dir

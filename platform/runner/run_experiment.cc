@@ -26,6 +26,7 @@
 #include "platform/spec/slot_resolver.h"
 #include "platform/store/spec_fields.h"
 #include "platform/store/store.h"
+#include "platform/store/worker_identity.h"
 #include "platform/tensor/status_macros.h"
 #include "platform/train/checkpoint.h"
 #include "platform/train/train_loop.h"
@@ -341,6 +342,7 @@ absl::StatusOr<RunOutcome> RunExperiment(const Experiment& experiment, const Run
   run.hash = SpecHash(experiment);
   run.run_id = options.run_id.empty() ? absl::StrCat(run.hash, "-s", experiment.seed())
                                       : options.run_id;
+  VLMLAB_RETURN_IF_ERROR(Prefixed(store::CheckRunId(run.run_id), "--run_id"));
   std::string output_dir =
       options.output_dir.empty() ? experiment.runtime().output_dir() : options.output_dir;
   run.run_dir = (fs::path(output_dir) / run.run_id).string();
@@ -376,6 +378,20 @@ absl::StatusOr<RunOutcome> RunExperiment(const Experiment& experiment, const Run
   VLMLAB_RETURN_IF_ERROR(run.db->UpsertRun(def));
   VLMLAB_ASSIGN_OR_RETURN(bool claimed, run.db->ClaimRun(run.run_id));
   if (!claimed) {
+    // A run left "running" by a worker that is gone (killed, or the machine rebooted): take it
+    // back, as the sweep does; --resume then continues from its checkpoints.
+    VLMLAB_ASSIGN_OR_RETURN(store::RunRecord stale, run.db->GetRun(run.run_id));
+    const std::optional<bool> alive = store::LocalWorkerAlive(stale.worker);
+    if (stale.status == store::RunStatus::kRunning &&
+        ((alive.has_value() && !*alive) || (!alive.has_value() && options.take_over))) {
+      LOG(WARNING) << "run " << run.run_id << " was left running by worker " << stale.worker
+                   << (alive.has_value() ? ", which is gone" : " on another host (--take_over)")
+                   << "; taking it over";
+      VLMLAB_RETURN_IF_ERROR(run.db->ResetRun(run.run_id));
+      VLMLAB_ASSIGN_OR_RETURN(claimed, run.db->ClaimRun(run.run_id));
+    }
+  }
+  if (!claimed) {
     VLMLAB_ASSIGN_OR_RETURN(store::RunRecord record, run.db->GetRun(run.run_id));
     if (record.status == store::RunStatus::kCompleted) {
       outcome.skipped = true;
@@ -388,9 +404,11 @@ absl::StatusOr<RunOutcome> RunExperiment(const Experiment& experiment, const Run
       }
       return outcome;
     }
+    const bool local = store::LocalWorkerPid(record.worker) > 0;
     return absl::FailedPreconditionError(absl::StrCat(
         "run ", run.run_id, " is being run by worker ", record.worker,
-        "; if that worker is gone, reset it (the sweep command does) and run again"));
+        local ? ", which is alive on this host; wait for it or stop it first"
+              : " on another host; if that worker is gone, run again with --take_over"));
   }
   absl::Status st = RunClaimed(run, &outcome);
   if (!st.ok()) {

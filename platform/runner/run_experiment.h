@@ -40,6 +40,9 @@ struct RunOptions {
   std::string output_dir;               // empty: runtime.output_dir
   int threads = -1;                     // -1: runtime.threads (0 = all cores)
   bool resume = false;     // continue from the run directory's last checkpoint
+  // Take over a run the store marks running by a worker on another host (whose death cannot
+  // be seen from here). A dead worker on this host is detected without it.
+  bool take_over = false;
   bool interactive = false;  // progress as one line rewritten in place
 };
 

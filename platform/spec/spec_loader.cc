@@ -98,17 +98,40 @@ absl::StatusOr<LoadedExperiment> Resolve(const Experiment& parsed, SpecFile file
 
 absl::StatusOr<std::string> ReadSpecFile(const std::string& path) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) {
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read spec file '", path, "': ", ec ? ec.message() : "no such file"));
+  }
+  if (fs::is_directory(status)) {
     return absl::InvalidArgumentError(absl::StrCat(path, " is a directory, not a spec file"));
+  }
+  // A device or socket could stream without end (/dev/zero): refused. A pipe (a shell's
+  // <(...)) is read up to the size limit.
+  if (fs::is_character_file(status) || fs::is_block_file(status) || fs::is_socket(status)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a regular file (a device or socket); give a spec file"));
+  }
+  auto too_big = [&](const std::string& size) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        path, " is ", size, ", over the ", kMaxSpecFileBytes >> 20, " MiB limit for a spec file"));
+  };
+  if (fs::is_regular_file(status)) {
+    const uintmax_t size = fs::file_size(path, ec);
+    if (!ec && size > kMaxSpecFileBytes) return too_big(absl::StrCat(size, " bytes"));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(
         absl::StrCat("cannot read spec file '", path, "': ", std::strerror(errno)));
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof(chunk)) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxSpecFileBytes) return too_big("longer than that");
+  }
+  return text;
 }
 
 absl::StatusOr<LoadedExperiment> ResolveExperiment(const Experiment& parsed, SpecFile file) {

@@ -9,6 +9,7 @@
 #ifndef VLMLAB_PLATFORM_SPEC_SPEC_LOADER_H_
 #define VLMLAB_PLATFORM_SPEC_SPEC_LOADER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ struct LoadedSweep {
 };
 
 // Reads a whole file; errors name the path and the OS's reason.
+// Spec files larger than this are refused (a real one is a few KiB).
+inline constexpr uintmax_t kMaxSpecFileBytes = uintmax_t{16} << 20;
 absl::StatusOr<std::string> ReadSpecFile(const std::string& path);
 
 absl::StatusOr<LoadedExperiment> LoadExperimentFile(const std::string& path,

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "platform/store/sql_store.h"
 #include "platform/store/text_checks.h"
+#include "platform/store/worker_identity.h"
 #include "platform/tensor/status_macros.h"
 
 namespace vlmlab::store {
@@ -20,13 +21,6 @@ int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 std::optional<absl::Time> OptionalTime(const std::optional<int64_t>& micros) {
   if (!micros.has_value()) return std::nullopt;
   return absl::FromUnixMicros(*micros);
-}
-
-// "host:pid" of this process, recorded by ClaimRun to tell whose a running run is.
-std::string WorkerName() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return absl::StrCat(host, ":", getpid());
 }
 
 constexpr absl::string_view kRunColumns =
@@ -188,7 +182,7 @@ absl::StatusOr<bool> SqlStore::ClaimRun(absl::string_view run_id) {
         SqlResult r, c.Execute("UPDATE runs SET status = 'running', worker = ?, started_at_us = ?, "
                                "finished_at_us = NULL, error = '' "
                                "WHERE id = ? AND status IN ('pending', 'failed')",
-                               {SqlText(WorkerName()), SqlValue(NowMicros()), SqlText(run_id)}));
+                               {SqlText(ThisWorker()), SqlValue(NowMicros()), SqlText(run_id)}));
     claimed = r.affected_rows == 1;
     if (!claimed) return StatusOf(c, run_id).status();  // NotFound, or someone else's
     return absl::OkStatus();

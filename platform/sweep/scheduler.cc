@@ -15,30 +15,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "platform/store/worker_identity.h"
 #include "platform/sweep/run_lock.h"
 #include "platform/sweep/worker_process.h"
 
 namespace vlmlab::sweep {
 namespace {
-
-std::string HostName() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return host;
-}
-
-// A process that exists and is not a zombie (one that has exited but whose parent has not
-// reaped it yet, as orphans of a killed sweep can be for a while).
-bool ProcessAlive(int64_t pid) {
-  if (pid <= 0) return false;
-  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
-  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  size_t paren = text.rfind(')');
-  if (paren == std::string::npos || paren + 2 >= text.size()) return true;  // no /proc: trust kill
-  char state = text[paren + 2];
-  return state != 'Z' && state != 'X';
-}
 
 std::string ReadOwner(const std::string& lock_path) {
   std::ifstream in(lock_path);
@@ -151,8 +133,8 @@ class Scheduler {
         Say(absl::StrCat(Tag(i), ": already completed"));
         return false;
       case store::RunStatus::kRunning: {
-        int64_t pid = LocalWorkerPid(record->worker);
-        if (ProcessAlive(pid)) {
+        int64_t pid = store::LocalWorkerPid(record->worker);
+        if (store::ProcessAlive(pid)) {
           Record(i, RunOutcome::kBusy, absl::StrCat("running in worker ", record->worker));
           Say(absl::StrCat(Tag(i), ": skipped, ", summary_.runs[i].detail));
           return false;
@@ -226,7 +208,7 @@ class Scheduler {
         }
         return;
       case store::RunStatus::kRunning: {
-        bool ours = LocalWorkerPid(record->worker) == a.process.pid();
+        bool ours = store::LocalWorkerPid(record->worker) == a.process.pid();
         if (!ours) {
           Record(i, RunOutcome::kBusy, absl::StrCat("running in worker ", record->worker));
           Say(absl::StrCat(Tag(i), ": worker ", how, "; the run belongs to worker ",
@@ -312,15 +294,6 @@ std::string SweepSummary::CountsLine() const {
     if (n > 0) parts.push_back(absl::StrCat(n, " ", RunOutcomeName(o)));
   }
   return parts.empty() ? "no runs" : absl::StrJoin(parts, ", ");
-}
-
-int64_t LocalWorkerPid(absl::string_view worker) {
-  size_t colon = worker.rfind(':');
-  if (colon == absl::string_view::npos) return -1;
-  if (worker.substr(0, colon) != HostName()) return -1;
-  int64_t pid = -1;
-  if (!absl::SimpleAtoi(worker.substr(colon + 1), &pid) || pid <= 0) return -1;
-  return pid;
 }
 
 absl::StatusOr<SweepSummary> RunWorkers(store::Store& store, const std::vector<WorkerCommand>& runs,

@@ -88,9 +88,6 @@ struct SweepSummary {
 absl::StatusOr<SweepSummary> RunWorkers(store::Store& store, const std::vector<WorkerCommand>& runs,
                                         const SchedulerOptions& options);
 
-// The pid in a store worker field "host:pid" when host is this machine's name; -1 otherwise.
-int64_t LocalWorkerPid(absl::string_view worker);
-
 }  // namespace vlmlab::sweep
 
 #endif  // VLMLAB_PLATFORM_SWEEP_SCHEDULER_H_

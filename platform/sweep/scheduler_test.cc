@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "platform/store/worker_identity.h"
 #include "platform/sweep/run_lock.h"
 #include "platform/sweep/sweep_testing.h"
 #include "platform/sweep/worker_process.h"
@@ -272,10 +273,10 @@ TEST(SchedulerTest, RejectsBadArguments) {
 TEST(SchedulerTest, LocalWorkerPid) {
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
-  EXPECT_EQ(LocalWorkerPid(std::string(host) + ":123"), 123);
-  EXPECT_EQ(LocalWorkerPid("some-other-host-xyz:123"), -1);
-  EXPECT_EQ(LocalWorkerPid(std::string(host) + ":x"), -1);
-  EXPECT_EQ(LocalWorkerPid(""), -1);
+  EXPECT_EQ(store::LocalWorkerPid(std::string(host) + ":123"), 123);
+  EXPECT_EQ(store::LocalWorkerPid("some-other-host-xyz:123"), -1);
+  EXPECT_EQ(store::LocalWorkerPid(std::string(host) + ":x"), -1);
+  EXPECT_EQ(store::LocalWorkerPid(""), -1);
 }
 
 }  // namespace
