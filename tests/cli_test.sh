@@ -38,6 +38,10 @@ for f in "$EXPERIMENTS"/*.textproto "$EXPERIMENTS"/sweeps/*.textproto; do
   expect 0 "OK $f" -- "$VLMLAB" validate "$f"
 done
 expect 0 "visual tokens per image" -- "$VLMLAB" validate "$EXPERIMENTS/idefics2_small.textproto"
+# Serving beyond loopback needs a token (or the explicit opt-out); refused before binding.
+expect 2 "set --token or VLMLAB_DASHBOARD_TOKEN, or pass --insecure_no_token" -- \
+  env -u VLMLAB_DASHBOARD_TOKEN "$VLMLAB" serve --host 0.0.0.0 --port 0 --store "$TMP/none.sqlite"
+
 # Descriptions are shown with the file they describe.
 expect 0 "description: Small conv-encoder VLM trained on the synthetic world in minutes" -- \
   "$VLMLAB" validate "$EXPERIMENTS/quickstart.textproto"

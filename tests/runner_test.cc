@@ -697,6 +697,41 @@ TEST_F(RunnerTest, NanGuardFailsTheRunAndKeepsLastGoodCheckpoint) {
   }
 }
 
+TEST_F(RunnerTest, NonFiniteWeightsAtLoadAreAnErrorNamingTheTensor) {
+  // A run interrupted after a checkpoint whose weights hold a NaN (damaged on disk here).
+  Experiment e = InDir(Tiny(), TmpDir("nan_load"));
+  e.clear_evaluators();
+  e.mutable_stages()->DeleteSubrange(1, 1);
+  e.mutable_stages(0)->set_steps(4);
+  e.mutable_stages(0)->set_checkpoint_every(2);
+  runner::RunOptions o;
+  o.run_id = "n";
+  absl::StatusOr<runner::RunOutcome> r = runner::RunExperiment(e, o, GlobalRegistries());
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::string ckpt = r->run_dir + "/checkpoints/ckpt-00000004";
+  absl::StatusOr<weights::SafetensorsFile> f =
+      weights::ReadSafetensors(ckpt + "/model.safetensors");
+  ASSERT_TRUE(f.ok()) << f.status();
+  Tensor& w = f->tensors.at("llm.norm.weight");
+  std::vector<float> v = w.ToVector();
+  v[0] = std::nanf("");
+  w = Tensor::FromVector(w.shape(), v);
+  ASSERT_TRUE(weights::WriteSafetensors(ckpt + "/model.safetensors", f->tensors).ok());
+  // Evaluating it names the file and the tensor.
+  absl::StatusOr<eval::ModelWeights> read = eval::ReadModelWeights(r->run_dir + "/checkpoints");
+  ASSERT_FALSE(read.ok());
+  EXPECT_CONTAINS(read.status().message(),
+                  "non-finite values (NaN or infinity) in 1 tensor: "
+                  "llm.norm.weight");
+  // So does resuming from it (rather than failing later with a "lower the learning rate").
+  ASSERT_TRUE(OpenStore(e)->ResetRun("n").ok());
+  o.resume = true;
+  absl::StatusOr<runner::RunOutcome> resumed = runner::RunExperiment(e, o, GlobalRegistries());
+  ASSERT_FALSE(resumed.ok());
+  EXPECT_CONTAINS(resumed.status().message(), "ckpt-00000004/model.safetensors: non-finite");
+  EXPECT_CONTAINS(resumed.status().message(), "llm.norm.weight");
+}
+
 TEST_F(RunnerTest, UnwritableOutputDirFailsUpFront) {
   std::string dir = TmpDir("unwritable");
   Experiment e = InDir(Tiny(), dir);

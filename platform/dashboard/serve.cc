@@ -11,6 +11,7 @@
 #include "platform/dashboard/http_server.h"
 #include "platform/store/store.h"
 #include "platform/store/store_url.h"
+#include "platform/store/worker_identity.h"
 #include "platform/tensor/status_macros.h"
 
 namespace vlmlab::dashboard {
@@ -21,6 +22,14 @@ bool IsLoopbackAddress(const std::string& host) {
 
 absl::Status ServeDashboard(const ServeConfig& config) {
   if (!config.token.empty()) VLMLAB_RETURN_IF_ERROR(CheckTokenSyntax(config.token));
+  const bool loopback = IsLoopbackAddress(config.host);
+  if (!loopback && config.token.empty() && !config.insecure_no_token) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--host ", config.host,
+        " serves beyond this machine, and without a token anyone who can reach it could read "
+        "the store (no Host check can stop DNS rebinding there): set --token or "
+        "VLMLAB_DASHBOARD_TOKEN, or pass --insecure_no_token to accept that"));
+  }
   VLMLAB_ASSIGN_OR_RETURN(store::StoreUrl url, store::ParseStoreUrl(config.store_url));
   if (url.engine == store::StoreEngine::kSqlite && !std::filesystem::exists(url.target)) {
     return absl::NotFoundError(absl::StrCat(
@@ -33,7 +42,6 @@ absl::Status ServeDashboard(const ServeConfig& config) {
         absl::StrCat("--image_root '", config.image_root, "' is not a directory"));
   }
   VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> db, store::OpenStore(config.store_url));
-  const bool loopback = IsLoopbackAddress(config.host);
   DashboardOptions options;
   options.token = config.token;
   options.image_root = config.image_root;
@@ -44,11 +52,12 @@ absl::Status ServeDashboard(const ServeConfig& config) {
   VLMLAB_RETURN_IF_ERROR(server.Bind(config.host, config.port));
   if (!loopback && config.token.empty()) {
     std::cerr << "vlmlab: warning: serving on " << config.host
-              << " without a token: anyone who can reach this machine can read the store; set "
-                 "--token or VLMLAB_DASHBOARD_TOKEN\n";
+              << " without a token (--insecure_no_token): anyone who can reach this machine can "
+                 "read the store\n";
   }
+  // A wildcard address is reached through this machine's name.
   const std::string shown_host =
-      config.host == "0.0.0.0" || config.host == "::" ? "HOSTNAME" : config.host;
+      config.host == "0.0.0.0" || config.host == "::" ? store::HostName() : config.host;
   std::cout << "vlmlab: dashboard for " << db->url() << " at http://"
             << (absl::StrContains(shown_host, ':') ? absl::StrCat("[", shown_host, "]")
                                                    : shown_host)

@@ -21,9 +21,13 @@ struct ServeConfig {
   std::string token;               // empty: no token
   std::string image_root;          // predictions' relative image paths; empty: none
   std::string web_dir;             // DashboardOptions::web_dir (development); empty: none
+  // Serve beyond loopback without a token (anyone who reaches the port reads the store);
+  // without it that is refused.
+  bool insecure_no_token = false;
 };
 
-// InvalidArgument for a bad token; NotFound for a missing SQLite file (the dashboard never
+// InvalidArgument for a bad token, or for a host beyond loopback without a token (unless
+// insecure_no_token); NotFound for a missing SQLite file (the dashboard never
 // creates a store); the store's error when it cannot be opened; Unavailable when the port
 // cannot be bound. Otherwise serves forever.
 absl::Status ServeDashboard(const ServeConfig& config);

@@ -12,6 +12,7 @@
 #include "platform/model/trainability.h"
 #include "platform/spec/canonical.h"
 #include "platform/tensor/status_macros.h"
+#include "platform/weights/finite_check.h"
 #include "platform/weights/safetensors.h"
 
 namespace vlmlab::eval {
@@ -109,6 +110,7 @@ absl::StatusOr<ModelWeights> ReadModelWeights(const std::string& checkpoint) {
   if (IsFile(p)) {
     out.path = checkpoint;
     VLMLAB_ASSIGN_OR_RETURN(weights::SafetensorsFile f, weights::ReadSafetensors(checkpoint));
+    VLMLAB_RETURN_IF_ERROR(weights::CheckFinite(f.tensors, checkpoint));
     out.tensors = std::move(f.tensors);
     return out;
   }
@@ -139,6 +141,7 @@ absl::StatusOr<ModelWeights> ReadModelWeights(const std::string& checkpoint) {
   VLMLAB_ASSIGN_OR_RETURN(out.state, ReadState(ckpt));
   VLMLAB_ASSIGN_OR_RETURN(weights::SafetensorsFile f,
                           weights::ReadSafetensors(ckpt + "/model.safetensors"));
+  VLMLAB_RETURN_IF_ERROR(weights::CheckFinite(f.tensors, ckpt + "/model.safetensors"));
   out.tensors = std::move(f.tensors);
   return out;
 }

@@ -1,7 +1,6 @@
 #include "platform/model/module_init.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <utility>
 
@@ -10,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "platform/tensor/status_macros.h"
 #include "platform/weights/checkpoint_files.h"
+#include "platform/weights/finite_check.h"
 
 namespace vlmlab {
 namespace {
@@ -79,18 +79,9 @@ absl::Status CheckTensors(const nn::Module& part, const nn::TensorMap& tensors) 
     }
   }
   for (const auto& [name, t] : tensors) {
-    if (!want.count(name)) {
-      unknown.push_back(name);
-      continue;
-    }
-    if (t.dtype() != DType::kF32 && t.dtype() != DType::kBF16) continue;
-    for (float v : t.To(DType::kF32).Contiguous().ToVector()) {
-      if (!std::isfinite(v)) {
-        non_finite.push_back(name);
-        break;
-      }
-    }
+    if (!want.count(name)) unknown.push_back(name);
   }
+  non_finite = weights::NonFiniteTensors(tensors);
   std::vector<std::string> problems;
   if (!missing.empty()) {
     std::string hint;  // the part's names under a longer prefix: say which

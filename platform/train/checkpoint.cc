@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "platform/tensor/status_macros.h"
 #include "platform/weights/atomic_file.h"
+#include "platform/weights/finite_check.h"
 #include "platform/weights/safetensors.h"
 
 namespace vlmlab::train {
@@ -172,6 +173,7 @@ absl::StatusOr<std::optional<LoadedCheckpoint>> LoadLatestCheckpoint(const std::
   VLMLAB_ASSIGN_OR_RETURN(out.state, StateFromJson(out.path + "/state.json", state_text));
   VLMLAB_ASSIGN_OR_RETURN(weights::SafetensorsFile model,
                           weights::ReadSafetensors(out.path + "/model.safetensors"));
+  VLMLAB_RETURN_IF_ERROR(weights::CheckFinite(model.tensors, out.path + "/model.safetensors"));
   out.model = std::move(model.tensors);
   VLMLAB_ASSIGN_OR_RETURN(weights::SafetensorsFile opt,
                           weights::ReadSafetensors(out.path + "/optimizer.safetensors"));
