@@ -42,6 +42,10 @@ expect 0 "visual tokens per image" -- "$VLMLAB" validate "$EXPERIMENTS/idefics2_
 expect 2 "set --token or VLMLAB_DASHBOARD_TOKEN, or pass --insecure_no_token" -- \
   env -u VLMLAB_DASHBOARD_TOKEN "$VLMLAB" serve --host 0.0.0.0 --port 0 --store "$TMP/none.sqlite"
 
+# A sweep given to `run` points to `sweep`.
+expect 2 "is a sweep; run its runs with \`vlmlab sweep" -- \
+  "$VLMLAB" run "$EXPERIMENTS/sweeps/quickstart_projector.sweep.textproto"
+
 # Descriptions are shown with the file they describe.
 expect 0 "description: Small conv-encoder VLM trained on the synthetic world in minutes" -- \
   "$VLMLAB" validate "$EXPERIMENTS/quickstart.textproto"

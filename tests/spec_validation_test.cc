@@ -298,6 +298,31 @@ TEST_F(SpecValidationTest, EndlessAndHugeSpecFilesAreRefusedBeforeReading) {
   EXPECT_CONTAINS(Check(big), "over the 16 MiB limit for a spec file");
 }
 
+TEST_F(SpecValidationTest, ASweepCannotBeABase) {
+  // A sweep known only by its header comment, not its name.
+  files_.Write("base.textproto", kValidExperiment);
+  files_.Write("ablation.textproto",
+               "# proto-file: platform/spec/sweep.proto\n# proto-message: vlmlab.Sweep\n"
+               "name: \"s\"\nbase: \"base.textproto\"\nseeds: 1\n");
+  std::string child =
+      files_.Write("child.textproto", "name: \"c\"\nbase: \"ablation.textproto\"\n");
+  std::string err = Check(child);
+  EXPECT_CONTAINS(err, child + ":2:");
+  EXPECT_CONTAINS(err, "base 'ablation.textproto' is a sweep file, and a sweep cannot be a base");
+}
+
+TEST_F(SpecValidationTest, AnOverrideOutOfRangeIsReportedAtTheOverride) {
+  std::string path = files_.Write("a.textproto", kValidExperiment);
+  std::string err = Check(path, {"stages[pretrain].steps=0"});
+  EXPECT_CONTAINS(err,
+                  "override 'stages[pretrain].steps=0': stages[pretrain].steps: must be at "
+                  "least 1, got 0");
+  // Each problem is located at the override that set it.
+  err = Check(path, {"stages[pretrain].steps=0", "model.llm.llama.heads=3"});
+  EXPECT_CONTAINS(err, "override 'model.llm.llama.heads=3'");
+  EXPECT_EQ(Check(path, {"model.llm.llama.layers=3"}), "");
+}
+
 TEST_F(SpecValidationTest, MissingAndCyclicBasesAreRefused) {
   std::string missing = files_.Write("a.textproto", "base: \"nowhere.textproto\"\n");
   std::string err = Check(missing);

@@ -11,6 +11,7 @@
 #include "platform/cli/commands.h"
 #include "platform/registry/global_registries.h"
 #include "platform/runner/run_experiment.h"
+#include "platform/spec/spec_loader.h"
 #include "platform/spec/spec_validator.h"
 
 namespace vlmlab {
@@ -21,6 +22,12 @@ int RunRun(const std::vector<std::string>& args) {
   if (files.size() != 1) {
     std::cerr << "vlmlab: error: run needs one experiment file: vlmlab run EXPERIMENT "
                  "[field.path=value ...] [--resume]\n";
+    return 2;
+  }
+  if (absl::StatusOr<std::string> text = ReadSpecFile(files[0]);
+      text.ok() && IsSweepFile(files[0], *text)) {
+    std::cerr << "vlmlab: error: " << files[0] << " is a sweep; run its runs with `vlmlab sweep "
+              << files[0] << "` (or run one of them: `vlmlab expand` lists their overrides)\n";
     return 2;
   }
   absl::StatusOr<LoadedExperiment> loaded = LoadExperimentWithFlags(files[0], overrides);

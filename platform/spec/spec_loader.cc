@@ -76,6 +76,17 @@ absl::StatusOr<LoadedExperiment> Resolve(const Experiment& parsed, SpecFile file
                                               "' does not exist (looked for ", base_path,
                                               "); paths are relative to this file"));
     }
+    absl::StatusOr<std::string> base_text = ReadSpecFile(base_path);
+    if (!base_text.ok()) {
+      return absl::Status(base_text.status().code(),
+                          absl::StrCat(where, ": base: ", base_text.status().message()));
+    }
+    if (IsSweepFile(base_path, *base_text)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": base '", parsed.base(),
+          "' is a sweep file, and a sweep cannot be a base: name the experiment the sweep is "
+          "based on instead (its `base:`), or run the sweep with `vlmlab sweep`"));
+    }
     absl::StatusOr<LoadedExperiment> base = LoadChain(base_path, chain);
     if (!base.ok()) return base.status();
     out.experiment = std::move(base->experiment);
@@ -148,6 +159,7 @@ absl::StatusOr<LoadedExperiment> LoadExperimentFile(const std::string& path,
   for (const std::string& o : overrides) {
     absl::Status st = ApplyOverride(o, &loaded->experiment);
     if (!st.ok()) return st;
+    loaded->sources.AddOverride(o);
   }
   return loaded;
 }

@@ -1,6 +1,8 @@
 #include "platform/spec/spec_sources.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace vlmlab {
 
@@ -69,6 +71,21 @@ Found LocateInFile(const Message& resolved, const FieldPath& path, const SpecFil
 }  // namespace
 
 std::string SpecSources::Locate(const Message& resolved, const FieldPath& path) const {
+  if (!overrides_.empty()) {
+    const std::string formatted = FormatPath(resolved, path);
+    for (auto it = overrides_.rbegin(); it != overrides_.rend(); ++it) {
+      absl::string_view target = *it;
+      target = target.substr(0, target.find('='));
+      if (absl::ConsumePrefix(&target, "-")) {
+        // a removal sets nothing that could be at fault
+        continue;
+      }
+      if (formatted == target || absl::StartsWith(formatted, absl::StrCat(target, ".")) ||
+          absl::StartsWith(formatted, absl::StrCat(target, "["))) {
+        return absl::StrCat("override '", *it, "'");
+      }
+    }
+  }
   if (files_.empty()) return "<spec>";
   const SpecFile* best_file = nullptr;
   Found best;

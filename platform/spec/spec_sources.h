@@ -33,14 +33,19 @@ class SpecSources {
     files_.insert(files_.end(), other.files_.begin(), other.files_.end());
   }
   bool empty() const { return files_.empty(); }
+  // A command-line or sweep override ("stages[sft].steps=0", "-evaluators[pope]") applied
+  // after the files: what it sets is located at the override, not in a file.
+  void AddOverride(std::string text) { overrides_.push_back(std::move(text)); }
   const std::vector<SpecFile>& files() const { return files_; }
 
   // "file:line:column" of the deepest part of `path` (a path into `resolved`) that a file
   // sets; the most derived file wins ties. The primary file's name when no file sets any of it.
+  // "override 'TEXT'" when the last override that set `path` (or a message above it) did.
   std::string Locate(const google::protobuf::Message& resolved, const FieldPath& path) const;
 
  private:
   std::vector<SpecFile> files_;
+  std::vector<std::string> overrides_;  // in the order applied
 };
 
 }  // namespace vlmlab
