@@ -379,6 +379,10 @@ TEST_F(RunnerTest, RisingResolutionTrainsTheNextStageAtItsSizeAndResumesAcrossTh
   ASSERT_TRUE(m16.ok()) << m16.status();
   EXPECT_EQ((*m)->summary().visual_tokens.tokens, 4 * (*m16)->summary().visual_tokens.tokens);
   EXPECT_EQ((*m)->layout().placeholders, (*m)->summary().visual_tokens.tokens);
+  // The run's recorded cost counts the visual tokens at the final stage's 32 px.
+  absl::StatusOr<store::RunRecord> rec = OpenStore(e)->GetRun("a");
+  ASSERT_TRUE(rec.ok() && rec->cost.visual_tokens_per_image.has_value());
+  EXPECT_EQ(*rec->cost.visual_tokens_per_image, (*m)->summary().visual_tokens.tokens);
 }
 
 TEST_F(RunnerTest, AnEncoderInitialisedFromAnotherRunsCheckpoint) {

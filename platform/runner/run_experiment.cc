@@ -317,20 +317,20 @@ absl::Status RunClaimed(Run& run, RunOutcome* outcome) {
     global_step = before + exp.stages(i).steps();
     resume_in_stage = nullptr;
   }
-  store::RunCost cost;
-  cost.parameters = costs.parameters;
-  cost.trainable_parameters = run.max_trainable;
-  cost.visual_tokens_per_image = costs.visual_tokens_per_image;
-  cost.train_flops = run.train_flops;
-  if (run.train_seconds > 0) cost.samples_per_second = run.train_samples / run.train_seconds;
-  VLMLAB_RETURN_IF_ERROR(run.db->SetRunCost(run.run_id, cost));
-
   // Evaluation sees images as the final stage did (also when a resume had no stage left).
   if (exp.stages_size() > 0) {
     const StageSpec& last = exp.stages(exp.stages_size() - 1);
     VLMLAB_RETURN_IF_ERROR(Prefixed(run.model->SetImageSettings(StageImageSettings(last)),
                                     absl::StrCat("stages[", last.name(), "].image_size")));
   }
+  store::RunCost cost;
+  cost.parameters = costs.parameters;
+  cost.trainable_parameters = run.max_trainable;
+  // At the final stage's resolution, the one the model is evaluated at.
+  cost.visual_tokens_per_image = CountCosts(*run.model).visual_tokens_per_image;
+  cost.train_flops = run.train_flops;
+  if (run.train_seconds > 0) cost.samples_per_second = run.train_samples / run.train_seconds;
+  VLMLAB_RETURN_IF_ERROR(run.db->SetRunCost(run.run_id, cost));
   return RunEvaluators(run, outcome);
 }
 
