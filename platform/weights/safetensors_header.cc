@@ -131,6 +131,11 @@ bool HeaderSax::key(string_t& k) {
         has_metadata_ = true;
       } else if (!names_.insert(k).second) {
         return Fail(absl::StrCat("duplicate tensor name ", QuoteForError(k)));
+      } else if (names_.size() > static_cast<size_t>(kMaxSafetensorsTensors)) {
+        // Each tensor costs hundreds of bytes in memory: a header of tiny entries would cost
+        // ten times its size.
+        return Fail(absl::StrCat("more than ", kMaxSafetensorsTensors,
+                                 " tensors in one file (checkpoints shard far below that)"));
       }
       return true;
     case State::kEntry:

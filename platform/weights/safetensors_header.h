@@ -12,8 +12,9 @@
 // dtype, a shape of non-negative integers and two data_offsets whose span equals the shape's
 // byte size; the tensors tile the data buffer exactly (no overlaps, no holes); duplicate keys
 // are errors (at the top level, inside an entry and inside __metadata__); __metadata__ maps
-// strings to strings; unknown fields of an entry are ignored. Parsing is streaming (a SAX
-// handler, no JSON tree), so memory stays proportional to the header, itself capped at 100 MB.
+// strings to strings; unknown fields of an entry are ignored; at most kMaxSafetensorsTensors
+// tensors. Parsing is streaming (a SAX handler, no JSON tree), so memory stays proportional to
+// the header, itself capped at 100 MB.
 #ifndef VLMLAB_PLATFORM_WEIGHTS_SAFETENSORS_HEADER_H_
 #define VLMLAB_PLATFORM_WEIGHTS_SAFETENSORS_HEADER_H_
 
@@ -30,6 +31,9 @@ namespace vlmlab::weights {
 
 // The reference implementation's limit on the header length.
 inline constexpr int64_t kMaxSafetensorsHeaderBytes = 100'000'000;
+// Tensors in one file: real checkpoints hold thousands per shard; a header of a million tiny
+// entries would cost about 700 bytes of memory each, ten times the header's size.
+inline constexpr int64_t kMaxSafetensorsTensors = 100'000;
 // Shapes with more dimensions are rejected (keeps a hostile header from building huge shapes).
 inline constexpr int kMaxSafetensorsRank = 64;
 

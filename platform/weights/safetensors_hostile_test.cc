@@ -1,10 +1,13 @@
 // Hostile and corrupt safetensors files: each defect gives a specific error naming the file,
 // and random corruption never crashes.
+#include <sys/resource.h>
+
 #include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/tensor/tensor.h"
@@ -190,6 +193,25 @@ std::string ValidFile() {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+TEST(SafetensorsHostileTest, AHeaderOfManyTinyTensorsIsRefusedWithoutTheirMemory) {
+  // 150,000 one-element tensors (an 11 MB header): past the per-file limit, refused while the
+  // header is parsed, before any tensor exists. Peak memory stays near the header's size.
+  std::string json = "{";
+  const int n = 150'000;
+  for (int i = 0; i < n; ++i) {
+    absl::StrAppend(&json, i ? "," : "", "\"t", i, "\":{\"dtype\":\"F32\",\"shape\":[1],",
+                    "\"data_offsets\":[", 4 * i, ",", 4 * i + 4, "]}");
+  }
+  json += "}";
+  struct rusage before;
+  getrusage(RUSAGE_SELF, &before);
+  EXPECT_THAT(HeaderError(json, 4 * n), HasSubstr("more than 100000 tensors in one file"));
+  struct rusage after;
+  getrusage(RUSAGE_SELF, &after);
+  // ru_maxrss is in KiB: at most 150 MB more than before (the tensors would need ~100 MB).
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 150 * 1024);
 }
 
 TEST(SafetensorsHostileTest, EveryTruncationFails) {
