@@ -28,6 +28,8 @@ int RunScore(const std::vector<std::string>& args);
 int RunData(const std::vector<std::string>& args);
 int RunServe(const std::vector<std::string>& args);
 int RunTokenizer(const std::vector<std::string>& args);  // in :tokenizer_command
+int RunTokenizerEncode(const std::vector<std::string>& args);
+int RunTokenizerDecode(const std::vector<std::string>& args);
 
 // Prints "vlmlab: error: <message>" (each line of a multi-line message) to stderr.
 void PrintError(const absl::Status& status);

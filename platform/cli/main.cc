@@ -63,6 +63,9 @@ commands:
   tokenizer train      train a byte-level BPE tokenizer.json: --out FILE, --vocab_size N,
                        --min_frequency K, --add_prefix_space, EXPERIMENT --data MIXTURE
                        [--max_texts M] or --text_file FILE, --special_tokens (docs/data.md)
+  tokenizer encode     token ids of texts (arguments, or stdin lines) as JSON: --tokenizer
+                       FILE|byte, --tokens
+  tokenizer decode     text of token ids (arguments, or one list per stdin line): --tokenizer
 
 flags for every command:
   --plugin_lib=a.so,b.so   load out-of-tree plugins first

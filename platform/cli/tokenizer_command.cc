@@ -240,10 +240,11 @@ int RunTrain(const std::vector<std::string>& args) {
 }  // namespace
 
 int RunTokenizer(const std::vector<std::string>& args) {
-  if (args.empty() || args[0] != "train") {
-    return UsageError("tokenizer takes one subcommand: train");
-  }
-  return RunTrain(std::vector<std::string>(args.begin() + 1, args.end()));
+  const std::vector<std::string> rest(args.empty() ? args.end() : args.begin() + 1, args.end());
+  if (!args.empty() && args[0] == "train") return RunTrain(rest);
+  if (!args.empty() && args[0] == "encode") return RunTokenizerEncode(rest);
+  if (!args.empty() && args[0] == "decode") return RunTokenizerDecode(rest);
+  return UsageError("tokenizer takes one subcommand: train, encode or decode");
 }
 
 }  // namespace vlmlab

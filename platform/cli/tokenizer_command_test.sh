@@ -71,4 +71,23 @@ if ! cmp -s "$TMP/captions.json" "$TMP/again.json"; then
   failures=$((failures + 1))
 fi
 
+# encode / decode: JSON per text, round trip through the trained file, stdin lines, errors.
+expect 0 '"text":"a red circle"' -- "$VLMLAB" tokenizer encode --tokenizer "$TMP/captions.json" \
+  "a red circle"
+ids="$("$VLMLAB" tokenizer encode --tokenizer "$TMP/captions.json" "2 shapes: a red circle" |
+  sed 's/.*"ids":\[\([0-9,]*\)\].*/\1/')"
+expect 0 '"text":"2 shapes: a red circle"' -- "$VLMLAB" tokenizer decode \
+  --tokenizer "$TMP/captions.json" "$ids"
+expect 0 '"tokens":["<bos>","h","i"]' -- "$VLMLAB" tokenizer encode --tokenizer byte --tokens hi
+lines="$(printf 'one\ntwo\n' | "$VLMLAB" tokenizer encode --tokenizer byte | wc -l)"
+if [[ "$lines" != 2 ]]; then
+  echo "FAIL: two stdin lines gave $lines JSON lines"
+  failures=$((failures + 1))
+fi
+expect 0 '{"ids":[104,105],"text":"hi"}' -- bash -c "echo '104, 105' | '$VLMLAB' tokenizer decode --tokenizer byte"
+expect 2 "'x' is not a token id" -- "$VLMLAB" tokenizer decode --tokenizer byte x
+expect 2 "tokenizer encode needs --tokenizer" -- "$VLMLAB" tokenizer encode hi
+expect 1 "--tokenizer $TMP/nope.json" -- "$VLMLAB" tokenizer encode --tokenizer "$TMP/nope.json" hi
+expect 2 "tokenizer takes one subcommand: train, encode or decode" -- "$VLMLAB" tokenizer frob
+
 finish "tokenizer CLI"

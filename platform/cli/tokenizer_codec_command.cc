@@ -1,0 +1,126 @@
+// `vlmlab tokenizer encode` and `vlmlab tokenizer decode`: the first check of a tokenizer file,
+// one JSON object per line.
+//
+//   vlmlab tokenizer encode --tokenizer tok.json "a red circle"       # {"text":..., "ids":[...]}
+//   vlmlab tokenizer encode --tokenizer tok.json --tokens < texts.txt  # one text per line; with
+//                                                                      # "tokens": each id's text
+//   vlmlab tokenizer decode --tokenizer tok.json 9 312 77              # {"ids":[...], "text":...}
+//   echo "9, 312 77" | vlmlab tokenizer decode --tokenizer byte        # ids from stdin lines
+//
+// --tokenizer takes a tokenizer.json (the `bpe` plugin) or `byte`. Invalid UTF-8 in decoded
+// text (a token that is part of a character) is shown as U+FFFD in the JSON.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "nlohmann/json.hpp"
+#include "platform/cli/commands.h"
+#include "platform/registry/global_registries.h"
+#include "platform/spec/slot_resolver.h"
+#include "platform/spec/tokenizers.pb.h"
+
+ABSL_FLAG(std::string, tokenizer, "",
+          "tokenizer encode/decode: a tokenizer.json (the bpe plugin) or `byte`");
+ABSL_FLAG(bool, tokens, false, "tokenizer encode: also print each id's text");
+
+namespace vlmlab {
+namespace {
+
+using json = nlohmann::json;
+
+int CodecError(const std::string& message) {
+  std::cerr << "vlmlab: error: " << message
+            << "\nusage: vlmlab tokenizer encode --tokenizer (FILE|byte) [--tokens] [TEXT ...]"
+               "\n       vlmlab tokenizer decode --tokenizer (FILE|byte) [ID ...]\n"
+               "(without arguments: one text, or one list of ids, per line of stdin)\n";
+  return 2;
+}
+
+absl::StatusOr<std::unique_ptr<Tokenizer>> LoadTokenizer(const std::string& which) {
+  TokenizerSlot slot;
+  if (which == "byte") {
+    slot.mutable_byte();
+  } else {
+    slot.mutable_bpe()->set_path(which);
+  }
+  return CreateFromSlot<Tokenizer>(slot, GlobalRegistries(), BuildContext{0, &GlobalRegistries()});
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// The arguments, or else the lines of stdin.
+std::vector<std::string> Inputs(const std::vector<std::string>& args) {
+  if (!args.empty()) return args;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(std::cin, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+int RunTokenizerEncode(const std::vector<std::string>& args) {
+  const std::string which = absl::GetFlag(FLAGS_tokenizer);
+  if (which.empty()) return CodecError("tokenizer encode needs --tokenizer FILE (or byte)");
+  absl::StatusOr<std::unique_ptr<Tokenizer>> tok = LoadTokenizer(which);
+  if (!tok.ok()) {
+    std::cerr << "vlmlab: error: --tokenizer " << which << ": " << tok.status().message() << "\n";
+    return 1;
+  }
+  for (const std::string& text : Inputs(args)) {
+    const std::vector<int32_t> ids = (*tok)->Encode(text);
+    json out = {{"text", text}, {"ids", ids}};
+    if (absl::GetFlag(FLAGS_tokens)) {
+      json tokens = json::array();
+      for (int32_t id : ids) {
+        absl::StatusOr<std::string> piece = (*tok)->Decode({id});
+        tokens.push_back(piece.ok() ? *piece : std::string());
+      }
+      out["tokens"] = tokens;
+    }
+    std::cout << Dump(out) << "\n";
+  }
+  return 0;
+}
+
+int RunTokenizerDecode(const std::vector<std::string>& args) {
+  const std::string which = absl::GetFlag(FLAGS_tokenizer);
+  if (which.empty()) return CodecError("tokenizer decode needs --tokenizer FILE (or byte)");
+  absl::StatusOr<std::unique_ptr<Tokenizer>> tok = LoadTokenizer(which);
+  if (!tok.ok()) {
+    std::cerr << "vlmlab: error: --tokenizer " << which << ": " << tok.status().message() << "\n";
+    return 1;
+  }
+  // Arguments form one list of ids; each stdin line is a list.
+  std::vector<std::string> lists =
+      args.empty() ? Inputs(args) : std::vector<std::string>{absl::StrJoin(args, " ")};
+  int line = 0;
+  for (const std::string& list : lists) {
+    ++line;
+    std::vector<int32_t> ids;
+    for (absl::string_view piece :
+         absl::StrSplit(list, absl::ByAnyChar(" ,\t[]"), absl::SkipEmpty())) {
+      int32_t id = 0;
+      if (!absl::SimpleAtoi(piece, &id)) {
+        std::cerr << "vlmlab: error: "
+                  << (args.empty() ? absl::StrCat("stdin line ", line, ": ") : std::string()) << "'"
+                  << piece << "' is not a token id (give integers)\n";
+        return 2;
+      }
+      ids.push_back(id);
+    }
+    absl::StatusOr<std::string> text = (*tok)->Decode(ids);
+    if (!text.ok()) {
+      std::cerr << "vlmlab: error: " << text.status().message() << "\n";
+      return 1;
+    }
+    std::cout << Dump(json{{"ids", ids}, {"text", *text}}) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace vlmlab
