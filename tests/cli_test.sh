@@ -17,6 +17,12 @@ expect 2 "validate needs at least one file" -- "$VLMLAB" validate
 expect 2 "diff compares two files" -- "$VLMLAB" diff a
 expect 2 "is not a plugin kind" -- "$VLMLAB" plugins --kind=widget
 
+# Help: vlmlab's usage, or one command's, with exit status 0.
+expect 0 "usage: vlmlab COMMAND" -- "$VLMLAB" --help
+expect 0 "--resume, --take_over, --run_id" -- "$VLMLAB" run --help
+expect 0 "tokenizer decode" -- "$VLMLAB" tokenizer --help
+expect 2 "unknown command 'frobnicate'" -- "$VLMLAB" frobnicate --help
+
 # Listing.
 expect 0 "pixel_shuffle - Pixel shuffle" -- "$VLMLAB" plugins --kind=projector
 expect 0 "factor (int32, default 2, >= 1)" -- "$VLMLAB" plugins --kind=projector

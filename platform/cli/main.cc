@@ -22,6 +22,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "glog/logging.h"
 #include "kernels/cpu/threads.h"
 #include "platform/cli/cli_flags.h"
@@ -66,6 +69,7 @@ commands:
   tokenizer encode     token ids of texts (arguments, or stdin lines) as JSON: --tokenizer
                        FILE|byte, --tokens
   tokenizer decode     text of token ids (arguments, or one list per stdin line): --tokenizer
+                       FILE|byte
 
 flags for every command:
   --plugin_lib=a.so,b.so   load out-of-tree plugins first
@@ -73,9 +77,56 @@ flags for every command:
 docs/spec.md describes experiment files; docs/architecture.md the design.
 )";
 
+// The usage lines of `command` (its entry and the indented lines that continue it; every
+// `tokenizer ...` subcommand for "tokenizer"), or "" for an unknown command.
+std::string CommandUsage(const std::string& command) {
+  std::string out;
+  bool in_entry = false;
+  for (absl::string_view line : absl::StrSplit(kUsage, '\n')) {
+    if (absl::StartsWith(line, "  ") && !absl::StartsWith(line, "   ")) {
+      absl::string_view name = line.substr(2);
+      in_entry = absl::StartsWith(name, command + " ") || name == command;
+    } else if (!absl::StartsWith(line, "    ")) {
+      in_entry = false;
+    }
+    if (in_entry) absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+// `--help` / `-h` anywhere: vlmlab's own usage, or the named command's, and exit status 0
+// (absl's generic flag text is for `--helpfull`).
+bool HelpRequested(int argc, char** argv, std::string* command) {
+  bool help = false;
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view a = argv[i];
+    if (a == "--help" || a == "-h" || a == "-help") {
+      help = true;
+    } else if (command->empty() && !absl::StartsWith(a, "-")) {
+      *command = std::string(a);
+    }
+  }
+  return help;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  {
+    std::string command;
+    if (HelpRequested(argc, argv, &command)) {
+      const std::string usage = command.empty() ? std::string() : CommandUsage(command);
+      if (!command.empty() && usage.empty()) {
+        std::cerr << "vlmlab: error: unknown command '" << command
+                  << "'; run `vlmlab help` for the list\n";
+        return 2;
+      }
+      std::cout << (usage.empty() ? std::string(kUsage)
+                                  : absl::StrCat("usage of vlmlab ", command, ":\n", usage,
+                                                 "\ndocs/spec.md describes experiment files.\n"));
+      return 0;
+    }
+  }
   // OpenMP threads sleep between kernels unless the user chose otherwise: re-executes once with
   // OMP_WAIT_POLICY=passive (kernels/cpu/threads.h).
   vlmlab::UsePassiveOpenMpWaitByDefault();
