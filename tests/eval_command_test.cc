@@ -712,23 +712,29 @@ TEST_F(EvalCommandTest, DocVqaAndTextVqaFilesAreDatasetsAnExperimentNames) {
   }
 }
 
-TEST_F(EvalCommandTest, LlmJudgeWithATinyRandomJudgeRunsAndCountsUnparseable) {
-  // A random bare-LLM judge; its weights written like any safetensors file.
+// A random bare-LLM judge (a one-layer llama) for `tokenizer`'s vocabulary: its slot, and its
+// weights written like any safetensors file at `weights`.
+LlmSlot WriteRandomJudge(const TokenizerSlot& tokenizer_slot, const std::string& weights) {
   LlmSlot judge_slot;
   CHECK(google::protobuf::TextFormat::ParseFromString(
       "llama { hidden: 16 layers: 1 heads: 2 max_seq_len: 1024 }", &judge_slot));
   absl::StatusOr<std::unique_ptr<Llm>> judge =
       CreateFromSlot<Llm>(judge_slot, GlobalRegistries(), BuildContext{1, &GlobalRegistries()});
-  ASSERT_TRUE(judge.ok()) << judge.status();
+  CHECK(judge.ok()) << judge.status();
+  absl::StatusOr<std::unique_ptr<Tokenizer>> tokenizer = CreateFromSlot<Tokenizer>(
+      tokenizer_slot, GlobalRegistries(), BuildContext{1, &GlobalRegistries()});
+  CHECK(tokenizer.ok()) << tokenizer.status();
+  CHECK((*judge)->Build((*tokenizer)->vocab_size()).ok());
+  (*judge)->Initialize(9);
+  CHECK(weights::WriteSafetensors(weights, (*judge)->StateDict()).ok());
+  return judge_slot;
+}
+
+TEST_F(EvalCommandTest, LlmJudgeWithATinyRandomJudgeRunsAndCountsUnparseable) {
   TokenizerSlot byte;
   byte.mutable_byte();
-  absl::StatusOr<std::unique_ptr<Tokenizer>> tokenizer =
-      CreateFromSlot<Tokenizer>(byte, GlobalRegistries(), BuildContext{1, &GlobalRegistries()});
-  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
-  ASSERT_TRUE((*judge)->Build((*tokenizer)->vocab_size()).ok());
-  (*judge)->Initialize(9);
   const std::string weights = *dir_ + "/judge.safetensors";
-  ASSERT_TRUE(weights::WriteSafetensors(weights, (*judge)->StateDict()).ok());
+  const LlmSlot judge_slot = WriteRandomJudge(byte, weights);
 
   eval::EvalCheckpointRequest r;
   r.target = outcome_->run_dir;
@@ -807,19 +813,8 @@ TEST_F(EvalCommandTest, LlmJudgePromptAndJudgeTokenizerTakeEffect) {
   // judge_tokenizer, and the same weights with the default byte tokenizer do not fit.
   TokenizerSlot bpe;
   bpe.mutable_bpe()->set_path("experiments/tokenizers/synthetic_bpe.json");
-  absl::StatusOr<std::unique_ptr<Tokenizer>> tokenizer =
-      CreateFromSlot<Tokenizer>(bpe, GlobalRegistries(), BuildContext{1, &GlobalRegistries()});
-  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
-  LlmSlot judge_slot;
-  CHECK(google::protobuf::TextFormat::ParseFromString(
-      "llama { hidden: 16 layers: 1 heads: 2 max_seq_len: 1024 }", &judge_slot));
-  absl::StatusOr<std::unique_ptr<Llm>> judge =
-      CreateFromSlot<Llm>(judge_slot, GlobalRegistries(), BuildContext{1, &GlobalRegistries()});
-  ASSERT_TRUE(judge.ok()) << judge.status();
-  ASSERT_TRUE((*judge)->Build((*tokenizer)->vocab_size()).ok());
-  (*judge)->Initialize(9);
   const std::string weights = *dir_ + "/bpe_judge.safetensors";
-  ASSERT_TRUE(weights::WriteSafetensors(weights, (*judge)->StateDict()).ok());
+  const LlmSlot judge_slot = WriteRandomJudge(bpe, weights);
 
   auto evaluate = [&](const std::string& name, bool with_bpe) {
     eval::EvalCheckpointRequest r;

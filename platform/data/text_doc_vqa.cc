@@ -1,6 +1,8 @@
 #include "platform/data/text_doc_vqa.h"
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -47,17 +49,35 @@ bool Answers(const json& record, std::vector<std::string>* out) {
   return true;
 }
 
-absl::StatusOr<std::unique_ptr<IndexedSource>> MakeSource(std::string name, std::string source,
-                                                          std::vector<Entry> entries,
-                                                          std::string task, int channels,
-                                                          bool shuffle, uint64_t seed,
-                                                          int64_t skipped) {
+// A source of the file's records: `parse` turns each into an entry, or gives the reason it
+// cannot (the record is then skipped and counted, or, with `strict`, is an error).
+using RecordParser = std::function<std::optional<Entry>(const json& record, std::string* why)>;
+
+absl::StatusOr<std::unique_ptr<IndexedSource>> LoadSource(const std::string& name, const char* what,
+                                                          const std::string& annotations,
+                                                          const std::string& task, bool strict,
+                                                          bool shuffle, uint64_t seed, int channels,
+                                                          const RecordParser& parse) {
+  VLMLAB_ASSIGN_OR_RETURN(json data, DataArray(annotations, what));
+  int64_t skipped = 0;
+  RecordSkipper skip(annotations, strict, &skipped);
+  std::vector<Entry> entries;
+  for (size_t i = 0; i < data.size(); ++i) {
+    std::string why;
+    std::optional<Entry> e = data[i].is_object() ? parse(data[i], &why) : std::nullopt;
+    if (!e.has_value()) {
+      VLMLAB_RETURN_IF_ERROR(
+          skip(absl::StrCat("data[", i, "]: ", why.empty() ? "not an object" : why)));
+      continue;
+    }
+    entries.push_back(std::move(*e));
+  }
   auto shared = std::make_shared<const std::vector<Entry>>(std::move(entries));
-  auto get = [shared, source, task, name, channels](int64_t i) -> absl::StatusOr<Sample> {
+  auto get = [shared, annotations, task, name, channels](int64_t i) -> absl::StatusOr<Sample> {
     const Entry& e = (*shared)[i];
     Sample s;
     s.key = absl::StrCat(e.vqa.question_id);
-    s.source = source;
+    s.source = annotations;
     s.task = task;
     s.vqa = e.vqa;
     s.meta = e.meta;
@@ -78,29 +98,23 @@ absl::StatusOr<std::unique_ptr<IndexedSource>> MakeSource(std::string name, std:
                                             ")"));
   };
   const int64_t n = static_cast<int64_t>(shared->size());
-  return std::make_unique<IndexedSource>(absl::StrCat(name, "(", source, ")"), n, std::move(get),
-                                         shuffle, seed, SourceStats{skipped});
+  return std::make_unique<IndexedSource>(absl::StrCat(name, "(", annotations, ")"), n,
+                                         std::move(get), shuffle, seed, SourceStats{skipped});
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<IndexedSource>> CreateTextVqaSource(const TextVqaOptions& options) {
-  VLMLAB_ASSIGN_OR_RETURN(json data, DataArray(options.annotations, "TextVQA annotations"));
-  int64_t skipped = 0;
-  RecordSkipper skip(options.annotations, options.strict, &skipped);
-  std::vector<Entry> entries;
-  for (size_t i = 0; i < data.size(); ++i) {
-    const json& r = data[i];
+  auto parse = [&](const json& r, std::string* why) -> std::optional<Entry> {
     Entry e;
     std::string image_id;
-    if (!r.is_object() || !JsonInt(r, "question_id", &e.vqa.question_id) ||
+    if (!JsonInt(r, "question_id", &e.vqa.question_id) ||
         !JsonString(r, "question", &e.vqa.question) || !JsonString(r, "image_id", &image_id) ||
         image_id.empty() || !Answers(r, &e.vqa.answers)) {
-      VLMLAB_RETURN_IF_ERROR(
-          skip(absl::StrCat("data[", i,
-                            "]: needs an integer question_id, a string question and image_id, and "
-                            "answers (when present) as a list of strings")));
-      continue;
+      *why =
+          "needs an integer question_id, a string question and image_id, and answers (when "
+          "present) as a list of strings";
+      return std::nullopt;
     }
     e.vqa.question_type = "text";
     e.answer = MostCommonAnswer(e.vqa.answers);
@@ -108,24 +122,19 @@ absl::StatusOr<std::unique_ptr<IndexedSource>> CreateTextVqaSource(const TextVqa
     for (const char* ext : {".jpg", ".png"}) {
       e.images.push_back(JoinPath(options.image_dir, image_id + ext));
     }
-    entries.push_back(std::move(e));
-  }
-  return MakeSource("textvqa", options.annotations, std::move(entries), "vqa",
-                    options.image_channels, options.shuffle, options.seed, skipped);
+    return e;
+  };
+  return LoadSource("textvqa", "TextVQA annotations", options.annotations, "vqa", options.strict,
+                    options.shuffle, options.seed, options.image_channels, parse);
 }
 
 absl::StatusOr<std::unique_ptr<IndexedSource>> CreateDocVqaSource(const DocVqaOptions& options) {
-  VLMLAB_ASSIGN_OR_RETURN(json data, DataArray(options.annotations, "DocVQA annotations"));
-  int64_t skipped = 0;
-  RecordSkipper skip(options.annotations, options.strict, &skipped);
-  std::vector<Entry> entries;
-  for (size_t i = 0; i < data.size(); ++i) {
-    const json& r = data[i];
+  auto parse = [&](const json& r, std::string* why) -> std::optional<Entry> {
     Entry e;
     std::string image;
     std::vector<std::string> types;
     bool types_ok = true;
-    if (r.is_object() && r.contains("question_types")) {
+    if (r.contains("question_types")) {
       const json& t = r["question_types"];
       types_ok = t.is_array();
       for (size_t k = 0; types_ok && k < t.size(); ++k) {
@@ -133,24 +142,23 @@ absl::StatusOr<std::unique_ptr<IndexedSource>> CreateDocVqaSource(const DocVqaOp
         if (types_ok) types.push_back(t[k].get<std::string>());
       }
     }
-    if (!r.is_object() || !JsonInt(r, "questionId", &e.vqa.question_id) ||
+    if (!JsonInt(r, "questionId", &e.vqa.question_id) ||
         !JsonString(r, "question", &e.vqa.question) || !JsonString(r, "image", &image) ||
         image.empty() || !Answers(r, &e.vqa.answers) || !types_ok) {
-      VLMLAB_RETURN_IF_ERROR(
-          skip(absl::StrCat("data[", i,
-                            "]: needs an integer questionId, a string question and image, and "
-                            "answers and question_types (when present) as lists of strings")));
-      continue;
+      *why =
+          "needs an integer questionId, a string question and image, and answers and "
+          "question_types (when present) as lists of strings";
+      return std::nullopt;
     }
     e.vqa.question_type = absl::StrJoin(types, "/");
     if (!e.vqa.answers.empty()) e.answer = e.vqa.answers.front();
     int64_t doc = 0;
     if (JsonInt(r, "docId", &doc)) e.meta["doc_id"] = absl::StrCat(doc);
     e.images.push_back(JoinPath(options.image_root, image));
-    entries.push_back(std::move(e));
-  }
-  return MakeSource("docvqa", options.annotations, std::move(entries), "docvqa",
-                    options.image_channels, options.shuffle, options.seed, skipped);
+    return e;
+  };
+  return LoadSource("docvqa", "DocVQA annotations", options.annotations, "docvqa", options.strict,
+                    options.shuffle, options.seed, options.image_channels, parse);
 }
 
 }  // namespace vlmlab::data

@@ -10,13 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "platform/data/batch.h"
+#include "platform/model/testing/order_one_weights.h"
 #include "platform/model/vlm_model.h"
-#include "platform/nn/init.h"
 #include "platform/registry/global_registries.h"
 #include "plugins/stages/model_inputs.h"
 
@@ -34,16 +33,7 @@ std::unique_ptr<VlmModel> Build(const std::string& fusion) {
   absl::StatusOr<std::unique_ptr<VlmModel>> m = BuildVlm(spec, GlobalRegistries(), 5);
   CHECK(m.ok()) << m.status();
   // Weights of order one (and open cross-attention gates), so what the images carry shows.
-  int i = 0;
-  for (const auto& [name, t] : (*m)->NamedParameters()) {
-    Tensor value = Tensor::RandN(t.shape(), 1000 + i++, t.dim() == 1 ? 0.1f : 0.3f);
-    std::vector<float> v = value.ToVector();
-    const bool norm = absl::StrContains(name, "norm") && absl::EndsWith(name, "weight");
-    if (norm || absl::EndsWith(name, "gate")) {
-      for (float& x : v) x += 1.0f;
-    }
-    CHECK(nn::AssignValues(t, Tensor::FromVector(t.shape(), v)).ok()) << name;
-  }
+  model_testing::SetOrderOneWeights(**m, 1000);
   (*m)->SetTraining(false);
   return std::move(*m);
 }

@@ -15,8 +15,8 @@
 #include "platform/autograd/grad_mode.h"
 #include "platform/data/batch.h"
 #include "platform/data/data_testing.h"
+#include "platform/model/testing/order_one_weights.h"
 #include "platform/model/vlm_model.h"
-#include "platform/nn/init.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/registry/global_registries.h"
 #include "plugins/stages/model_inputs.h"
@@ -36,15 +36,7 @@ std::unique_ptr<VlmModel> Build(const std::string& vit, const std::string& proje
   absl::StatusOr<std::unique_ptr<VlmModel>> m = BuildVlm(spec, GlobalRegistries(), 3);
   CHECK(m.ok()) << m.status();
   // Weights of order one, so that a changed attention pattern shows clearly.
-  int i = 0;
-  for (const auto& [name, t] : (*m)->NamedParameters()) {
-    std::vector<float> v = Tensor::RandN(t.shape(), 500 + i++, 0.3f).ToVector();
-    if (name.find("norm") != std::string::npos && name.size() > 6 &&
-        name.compare(name.size() - 6, 6, "weight") == 0) {
-      for (float& x : v) x += 1.0f;
-    }
-    CHECK(nn::AssignValues(t, Tensor::FromVector(t.shape(), v)).ok()) << name;
-  }
+  model_testing::SetOrderOneWeights(**m, 500);
   (*m)->SetTraining(false);
   return std::move(*m);
 }
