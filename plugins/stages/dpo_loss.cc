@@ -1,30 +1,12 @@
 #include "plugins/stages/dpo_loss.h"
 
 #include "absl/strings/str_cat.h"
+#include "platform/ops/composite_ops.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
-namespace {
-
-// log sigmoid(x) = -softplus(-x) = min(x, 0) - log(1 + exp(-|x|)), written with
-// differentiable ops: relu(-x) gives max(-x, 0) and |x| = x + 2 relu(-x).
-absl::StatusOr<Tensor> LogSigmoid(const Tensor& x) {
-  VLMLAB_ASSIGN_OR_RETURN(Tensor neg, ops::Scale(x, -1.0f));
-  VLMLAB_ASSIGN_OR_RETURN(Tensor relu_neg, ops::Relu(neg));          // max(-x, 0)
-  VLMLAB_ASSIGN_OR_RETURN(Tensor two_relu, ops::Scale(relu_neg, 2.0f));
-  VLMLAB_ASSIGN_OR_RETURN(Tensor abs_x, ops::Add(x, two_relu));      // |x|
-  VLMLAB_ASSIGN_OR_RETURN(Tensor neg_abs, ops::Scale(abs_x, -1.0f));
-  VLMLAB_ASSIGN_OR_RETURN(Tensor e, ops::Exp(neg_abs));
-  VLMLAB_ASSIGN_OR_RETURN(Tensor one_plus, ops::AddScalar(e, 1.0f));
-  VLMLAB_ASSIGN_OR_RETURN(Tensor log1p, ops::Log(one_plus));
-  VLMLAB_ASSIGN_OR_RETURN(Tensor min_x0, ops::Scale(relu_neg, -1.0f));  // min(x, 0)
-  return ops::Sub(min_x0, log1p);
-}
-
-}  // namespace
-
 absl::StatusOr<DpoLossResult> DpoLoss(const Tensor& policy_chosen, const Tensor& policy_rejected,
                                       const Tensor& ref_chosen, const Tensor& ref_rejected,
                                       float beta, float label_smoothing) {
@@ -39,11 +21,11 @@ absl::StatusOr<DpoLossResult> DpoLoss(const Tensor& policy_chosen, const Tensor&
   VLMLAB_ASSIGN_OR_RETURN(Tensor ref_diff, ops::Sub(ref_chosen.Detach(), ref_rejected.Detach()));
   VLMLAB_ASSIGN_OR_RETURN(Tensor h, ops::Sub(policy_diff, ref_diff));                      // [P]
   VLMLAB_ASSIGN_OR_RETURN(Tensor bh, ops::Scale(h, beta));
-  VLMLAB_ASSIGN_OR_RETURN(Tensor log_p, LogSigmoid(bh));
+  VLMLAB_ASSIGN_OR_RETURN(Tensor log_p, ops::LogSigmoid(bh));
   VLMLAB_ASSIGN_OR_RETURN(Tensor per_pair, ops::Scale(log_p, -(1.0f - label_smoothing)));
   if (label_smoothing > 0) {
     VLMLAB_ASSIGN_OR_RETURN(Tensor neg_bh, ops::Scale(bh, -1.0f));
-    VLMLAB_ASSIGN_OR_RETURN(Tensor log_q, LogSigmoid(neg_bh));
+    VLMLAB_ASSIGN_OR_RETURN(Tensor log_q, ops::LogSigmoid(neg_bh));
     VLMLAB_ASSIGN_OR_RETURN(Tensor smooth, ops::Scale(log_q, -label_smoothing));
     VLMLAB_ASSIGN_OR_RETURN(per_pair, ops::Add(per_pair, smooth));
   }
