@@ -55,11 +55,7 @@ absl::StatusOr<TokenizedSample> ApplyChatTemplate(absl::Span<const Turn> turns,
   };
   auto push_text = [&](absl::string_view text, bool is_target) {
     if (text.empty()) return;
-    std::vector<int32_t> piece = tokenizer.Encode(text);
-    size_t b = 0, e = piece.size();
-    if (bos >= 0 && b < e && piece[b] == bos) ++b;
-    if (eos >= 0 && b < e && piece[e - 1] == eos) --e;
-    for (size_t i = b; i < e; ++i) push(piece[i], is_target);
+    for (int32_t id : EncodeBody(tokenizer, text)) push(id, is_target);
   };
 
   if (options.add_bos && bos >= 0) push(bos, false);

@@ -156,6 +156,17 @@ absl::StatusOr<std::vector<std::string>> ApplyModuleInits(VlmModel& model, const
     VLMLAB_ASSIGN_OR_RETURN(Llm * l, model.llm());
     VLMLAB_RETURN_IF_ERROR(InitPart("llm", spec.llm().init(), *l, *l, &notes));
   }
+  if (spec.text_tower().transformer().has_init()) {
+    VLMLAB_ASSIGN_OR_RETURN(TextTower * tower, model.text_tower());
+    Llm* text = tower->own_text();
+    if (text == nullptr) {
+      return absl::FailedPreconditionError(
+          "model.text_tower.transformer: the text transformer was replaced by another module");
+    }
+    VLMLAB_RETURN_IF_ERROR(
+        InitPart("text_tower.transformer", spec.text_tower().transformer().init(), *text, *text,
+                 &notes));
+  }
   return notes;
 }
 

@@ -14,13 +14,15 @@
 namespace vlmlab {
 namespace {
 
-constexpr const char* kParts[] = {"encoder", "projector", "fusion", "llm"};
+// text_tower is optional (model.text_tower).
+constexpr const char* kParts[] = {"encoder", "projector", "fusion", "llm", "text_tower"};
 
 const ModuleTraining* PartSpec(const TrainabilitySpec& spec, absl::string_view part) {
   if (part == "encoder") return spec.has_encoder() ? &spec.encoder() : nullptr;
   if (part == "projector") return spec.has_projector() ? &spec.projector() : nullptr;
   if (part == "fusion") return spec.has_fusion() ? &spec.fusion() : nullptr;
   if (part == "llm") return spec.has_llm() ? &spec.llm() : nullptr;
+  if (part == "text_tower") return spec.has_text_tower() ? &spec.text_tower() : nullptr;
   return spec.has_embeddings() ? &spec.embeddings() : nullptr;
 }
 
@@ -116,6 +118,7 @@ absl::StatusOr<TrainabilityReport> ApplyTrainability(VlmModel& model, const Trai
 
   // LoRA plans, checked for every part before anything changes.
   struct Plan {
+    const char* part = nullptr;
     nn::Module* module = nullptr;
     ModuleTraining::Mode mode = ModuleTraining::FULL;
     std::vector<std::string> patterns;
@@ -125,7 +128,13 @@ absl::StatusOr<TrainabilityReport> ApplyTrainability(VlmModel& model, const Trai
   std::vector<Plan> plans;
   for (const char* part : kParts) {
     Plan plan;
+    plan.part = part;
     plan.module = model.FindModule(part);
+    if (plan.module == nullptr && std::string(part) == "text_tower") {
+      if (!spec.has_text_tower()) continue;
+      return InField("text_tower", absl::FailedPreconditionError(
+                                       "the model has no text tower (model.text_tower)"));
+    }
     if (plan.module == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat("trainability: the model has no ", part));
     }
@@ -159,7 +168,7 @@ absl::StatusOr<TrainabilityReport> ApplyTrainability(VlmModel& model, const Trai
   TrainabilityReport report;
   for (size_t i = 0; i < plans.size(); ++i) {
     const Plan& plan = plans[i];
-    const char* part = kParts[i];
+    const char* part = plan.part;
     if (!plan.keep && !nn::LoraModuleNames(*plan.module).empty()) {
       absl::StatusOr<int> merged = nn::MergeLora(*plan.module);
       if (!merged.ok()) return InField(part, merged.status());

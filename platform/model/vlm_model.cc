@@ -97,6 +97,40 @@ absl::StatusOr<Projector*> VlmModel::projector() const {
 absl::StatusOr<Fusion*> VlmModel::fusion() const { return Child<Fusion>(fusion_, "fusion"); }
 absl::StatusOr<Llm*> VlmModel::llm() const { return Child<Llm>(llm_, "llm"); }
 
+absl::StatusOr<TextTower*> VlmModel::text_tower() const {
+  if (!text_tower_) {
+    return absl::FailedPreconditionError(
+        "model.text_tower is not set: contrastive training and zero-shot evaluation embed "
+        "captions with it; add e.g. text_tower { transformer { gpt2 { hidden: 64 layers: 2 "
+        "heads: 4 max_seq_len: 64 } } } (or model_llm {}) to the model");
+  }
+  return Child<TextTower>(text_tower_, "text_tower");
+}
+
+absl::StatusOr<Tensor> VlmModel::ImageEmbeddings(
+    const Tensor& images, const std::vector<std::array<int64_t, 2>>& sizes) {
+  VLMLAB_ASSIGN_OR_RETURN(TextTower * tower, text_tower());
+  VLMLAB_ASSIGN_OR_RETURN(Encoder * enc, encoder());
+  if (!images.defined() || images.dim() != 4 || images.size(0) == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("image embeddings need images f32 [N, C, H, W] with N > 0, got ",
+                     images.DebugString()));
+  }
+  absl::StatusOr<EncodedImages> encoded = enc->Encode(ImageBatch{images, sizes});
+  if (!encoded.ok()) return InPart("encoder", encoded.status());
+  absl::StatusOr<Tensor> e = tower->EmbedImages(*encoded);
+  if (!e.ok()) return InPart("text_tower", e.status());
+  return *e;
+}
+
+absl::StatusOr<Tensor> VlmModel::TextEmbeddings(const Tensor& ids, const Tensor& mask) {
+  VLMLAB_ASSIGN_OR_RETURN(TextTower * tower, text_tower());
+  VLMLAB_ASSIGN_OR_RETURN(Llm * lm, llm());
+  absl::StatusOr<Tensor> e = tower->EmbedText(ids, mask, *lm);
+  if (!e.ok()) return InPart("text_tower", e.status());
+  return *e;
+}
+
 absl::Status VlmModel::CheckInputs(const ModelInputs& in, bool need_labels) const {
   const Tensor& ids = in.input_ids;
   if (!ids.defined() || ids.dtype() != DType::kI32 || ids.dim() != 2 || ids.size(1) == 0) {
@@ -291,6 +325,22 @@ absl::StatusOr<std::unique_ptr<VlmModel>> BuildVlm(const Model& spec,
   model->projector_ = model->RegisterModule("projector", std::move(*projector));
   model->fusion_ = model->RegisterModule("fusion", std::move(*fusion));
   model->llm_ = model->RegisterModule("llm", std::move(*llm));
+  if (spec.has_text_tower()) {
+    std::unique_ptr<Llm> own_text;
+    if (spec.text_tower().has_transformer()) {
+      absl::StatusOr<std::unique_ptr<Llm>> text =
+          CreateFromSlot<Llm>(spec.text_tower().transformer(), registries, context);
+      if (!text.ok()) return InPart("text_tower.transformer", text.status());
+      s = (*text)->Build(model->summary_.text_shape.vocab_size);
+      if (!s.ok()) return InPart("text_tower.transformer", s);
+      own_text = std::move(*text);
+    }
+    model->text_tower_ = model->RegisterModule(
+        "text_tower", std::make_unique<TextTower>(std::move(own_text),
+                                                  model->summary_.text_shape.hidden,
+                                                  model->summary_.encoder_output.dim,
+                                                  spec.text_tower().embed_dim()));
+  }
   model->Initialize(seed);
   return model;
 }

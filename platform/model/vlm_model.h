@@ -39,6 +39,7 @@
 
 #include "absl/status/statusor.h"
 #include "platform/model/generate.h"
+#include "platform/model/text_tower.h"
 #include "platform/nn/module.h"
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/plugin_api/registry.h"
@@ -115,6 +116,14 @@ class VlmModel : public nn::Module {
   absl::StatusOr<Projector*> projector() const;
   absl::StatusOr<Fusion*> fusion() const;
   absl::StatusOr<Llm*> llm() const;
+  // model.text_tower (platform/model/text_tower.h); an error saying how to add one when the
+  // spec has none.
+  absl::StatusOr<TextTower*> text_tower() const;
+  // Through the text tower: f32 [N, E] unit rows for images (the encoder, then the tower's
+  // image pooling) and f32 [B, E] for captions (TextIds from CaptionIds).
+  absl::StatusOr<Tensor> ImageEmbeddings(const Tensor& images,
+                                         const std::vector<std::array<int64_t, 2>>& sizes = {});
+  absl::StatusOr<Tensor> TextEmbeddings(const Tensor& ids, const Tensor& mask);
 
  private:
   friend absl::StatusOr<std::unique_ptr<VlmModel>> BuildVlm(const Model&, const PluginRegistries&,
@@ -131,7 +140,7 @@ class VlmModel : public nn::Module {
   ImageSettings image_settings_;
   int64_t configured_image_size_ = 0;  // the encoder's own, from its spec
   int32_t image_token_id_ = -1;
-  nn::Submodule encoder_, projector_, fusion_, llm_;
+  nn::Submodule encoder_, projector_, fusion_, llm_, text_tower_;
 };
 
 // Errors name the part of `spec` at fault ("model.projector: ...").

@@ -40,6 +40,17 @@ class Tokenizer : public Plugin {
   virtual int32_t SpecialId(SpecialToken token) const = 0;
 };
 
+// The tokens of `text` alone: Encode without the BOS (or EOS) a raw encoding may add
+// (add_bos), for callers that place the special tokens themselves.
+inline std::vector<int32_t> EncodeBody(const Tokenizer& tokenizer, absl::string_view text) {
+  std::vector<int32_t> piece = tokenizer.Encode(text);
+  const int32_t bos = tokenizer.SpecialId(SpecialToken::kBos);
+  const int32_t eos = tokenizer.SpecialId(SpecialToken::kEos);
+  if (eos >= 0 && !piece.empty() && piece.back() == eos) piece.pop_back();
+  if (bos >= 0 && !piece.empty() && piece.front() == bos) piece.erase(piece.begin());
+  return piece;
+}
+
 }  // namespace vlmlab
 
 #endif  // VLMLAB_PLATFORM_PLUGIN_API_TOKENIZER_H_

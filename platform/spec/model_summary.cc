@@ -10,7 +10,11 @@ std::string ModelSummary::ToString() const {
                       " tokenizer): ", visual_tokens.tokens, " visual tokens per image of width ",
                       visual_tokens.dim, " (encoder: ", encoder_output.tokens, " x ",
                       encoder_output.dim, "); LLM ", llm_shape.layers, " layers, hidden ",
-                      llm_shape.hidden, ", vocabulary ", llm_shape.vocab_size);
+                      llm_shape.hidden, ", vocabulary ", llm_shape.vocab_size,
+                      text_tower.empty() ? ""
+                                         : absl::StrCat("; text tower ", text_tower, " (",
+                                                        text_shape.layers, " layers, hidden ",
+                                                        text_shape.hidden, ")"));
 }
 
 absl::StatusOr<ModelSummary> SummarizeModel(const Model& model, const PluginRegistries& registries,
@@ -73,6 +77,39 @@ absl::StatusOr<ModelSummary> SummarizeModel(const Model& model, const PluginRegi
   if (!fusion.ok()) return fail("fusion", fusion.status());
   absl::Status fits = (*fusion)->CheckCompatible(out.visual_tokens, out.llm_shape);
   if (!fits.ok()) return fail("fusion", fits);
+  if (model.has_text_tower()) {
+    const TextTowerSpec& tower = model.text_tower();
+    switch (tower.text_encoder_case()) {
+      case TextTowerSpec::kModelLlm:
+        out.text_tower = "model_llm";
+        out.text_shape = out.llm_shape;
+        break;
+      case TextTowerSpec::kTransformer: {
+        absl::StatusOr<ResolvedSlot> name = ResolveSlot(tower.transformer(), registries);
+        if (!name.ok()) return fail("text_tower.transformer", name.status());
+        absl::StatusOr<std::unique_ptr<Llm>> text =
+            CreateFromSlot<Llm>(tower.transformer(), registries, context);
+        if (!text.ok()) return fail("text_tower.transformer", text.status());
+        out.text_tower = name->name;
+        out.text_shape = (*text)->Shape();
+        if (out.text_shape.vocab_size == 0) {
+          out.text_shape.vocab_size = tokenizer_vocab;
+        } else if (out.text_shape.vocab_size < tokenizer_vocab) {
+          return fail("text_tower.transformer",
+                      absl::InvalidArgumentError(absl::StrCat(
+                          "vocab_size ", out.text_shape.vocab_size, " is smaller than the ",
+                          out.tokenizer, " tokenizer's ", tokenizer_vocab,
+                          " tokens (the text tower shares the model's tokenizer); set it to at "
+                          "least that, or 0 to follow the tokenizer")));
+        }
+        break;
+      }
+      case TextTowerSpec::TEXT_ENCODER_NOT_SET:
+        return fail("text_tower", absl::InvalidArgumentError(
+                                      "choose what reads the captions: transformer { <an LLM "
+                                      "plugin> } or model_llm {}"));
+    }
+  }
   return out;
 }
 

@@ -23,6 +23,10 @@ struct ModelSummary {
   VisualShape encoder_output;                              // per image
   VisualShape visual_tokens;                               // per image, after the projector
   LlmShape llm_shape;                                      // vocab_size resolved
+  // model.text_tower: "" when unset, "model_llm", or the transformer's plugin name; and the
+  // shape of the transformer that reads captions (the LLM's for model_llm), vocab resolved.
+  std::string text_tower;
+  LlmShape text_shape;
   std::string ToString() const;
 };
 
