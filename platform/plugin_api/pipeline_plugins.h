@@ -61,6 +61,12 @@ struct StageDataPolicy {
   // Preference pairs: every sample with a PreferenceAnnotation becomes two consecutive rows,
   // chosen then rejected (Batch rows 2i and 2i + 1); samples without one are skipped.
   bool preference_pairs = false;
+  // The stage embeds captions and images with model.text_tower (contrastive): `vlmlab
+  // validate` refuses the stage in a model without one.
+  bool needs_text_tower = false;
+  // Each sample must bring exactly one whole image (no image splitting): validate refuses
+  // image_splitting in the stage.
+  bool whole_single_images = false;
 };
 
 // One micro-batch's loss (a scalar with autograd history) and extra scalars to log.
@@ -68,6 +74,9 @@ struct StageLoss {
   Tensor loss;
   int64_t samples = 0;
   std::map<std::string, double> metrics;  // e.g. "dpo/reward_margin"
+  // Training FLOPs of this micro-batch when the stage knows them (a stage that does not run
+  // the VLM's forward pass); 0 = estimated from the batch as a VLM forward and backward.
+  double flops = 0;
 };
 
 struct StageContext {
@@ -75,6 +84,9 @@ struct StageContext {
   // A directory the stage may keep its own state in; it survives a resume of the run.
   std::string work_dir;
   bool resuming = false;  // Prepare runs for a run resumed inside this stage
+  // Micro-batches the stage has already trained on (resumed: steps done x grad_accum), so a
+  // stage that draws random numbers per batch (masks, caption choice) continues its stream.
+  int64_t micro_batches_done = 0;
 };
 
 class Stage : public Plugin {

@@ -134,7 +134,7 @@ absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume
     data_resume = &position;
   }
   StageContext stage_context{spec.name(), run.run_dir + "/stages/" + spec.name(),
-                             resume_from != nullptr};
+                             resume_from != nullptr, start_step * spec.grad_accum()};
   VLMLAB_RETURN_IF_ERROR(Prefixed((*stage)->Prepare(*run.model, stage_context), where));
 
   DatasetOpenOptions open;
@@ -185,7 +185,8 @@ absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume
                                                     spec.mixture(), "' ended"));
         }
         VLMLAB_ASSIGN_OR_RETURN(StageLoss loss, (*stage)->Loss(*run.model, *batch));
-        run.train_flops += BatchTrainingFlops(*run.model, *batch);
+        run.train_flops +=
+            loss.flops > 0 ? loss.flops : BatchTrainingFlops(*run.model, *batch);
         run.train_samples += loss.samples;
         return train::MicroResult{loss.loss, loss.samples, loss.metrics};
       },

@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "platform/plugin_api/pipeline_plugins.h"
 #include "platform/spec/annotations.pb.h"
 #include "platform/spec/closest_match.h"
 #include "platform/spec/field_path.h"
@@ -303,16 +305,25 @@ void CheckModuleInits(const Experiment& exp, const Reporter& report) {
   const Model& model = exp.model();
   const Part parts[] = {{"encoder", model.encoder().has_init(), &model.encoder().init()},
                         {"projector", model.projector().has_init(), &model.projector().init()},
-                        {"llm", model.llm().has_init(), &model.llm().init()}};
+                        {"llm", model.llm().has_init(), &model.llm().init()},
+                        {"text_tower.transformer", model.text_tower().transformer().has_init(),
+                         &model.text_tower().transformer().init()}};
+  const FieldDescriptor* tower = m->FindFieldByName("text_tower");
   for (const Part& part : parts) {
     if (!part.has) continue;
-    const FieldDescriptor* slot = m->FindFieldByName(part.field);
+    // "text_tower.transformer": the slot inside model.text_tower.
+    const bool in_tower = absl::StartsWith(part.field, "text_tower.");
+    const FieldDescriptor* slot =
+        in_tower ? tower->message_type()->FindFieldByName("transformer")
+                 : m->FindFieldByName(part.field);
     const FieldDescriptor* init_field = slot->message_type()->FindFieldByName("init");
     auto at = [&](const char* field) -> FieldPath {
-      return {{e->FindFieldByName("model"), -1},
-              {slot, -1},
-              {init_field, -1},
-              {init->FindFieldByName(field), -1}};
+      FieldPath path = {{e->FindFieldByName("model"), -1}};
+      if (in_tower) path.push_back({tower, -1});
+      path.push_back({slot, -1});
+      path.push_back({init_field, -1});
+      path.push_back({init->FindFieldByName(field), -1});
+      return path;
     };
     std::error_code ec;
     if (!part.spec->path().empty() && !std::filesystem::exists(part.spec->path(), ec)) {
@@ -345,6 +356,34 @@ void CheckImageSplitting(const Experiment& exp, const ModelSummary& summary,
              absl::StrCat("encoder '", summary.encoder,
                           "' takes images at their native resolution, which tiles of a fixed "
                           "size would defeat; remove image_splitting or native_resolution"));
+    }
+  }
+}
+
+// What a stage plugin says it needs of the model and its data (StageDataPolicy): a text tower
+// for contrastive training, whole single images.
+void CheckStageNeeds(const Experiment& exp, const PluginRegistries& registries,
+                     const Reporter& report) {
+  const Descriptor* e = Experiment::descriptor();
+  const Descriptor* sd = StageSpec::descriptor();
+  for (int i = 0; i < exp.stages_size(); ++i) {
+    const StageSpec& stage = exp.stages(i);
+    absl::StatusOr<std::unique_ptr<Stage>> plugin =
+        CreateFromSlot<Stage>(stage, registries, BuildContext{exp.seed(), &registries});
+    if (!plugin.ok()) continue;  // the slot's own problems are reported by the walk
+    const StageDataPolicy policy = (*plugin)->DataPolicy();
+    absl::StatusOr<ResolvedSlot> name = ResolveSlot(stage, registries);
+    const std::string kind = name.ok() ? name->name : "this";
+    if (policy.needs_text_tower && !exp.model().has_text_tower()) {
+      report({{e->FindFieldByName("stages"), i}},
+             absl::StrCat("the ", kind, " stage embeds captions with model.text_tower, which "
+                          "the model does not have; add e.g. text_tower { transformer { gpt2 { "
+                          "hidden: 64 layers: 2 heads: 4 max_seq_len: 64 } } } to the model"));
+    }
+    if (policy.whole_single_images && stage.image_splitting()) {
+      report({{e->FindFieldByName("stages"), i}, {sd->FindFieldByName("image_splitting"), -1}},
+             absl::StrCat("the ", kind, " stage takes one whole image per sample; remove "
+                          "image_splitting from this stage"));
     }
   }
 }
@@ -388,13 +427,21 @@ absl::Status ValidateExperiment(const LoadedExperiment& loaded,
   CheckReferences(exp, report);
   RefuseUnimplemented(exp, report);
   CheckModuleInits(exp, report);
+  CheckStageNeeds(exp, registries, report);
   if (problems.empty()) {
     std::string part;
     absl::StatusOr<ModelSummary> summary =
         SummarizeModel(exp.model(), registries, BuildContext{exp.seed(), &registries}, &part);
     if (!summary.ok()) {
+      // `part` is a field of Model, or a dotted path below one ("text_tower.transformer").
       FieldPath path = {{Experiment::descriptor()->FindFieldByName("model"), -1}};
-      if (!part.empty()) path.push_back({Model::descriptor()->FindFieldByName(part), -1});
+      const Descriptor* in = Model::descriptor();
+      for (absl::string_view field : absl::StrSplit(part, '.', absl::SkipEmpty())) {
+        const FieldDescriptor* f = in == nullptr ? nullptr : in->FindFieldByName(std::string(field));
+        if (f == nullptr) break;
+        path.push_back({f, -1});
+        in = f->message_type();
+      }
       report(path, std::string(summary.status().message()));
     } else {
       CheckStageImageSizes(exp, *summary, registries, report);
