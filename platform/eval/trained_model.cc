@@ -191,7 +191,8 @@ absl::StatusOr<std::unique_ptr<VlmModel>> LoadTrainedModel(const Experiment& exp
                                                    image_stage->name(), "]: ", set.message()));
     }
   }
-  absl::Status loaded = (*model)->LoadStateDict(weights.tensors);
+  // A stage's training-only head (masked-image modelling) is not part of the evaluated model.
+  absl::Status loaded = (*model)->LoadStateDict(WithoutStageHead(weights.tensors));
   if (!loaded.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the checkpoint ", weights.path, " does not fit the model of experiment '", exp.name(),

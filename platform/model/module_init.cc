@@ -109,11 +109,13 @@ absl::Status CheckTensors(const nn::Module& part, const nn::TensorMap& tensors) 
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
 }
 
-absl::Status InitPart(const char* part, const ModuleInit& init, nn::Module& module,
-                      const Plugin& plugin, std::vector<std::string>* notes) {
+}  // namespace
+
+absl::Status InitModuleFromCheckpoint(const std::string& part, const ModuleInit& init,
+                                      nn::Module& module, const Plugin& plugin,
+                                      std::vector<std::string>* notes) {
   auto fail = [&](const absl::Status& s) {
-    return absl::Status(s.code(),
-                        absl::StrCat("model.", part, ".init: ", init.path(), ": ", s.message()));
+    return absl::Status(s.code(), absl::StrCat(part, ".init: ", init.path(), ": ", s.message()));
   };
   absl::StatusOr<weights::SafetensorsFile> file = weights::ReadCheckpointTensors(init.path());
   if (!file.ok()) return fail(file.status());
@@ -134,27 +136,27 @@ absl::Status InitPart(const char* part, const ModuleInit& init, nn::Module& modu
   }
   absl::Status loaded = module.LoadStateDict(*tensors, /*strict=*/true);
   if (!loaded.ok()) return fail(loaded);
-  notes->push_back(
-      absl::StrCat("model.", part, ": ", tensors->size(), " tensors from ", init.path()));
-  for (std::string& n : part_notes) notes->push_back(absl::StrCat("model.", part, ": ", n));
+  notes->push_back(absl::StrCat(part, ": ", tensors->size(), " tensors from ", init.path()));
+  for (std::string& n : part_notes) notes->push_back(absl::StrCat(part, ": ", n));
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::StatusOr<std::vector<std::string>> ApplyModuleInits(VlmModel& model, const Model& spec) {
   std::vector<std::string> notes;
   if (spec.encoder().has_init()) {
     VLMLAB_ASSIGN_OR_RETURN(Encoder * e, model.encoder());
-    VLMLAB_RETURN_IF_ERROR(InitPart("encoder", spec.encoder().init(), *e, *e, &notes));
+    VLMLAB_RETURN_IF_ERROR(
+        InitModuleFromCheckpoint("model.encoder", spec.encoder().init(), *e, *e, &notes));
   }
   if (spec.projector().has_init()) {
     VLMLAB_ASSIGN_OR_RETURN(Projector * p, model.projector());
-    VLMLAB_RETURN_IF_ERROR(InitPart("projector", spec.projector().init(), *p, *p, &notes));
+    VLMLAB_RETURN_IF_ERROR(
+        InitModuleFromCheckpoint("model.projector", spec.projector().init(), *p, *p, &notes));
   }
   if (spec.llm().has_init()) {
     VLMLAB_ASSIGN_OR_RETURN(Llm * l, model.llm());
-    VLMLAB_RETURN_IF_ERROR(InitPart("llm", spec.llm().init(), *l, *l, &notes));
+    VLMLAB_RETURN_IF_ERROR(
+        InitModuleFromCheckpoint("model.llm", spec.llm().init(), *l, *l, &notes));
   }
   if (spec.text_tower().transformer().has_init()) {
     VLMLAB_ASSIGN_OR_RETURN(TextTower * tower, model.text_tower());
@@ -163,9 +165,9 @@ absl::StatusOr<std::vector<std::string>> ApplyModuleInits(VlmModel& model, const
       return absl::FailedPreconditionError(
           "model.text_tower.transformer: the text transformer was replaced by another module");
     }
-    VLMLAB_RETURN_IF_ERROR(
-        InitPart("text_tower.transformer", spec.text_tower().transformer().init(), *text, *text,
-                 &notes));
+    VLMLAB_RETURN_IF_ERROR(InitModuleFromCheckpoint("model.text_tower.transformer",
+                                                    spec.text_tower().transformer().init(), *text,
+                                                    *text, &notes));
   }
   return notes;
 }

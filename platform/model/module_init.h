@@ -26,6 +26,13 @@ namespace vlmlab {
 
 absl::StatusOr<std::vector<std::string>> ApplyModuleInits(VlmModel& model, const Model& spec);
 
+// One module (a plugin outside the model, e.g. the frozen teacher encoder of masked-image
+// modelling) loaded from `init` as a model part is; `part` names it in errors
+// ("stages[mim].mim.teacher"). Notes on what was loaded are appended to `notes`.
+absl::Status InitModuleFromCheckpoint(const std::string& part, const ModuleInit& init,
+                                      nn::Module& module, const Plugin& plugin,
+                                      std::vector<std::string>* notes);
+
 }  // namespace vlmlab
 
 #endif  // VLMLAB_PLATFORM_MODEL_MODULE_INIT_H_

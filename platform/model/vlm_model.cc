@@ -3,6 +3,8 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "glog/logging.h"
 #include "absl/strings/str_cat.h"
 #include "platform/autograd/grad_mode.h"
 #include "platform/ops/cross_entropy_ops.h"
@@ -96,6 +98,25 @@ absl::StatusOr<Projector*> VlmModel::projector() const {
 }
 absl::StatusOr<Fusion*> VlmModel::fusion() const { return Child<Fusion>(fusion_, "fusion"); }
 absl::StatusOr<Llm*> VlmModel::llm() const { return Child<Llm>(llm_, "llm"); }
+
+void VlmModel::SetStageHead(std::unique_ptr<nn::Module> head) {
+  if (head == nullptr) head = std::make_unique<nn::Module>();  // no parameters
+  head->SetTraining(is_training());
+  if (stage_head() == nullptr) {
+    RegisterModule("stage_head", std::move(head));
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<nn::Module>> old = ReplaceModule("stage_head", std::move(head));
+  CHECK(old.ok()) << old.status();  // the child exists: replacing it cannot fail
+}
+
+nn::TensorMap WithoutStageHead(const nn::TensorMap& tensors) {
+  nn::TensorMap out;
+  for (const auto& [name, t] : tensors) {
+    if (!absl::StartsWith(name, kStageHeadPrefix)) out[name] = t;
+  }
+  return out;
+}
 
 absl::StatusOr<TextTower*> VlmModel::text_tower() const {
   if (!text_tower_) {

@@ -125,6 +125,12 @@ class VlmModel : public nn::Module {
                                          const std::vector<std::array<int64_t, 2>>& sizes = {});
   absl::StatusOr<Tensor> TextEmbeddings(const Tensor& ids, const Tensor& mask);
 
+  // The training-only module of the current stage (Stage::BuildHead, e.g. a masked-image-
+  // modelling decoder), the child "stage_head": trained and checkpointed with the model during
+  // its stage and replaced at the next (nullptr: none). Evaluation never uses it.
+  void SetStageHead(std::unique_ptr<nn::Module> head);
+  nn::Module* stage_head() const { return FindModule("stage_head"); }
+
  private:
   friend absl::StatusOr<std::unique_ptr<VlmModel>> BuildVlm(const Model&, const PluginRegistries&,
                                                             uint64_t);
@@ -142,6 +148,11 @@ class VlmModel : public nn::Module {
   int32_t image_token_id_ = -1;
   nn::Submodule encoder_, projector_, fusion_, llm_, text_tower_;
 };
+
+// Parameter names of the stage head start with this; a checkpoint's tensors without them fit a
+// model built for evaluation.
+inline constexpr char kStageHeadPrefix[] = "stage_head.";
+nn::TensorMap WithoutStageHead(const nn::TensorMap& tensors);
 
 // Errors name the part of `spec` at fault ("model.projector: ...").
 absl::StatusOr<std::unique_ptr<VlmModel>> BuildVlm(const Model& spec,

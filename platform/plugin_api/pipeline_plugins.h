@@ -99,6 +99,14 @@ class Stage : public Plugin {
   virtual absl::Status Prepare(VlmModel& model, const StageContext& context) {
     return absl::OkStatus();
   }
+  // A module the stage trains besides the model (a masked-image-modelling decoder head), or
+  // nullptr. The runner builds it when the stage starts (and when a run resumes inside it),
+  // initialises it from the experiment seed and attaches it to the model as
+  // VlmModel::stage_head(), so it is optimised and checkpointed with the model; the next stage
+  // replaces it. Built before Prepare.
+  virtual absl::StatusOr<std::unique_ptr<nn::Module>> BuildHead(const VlmModel& model) {
+    return std::unique_ptr<nn::Module>();
+  }
   virtual absl::StatusOr<StageLoss> Loss(VlmModel& model, const data::Batch& batch) {
     return absl::UnimplementedError("this stage cannot train yet");
   }

@@ -46,6 +46,8 @@ struct Run {
   std::string run_id, run_dir, hash;
   store::Store* db = nullptr;
   std::unique_ptr<VlmModel> model;
+  // The stage being trained, created by ApplyStageStructure (which attaches its head).
+  std::unique_ptr<Stage> stage;
   // Totals over the whole run, carried through checkpoints.
   double train_flops = 0;
   int64_t train_samples = 0;
@@ -87,12 +89,27 @@ double BatchTrainingFlops(const VlmModel& model, const data::Batch& batch) {
   return b * TrainingFlopsPerSample(model, text, static_cast<int64_t>(per_sample_images + 0.5));
 }
 
+// Creates stage `index`, applies its trainability and attaches its head (Stage::BuildHead):
+// the structure its checkpoints are written with.
 absl::Status ApplyStageStructure(Run& run, int index) {
   const StageSpec& spec = run.exp.stages(index);
+  const std::string where = absl::StrCat("stages[", spec.name(), "]");
+  absl::StatusOr<std::unique_ptr<Stage>> stage = CreateFromSlot<Stage>(
+      spec, run.registries, BuildContext{run.exp.seed(), &run.registries});
+  VLMLAB_RETURN_IF_ERROR(Prefixed(stage.status(), where));
+  run.stage = std::move(*stage);
   absl::StatusOr<TrainabilityReport> report =
       ApplyTrainability(*run.model, spec.trainable(), run.exp.seed() * 131 + index);
-  VLMLAB_RETURN_IF_ERROR(Prefixed(report.status(), absl::StrCat("stages[", spec.name(), "]")));
-  LOG(INFO) << "stage " << spec.name() << ": " << report->ToString();
+  VLMLAB_RETURN_IF_ERROR(Prefixed(report.status(), where));
+  absl::StatusOr<std::unique_ptr<nn::Module>> head = run.stage->BuildHead(*run.model);
+  VLMLAB_RETURN_IF_ERROR(Prefixed(head.status(), where));
+  if (*head != nullptr) (*head)->Initialize(run.exp.seed() * 131 + index);
+  const bool has_head = *head != nullptr;
+  run.model->SetStageHead(std::move(*head));
+  LOG(INFO) << "stage " << spec.name() << ": " << report->ToString()
+            << (has_head ? absl::StrCat("; stage head ",
+                                        run.model->stage_head()->NumParameters(), " parameters")
+                         : std::string());
   const int64_t trainable = CountCosts(*run.model).trainable_parameters;
   if (trainable == 0) {
     // Backward would fail mid-stage with an opaque autograd error; say what is wrong instead.
@@ -110,10 +127,9 @@ absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume
   const Experiment& exp = run.exp;
   const StageSpec& spec = exp.stages(index);
   const std::string where = absl::StrCat("stages[", spec.name(), "]");
-  absl::StatusOr<std::unique_ptr<Stage>> stage =
-      CreateFromSlot<Stage>(spec, run.registries, BuildContext{exp.seed(), &run.registries});
-  VLMLAB_RETURN_IF_ERROR(Prefixed(stage.status(), where));
-  StageDataPolicy policy = (*stage)->DataPolicy();
+  Stage* stage = run.stage.get();
+  if (stage == nullptr) return absl::InternalError(absl::StrCat(where, ": stage not created"));
+  StageDataPolicy policy = stage->DataPolicy();
 
   // Optimizer over the trainable parameters only: frozen ones get no state.
   absl::StatusOr<std::unique_ptr<optim::Optimizer>> optimizer =
@@ -135,7 +151,7 @@ absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume
   }
   StageContext stage_context{spec.name(), run.run_dir + "/stages/" + spec.name(),
                              resume_from != nullptr, start_step * spec.grad_accum()};
-  VLMLAB_RETURN_IF_ERROR(Prefixed((*stage)->Prepare(*run.model, stage_context), where));
+  VLMLAB_RETURN_IF_ERROR(Prefixed(stage->Prepare(*run.model, stage_context), where));
 
   DatasetOpenOptions open;
   open.seed = exp.seed() * 7919 + index;
@@ -184,7 +200,7 @@ absl::Status RunStage(Run& run, int index, const train::LoadedCheckpoint* resume
           return absl::OutOfRangeError(absl::StrCat(where, ": the data mixture '",
                                                     spec.mixture(), "' ended"));
         }
-        VLMLAB_ASSIGN_OR_RETURN(StageLoss loss, (*stage)->Loss(*run.model, *batch));
+        VLMLAB_ASSIGN_OR_RETURN(StageLoss loss, stage->Loss(*run.model, *batch));
         run.train_flops +=
             loss.flops > 0 ? loss.flops : BatchTrainingFlops(*run.model, *batch);
         run.train_samples += loss.samples;
