@@ -15,6 +15,7 @@ namespace vlmlab {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The logged values of one scalar of a run, in step order.
 std::vector<double> Series(store::Store& db, const std::string& run, const std::string& key) {
@@ -207,6 +208,26 @@ TEST(EncoderPretrainingValidation, RefusesWhatCannotWork) {
   Experiment split = Contrastive(ContrastiveOptions::CLIP, 1);
   split.mutable_stages(0)->set_image_splitting(true);
   EXPECT_THAT(problems(split), HasSubstr("one whole image per sample"));
+  // Shared evaluator settings the evaluator would ignore (Evaluator::SettingsUsed).
+  Experiment generating = Contrastive(ContrastiveOptions::CLIP, 1);
+  generating.mutable_evaluators(0)->mutable_generation()->set_max_new_tokens(4);
+  generating.mutable_evaluators(0)->set_shots(1);
+  generating.mutable_evaluators(0)->set_shots_data("captions");
+  generating.mutable_evaluators(0)->set_baseline_data("captions");
+  const std::string ignored = problems(generating);
+  EXPECT_THAT(ignored, HasSubstr("evaluators[zero_shot].generation: the zero_shot evaluator "
+                                 "generates nothing; remove generation"));
+  EXPECT_THAT(ignored, HasSubstr("evaluators[zero_shot].shots: the zero_shot evaluator shows "
+                                 "no demonstrations; remove shots"));
+  EXPECT_THAT(ignored, HasSubstr("evaluators[zero_shot].baseline_data: the zero_shot evaluator "
+                                 "computes no baseline"));
+  Experiment mcq = Contrastive(ContrastiveOptions::CLIP, 1);
+  mcq.mutable_evaluators(0)->mutable_mcq()->set_length_normalize(true);
+  mcq.mutable_evaluators(0)->mutable_generation()->set_max_new_tokens(2);
+  EXPECT_THAT(problems(mcq), HasSubstr("the mcq evaluator generates nothing"));
+  mcq.mutable_evaluators(0)->mutable_mcq()->set_mode(McqOptions::GENERATED_LETTER);
+  EXPECT_THAT(problems(mcq), HasSubstr("applies to mode LOG_LIKELIHOOD only"));
+  EXPECT_THAT(problems(mcq), Not(HasSubstr("generates nothing")));
   EXPECT_THAT(problems(Mim("target: TEACHER")), HasSubstr("required with target: TEACHER"));
   EXPECT_THAT(problems(Mim("teacher { conv {} }")), HasSubstr("used only with target: TEACHER"));
   EXPECT_THAT(problems(Mim("target: TEACHER teacher { conv {} }")),

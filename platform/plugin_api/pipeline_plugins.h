@@ -152,9 +152,19 @@ struct EvalInputs {
   data::Mixture* shot_samples = nullptr;
 };
 
+// Which of EvaluatorSpec's shared settings an evaluator reads. `vlmlab validate` refuses a
+// setting the evaluator would ignore (generation for one that scores likelihoods, shots for
+// one without prompts, baseline_data for one without a baseline), so no spec field is inert.
+struct EvaluatorSettingsUsed {
+  bool generation = true;     // generation { ... }
+  bool shots = true;          // shots, shots_data, shots_pool
+  bool baseline_data = true;  // baseline_data
+};
+
 class Evaluator : public Plugin {
  public:
   static constexpr PluginKind kKind = PluginKind::kEvaluator;
+  virtual EvaluatorSettingsUsed SettingsUsed() const { return {}; }
   virtual absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& inputs) {
     return absl::UnimplementedError("this evaluator cannot run yet");
   }

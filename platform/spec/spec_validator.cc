@@ -388,6 +388,35 @@ void CheckStageNeeds(const Experiment& exp, const PluginRegistries& registries,
   }
 }
 
+// Shared evaluator settings the evaluator plugin does not read (Evaluator::SettingsUsed).
+void CheckEvaluatorSettings(const Experiment& exp, const PluginRegistries& registries,
+                            const Reporter& report) {
+  const Descriptor* e = Experiment::descriptor();
+  const Descriptor* ed = EvaluatorSpec::descriptor();
+  for (int i = 0; i < exp.evaluators_size(); ++i) {
+    const EvaluatorSpec& ev = exp.evaluators(i);
+    absl::StatusOr<std::unique_ptr<Evaluator>> plugin =
+        CreateFromSlot<Evaluator>(ev, registries, BuildContext{exp.seed(), &registries});
+    if (!plugin.ok()) continue;  // the slot's own problems are reported by the walk
+    const EvaluatorSettingsUsed used = (*plugin)->SettingsUsed();
+    absl::StatusOr<ResolvedSlot> name = ResolveSlot(ev, registries);
+    const std::string kind = name.ok() ? name->name : "this";
+    auto refuse = [&](const char* field, const std::string& why) {
+      report({{e->FindFieldByName("evaluators"), i}, {ed->FindFieldByName(field), -1}},
+             absl::StrCat("the ", kind, " evaluator ", why, "; remove ", field));
+    };
+    if (!used.generation && ev.has_generation()) refuse("generation", "generates nothing");
+    if (!used.shots) {
+      if (ev.has_shots()) refuse("shots", "shows no demonstrations");
+      if (ev.has_shots_data()) refuse("shots_data", "shows no demonstrations");
+      if (ev.has_shots_pool()) refuse("shots_pool", "shows no demonstrations");
+    }
+    if (!used.baseline_data && ev.has_baseline_data()) {
+      refuse("baseline_data", "computes no baseline from training answers");
+    }
+  }
+}
+
 // A stage image_size other than the encoder's (rising resolution): the model must fit at that
 // size too; each stage is checked as the run will set it (VlmModel::SetImageSettings).
 void CheckStageImageSizes(const Experiment& exp, const ModelSummary& summary,
@@ -428,6 +457,7 @@ absl::Status ValidateExperiment(const LoadedExperiment& loaded,
   RefuseUnimplemented(exp, report);
   CheckModuleInits(exp, report);
   CheckStageNeeds(exp, registries, report);
+  CheckEvaluatorSettings(exp, registries, report);
   if (problems.empty()) {
     std::string part;
     absl::StatusOr<ModelSummary> summary =

@@ -43,6 +43,7 @@ EvalOutput PerExample(const Asked& a, const std::vector<double>& scores,
 
 class AnlsEvaluator : public Evaluator {
  public:
+  EvaluatorSettingsUsed SettingsUsed() const override { return {.baseline_data = false}; }
   explicit AnlsEvaluator(const AnlsOptions& o) : options_(o) {}
   absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {
     VLMLAB_ASSIGN_OR_RETURN(Asked a, AskShortAnswers(model, in, options_.prompt()));
@@ -59,6 +60,7 @@ class AnlsEvaluator : public Evaluator {
 
 class ExactMatchEvaluator : public Evaluator {
  public:
+  EvaluatorSettingsUsed SettingsUsed() const override { return {.baseline_data = false}; }
   explicit ExactMatchEvaluator(const ExactMatchOptions& o) : options_(o) {}
   absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {
     VLMLAB_ASSIGN_OR_RETURN(Asked a, AskShortAnswers(model, in, ""));
@@ -77,6 +79,7 @@ class ExactMatchEvaluator : public Evaluator {
 
 class PopeEvaluator : public Evaluator {
  public:
+  EvaluatorSettingsUsed SettingsUsed() const override { return {.baseline_data = false}; }
   explicit PopeEvaluator(const PopeOptions& o) : options_(o) {}
   absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {
     VLMLAB_ASSIGN_OR_RETURN(Asked all, AskShortAnswers(model, in, options_.prompt()));

@@ -22,6 +22,7 @@ namespace {
 
 class CaptionEvaluator : public Evaluator {
  public:
+  EvaluatorSettingsUsed SettingsUsed() const override { return {.baseline_data = false}; }
   explicit CaptionEvaluator(const CaptionEvalOptions& o) : options_(o) {}
 
   absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {

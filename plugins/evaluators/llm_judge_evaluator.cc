@@ -70,6 +70,7 @@ absl::StatusOr<std::unique_ptr<eval::TextGenerator>> LoadJudge(const LlmJudgeOpt
 
 class LlmJudgeEvaluator : public Evaluator {
  public:
+  EvaluatorSettingsUsed SettingsUsed() const override { return {.baseline_data = false}; }
   LlmJudgeEvaluator(const LlmJudgeOptions& o, const BuildContext& context)
       : options_(o), registries_(context.registries), seed_(context.seed) {}
 

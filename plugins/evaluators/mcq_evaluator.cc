@@ -14,6 +14,7 @@
 #include "platform/eval/eval_batches.h"
 #include "platform/metrics/mcq.h"
 #include "platform/plugin_api/pipeline_plugins.h"
+#include "platform/plugin_api/validation_context.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/evaluators.pb.h"
 #include "platform/tensor/status_macros.h"
@@ -25,6 +26,11 @@ namespace {
 class McqEvaluator : public Evaluator {
  public:
   explicit McqEvaluator(const McqOptions& o) : options_(o) {}
+  // The generation settings are read only when the model generates its letter.
+  EvaluatorSettingsUsed SettingsUsed() const override {
+    return {.generation = options_.mode() == McqOptions::GENERATED_LETTER,
+            .baseline_data = false};
+  }
 
   absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {
     const EvaluatorSpec& spec = *in.spec;
@@ -111,7 +117,13 @@ VLMLAB_REGISTER_PLUGIN(
     [](const McqOptions& o, const BuildContext&) -> absl::StatusOr<std::unique_ptr<Evaluator>> {
       return std::make_unique<McqEvaluator>(o);
     },
-    nullptr);
+    [](const McqOptions& o, ValidationContext& ctx) {
+      if (o.mode() == McqOptions::GENERATED_LETTER && o.has_length_normalize()) {
+        ctx.Error("length_normalize", "applies to mode LOG_LIKELIHOOD only (a generated letter "
+                                      "has no option likelihoods); remove it");
+      }
+      return absl::OkStatus();
+    });
 
 }  // namespace
 }  // namespace vlmlab

@@ -18,6 +18,9 @@ namespace {
 
 class PreferenceEvaluator : public Evaluator {
  public:
+  EvaluatorSettingsUsed SettingsUsed() const override {
+    return {.generation = false, .shots = false, .baseline_data = false};
+  }
   absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {
     const EvaluatorSpec& spec = *in.spec;
     VLMLAB_ASSIGN_OR_RETURN(std::vector<Sample> all,

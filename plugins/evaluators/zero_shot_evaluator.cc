@@ -73,17 +73,14 @@ std::map<std::string, std::string> SceneTruth(const Sample& s) {
 
 class ZeroShotEvaluator : public Evaluator {
  public:
+  EvaluatorSettingsUsed SettingsUsed() const override {
+    return {.generation = false, .shots = false, .baseline_data = false};
+  }
   explicit ZeroShotEvaluator(const ZeroShotOptions& o) : options_(o) {}
 
   absl::StatusOr<EvalOutput> Evaluate(VlmModel& model, const EvalInputs& in) override {
     const EvaluatorSpec& spec = *in.spec;
-    if (spec.shots() > 0 || spec.has_generation()) {
-      return absl::InvalidArgumentError(
-          "zero_shot compares embeddings and generates nothing: remove shots and generation "
-          "from this evaluator");
-    }
-    VLMLAB_ASSIGN_OR_RETURN(TextTower * tower, model.text_tower());
-    (void)tower;
+    VLMLAB_RETURN_IF_ERROR(model.text_tower().status());  // before reading any data
     VLMLAB_ASSIGN_OR_RETURN(std::vector<Sample> samples,
                             eval::CollectSamples(*in.samples, spec.max_examples()));
     std::vector<Item> items;

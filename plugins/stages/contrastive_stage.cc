@@ -27,12 +27,6 @@
 namespace vlmlab {
 namespace {
 
-uint64_t KeyHash(const std::string& key) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 class ContrastiveStage : public Stage {
  public:
   ContrastiveStage(const ContrastiveOptions& o, uint64_t seed) : options_(o), seed_(seed) {}
@@ -113,7 +107,7 @@ class ContrastiveStage : public Stage {
  private:
   absl::StatusOr<std::string> CaptionOf(const Sample& s, uint64_t draw) const {
     if (!s.captions.empty()) {
-      const uint64_t pick = CounterBits(seed_ ^ KeyHash(s.key), draw) % s.captions.size();
+      const uint64_t pick = CounterBits(nn::ParameterSeed(seed_, s.key), draw) % s.captions.size();
       return s.captions[pick];
     }
     for (auto it = s.turns.rbegin(); it != s.turns.rend(); ++it) {
