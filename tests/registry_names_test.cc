@@ -15,7 +15,7 @@ namespace {
 TEST(BuiltinRegistry, RegistersExactlyTheBuiltinPlugins) {
   const std::map<PluginKind, std::vector<std::string>> expected = {
       {PluginKind::kEncoder, {"conv", "multi", "vit"}},
-      {PluginKind::kProjector, {"avg_pool", "linear", "mlp", "perceiver", "pixel_shuffle"}},
+      {PluginKind::kProjector, {"avg_pool", "linear", "mlp", "perceiver", "pixel_shuffle", "qformer"}},
       {PluginKind::kFusion, {"cross_attention", "self_attention"}},
       {PluginKind::kLlm, {"gpt2", "llama"}},
       {PluginKind::kStage, {"contrastive", "dpo", "mim", "pretrain", "sft"}},
