@@ -9,6 +9,7 @@
 #include "platform/runner/run_experiment.h"
 #include "platform/spec/spec_loader.h"
 #include "platform/spec/spec_validator.h"
+#include "tests/resume_testing.h"
 #include "tests/runner_testing.h"
 
 namespace vlmlab {
@@ -193,6 +194,26 @@ TEST(MimStage, PixelTargetTrainsTheEncoderThroughAHeadThatLeavesWithItsStage) {
   auto cosine = Series(*OpenStore(t), rt->run_id, "mim/cosine");
   ASSERT_FALSE(cosine.empty());
   EXPECT_GT(cosine.back(), cosine.front());
+}
+
+// mim then contrastive, killed inside each: the masks, the caption draws, the stage head and
+// the tower's scale and bias continue as if uninterrupted.
+TEST(EncoderPretrainingResume, ResumeInsideMimAndContrastiveEqualsUninterrupted) {
+  for (const char* kill_at : {"ckpt-00000002", "ckpt-00000006"}) {
+    Experiment e = Contrastive(ContrastiveOptions::SIGLIP, 4);
+    StageSpec mim = e.stages(0);
+    mim.set_name("mim");
+    mim.clear_contrastive();
+    mim.mutable_mim()->set_mask_ratio(0.5);
+    e.mutable_stages()->Add(std::move(mim));
+    e.mutable_stages()->SwapElements(0, 1);
+    for (StageSpec& s : *e.mutable_stages()) s.set_checkpoint_every(2);
+    e = InDir(e, TmpDir(absl::StrCat("resume_", kill_at)));
+    train::CheckpointState killed_at;
+    ExpectResumeAfterKillEqualsUninterrupted(e, {kill_at}, &killed_at);
+    // The child may write one more checkpoint before the kill lands; it is still that stage's.
+    EXPECT_EQ(killed_at.stage_name, std::string(kill_at) == "ckpt-00000002" ? "mim" : "clip");
+  }
 }
 
 TEST(EncoderPretrainingValidation, RefusesWhatCannotWork) {
