@@ -83,9 +83,13 @@ void TextTower::ResetParameters(const nn::ParamInit& init) {
   init.Constant(*bias_, 0.0f);
 }
 
+const Llm& TextTower::Reader(const Llm& model_llm) const {
+  const Llm* own = own_text();
+  return own != nullptr ? *own : model_llm;
+}
+
 int64_t TextTower::max_text_len(const Llm& model_llm) const {
-  if (has_own_text_) return text_.As<Llm>()->Shape().max_seq_len;
-  return model_llm.Shape().max_seq_len;
+  return Reader(model_llm).Shape().max_seq_len;
 }
 
 absl::StatusOr<Tensor> TextTower::EmbedText(const Tensor& ids, const Tensor& mask,
@@ -160,8 +164,7 @@ absl::StatusOr<Tensor> TextTower::EmbedImages(const EncodedImages& encoded) {
 }
 
 double TextTower::TextFlops(int64_t tokens, const Llm& model_llm) const {
-  const Llm& llm = has_own_text_ ? *text_.As<Llm>() : model_llm;
-  return llm.ForwardFlops(tokens) + 2.0 * text_width_ * embed_dim_;
+  return Reader(model_llm).ForwardFlops(tokens) + 2.0 * text_width_ * embed_dim_;
 }
 
 double TextTower::ImageHeadFlops() const { return 2.0 * image_width_ * embed_dim_; }

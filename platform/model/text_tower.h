@@ -68,6 +68,9 @@ class TextTower : public nn::Module {
   double ImageHeadFlops() const;
 
  private:
+  // The transformer that reads captions: the own one, else `model_llm`.
+  const Llm& Reader(const Llm& model_llm) const;
+
   bool has_own_text_;
   int64_t text_width_, image_width_, embed_dim_;
   nn::Submodule text_, text_projection_, image_norm_, image_projection_;
