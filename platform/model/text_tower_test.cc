@@ -170,3 +170,35 @@ TEST(TextTower, ErrorsNameTheTowerAndSayWhatToDo) {
 
 }  // namespace
 }  // namespace vlmlab
+
+namespace vlmlab {
+namespace {
+
+// FLIP: a vit that drops patches in training embeds images from the kept patches only.
+TEST(TextTower, PatchDroppingAppliesToContrastiveImageEmbeddings) {
+  Model spec;
+  CHECK(google::protobuf::TextFormat::ParseFromString(R"pb(
+    encoder { vit { image_size: 16 patch_size: 4 width: 16 depth: 1 heads: 2 patch_drop: 0.5 } }
+    projector { mlp { layers: 2 } }
+    fusion { self_attention { max_images_per_sample: 1 } }
+    llm { llama { hidden: 16 layers: 1 heads: 2 max_seq_len: 64 } }
+    text_tower { model_llm {} embed_dim: 8 }
+  )pb", &spec));
+  auto m = BuildVlm(spec, GlobalRegistries(), 3);
+  ASSERT_TRUE(m.ok()) << m.status();
+  Tensor images = Tensor::RandN({2, 3, 16, 16}, 5);
+  (*m)->SetTraining(false);
+  auto all = (*m)->ImageEmbeddings(images);
+  (*m)->SetTraining(true);
+  auto dropped = (*m)->ImageEmbeddings(images);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(dropped->shape(), (Shape{2, 8}));
+  double diff = 0;
+  std::vector<float> a = all->ToVector(), d = dropped->ToVector();
+  for (size_t i = 0; i < a.size(); ++i) diff = std::max<double>(diff, std::abs(a[i] - d[i]));
+  EXPECT_GT(diff, 1e-3);
+}
+
+}  // namespace
+}  // namespace vlmlab
