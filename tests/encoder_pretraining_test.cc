@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "platform/eval/evaluate_checkpoint.h"
 #include "platform/registry/global_registries.h"
 #include "platform/runner/run_experiment.h"
 #include "platform/spec/spec_loader.h"
@@ -157,9 +158,17 @@ TEST(MimStage, PixelTargetTrainsTheEncoderThroughAHeadThatLeavesWithItsStage) {
   // The mim stage alone: its checkpoint holds the head.
   Experiment alone = InDir(Mim("mask_ratio: 0.5"), TmpDir("mim_alone"));
   alone.mutable_stages()->DeleteSubrange(1, alone.stages_size() - 1);
+  *alone.mutable_evaluators() = Tiny().evaluators();
   absl::StatusOr<runner::RunOutcome> first = runner::RunExperiment(alone, {}, GlobalRegistries());
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_TRUE(LatestModel(first->run_dir).count("stage_head.weight"));
+  // `vlmlab eval` on that checkpoint: the head is not part of the evaluated model.
+  eval::EvalCheckpointRequest request;
+  request.target = first->run_dir;
+  request.predictions_dir = first->run_dir + "/eval_again";
+  absl::StatusOr<eval::EvalCheckpointOutcome> again =
+      eval::EvaluateCheckpoint(request, GlobalRegistries());
+  ASSERT_TRUE(again.ok()) << again.status();
   // Followed by caption pre-training: the next stage's checkpoint has no head.
   Experiment e = InDir(Mim("mask_ratio: 0.5"), TmpDir("mim"));
   absl::StatusOr<runner::RunOutcome> r = runner::RunExperiment(e, {}, GlobalRegistries());
