@@ -153,6 +153,8 @@ int RunSweep(const std::vector<std::string>& args) {
     o.limit = absl::GetFlag(FLAGS_limit);
     o.stop_signal = &g_stop;
     o.progress = &std::cerr;
+    // Progress of the active runs: often on a terminal, once a minute in a log file.
+    o.status_every = isatty(fileno(stderr)) ? absl::Seconds(10) : absl::Seconds(60);
     summary = sweep::RunWorkers(**db, commands, o);
   }
   if (!summary.ok()) return Fail(summary.status());

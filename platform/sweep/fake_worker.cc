@@ -10,6 +10,8 @@
 //       noclaim N         print a line to stderr, exit N without touching the run
 //       sleep SECONDS     claim, sleep, mark completed
 //       claim             claim and exit 0, leaving the run running
+//       steps N           claim, log a "loss" scalar of stage "train" at steps 1..N, 50 ms
+//                         apart, mark completed
 #include <unistd.h>
 
 #include <cstdlib>
@@ -75,5 +77,16 @@ int main(int argc, char** argv) {
     std::abort();
   }
   if (mode == "claim") return 0;
+  if (mode == "steps") {
+    if (!absl::SimpleAtoi(arg, &n)) return Die("steps needs a count");
+    for (int step = 1; step <= n; ++step) {
+      absl::SleepFor(absl::Milliseconds(50));
+      vlmlab::store::ScalarPoint p{run_id, "train", step, "loss", 1.0 / step, absl::Now()};
+      absl::Status st = (*db)->AppendScalars({p});
+      if (!st.ok()) return Die(st.ToString());
+    }
+    absl::Status st = (*db)->CompleteRun(run_id);
+    return st.ok() ? 0 : Die(st.ToString());
+  }
   return Die("unknown mode " + mode);
 }

@@ -80,12 +80,51 @@ class Scheduler {
       // Past the limit, runs are still looked at, to tell skipped ones from not started.
       while (!stopping && limit_reached && next < runs_.size()) Launch(next++, false);
       if (active_.empty() && (stopping || limit_reached || next >= runs_.size())) break;
+      if (options_.status_every > absl::ZeroDuration() && !active_.empty() &&
+          absl::Now() - last_status_ >= options_.status_every) {
+        SayStatus(limit_reached ? 0 : static_cast<int64_t>(runs_.size() - next));
+        last_status_ = absl::Now();
+      }
       absl::SleepFor(options_.poll_interval);
     }
     return std::move(summary_);
   }
 
  private:
+  // A line per active run and the sweep's ETA; `waiting` runs are still to be launched.
+  void SayStatus(int64_t waiting) {
+    std::vector<absl::Duration> remaining;
+    absl::Duration estimated_total;
+    int estimated = 0;
+    for (const std::unique_ptr<Active>& a : active_) {
+      const WorkerCommand& cmd = runs_[a->index];
+      absl::StatusOr<std::vector<store::ScalarPoint>> points =
+          store_.Scalars({cmd.run_id}, {"loss"});
+      RunProgress p = ProgressOf(cmd.stages, points.ok() ? *points : std::vector<store::ScalarPoint>{},
+                                 absl::Now() - a->start);
+      remaining.push_back(p.remaining);
+      if (p.remaining != absl::InfiniteDuration()) {
+        estimated_total += p.elapsed + p.remaining;
+        ++estimated;
+      }
+      Say(absl::StrCat("  ", Tag(a->index), ": ", FormatProgress(p)));
+    }
+    // A run's length: the mean of the runs finished here, else of the active runs' estimates.
+    absl::Duration finished;
+    int n = 0;
+    for (const RunResult& r : summary_.runs) {
+      if (r.outcome == RunOutcome::kCompleted) {
+        finished += r.elapsed;
+        ++n;
+      }
+    }
+    const absl::Duration per_run = n > 0 ? finished / n
+                                   : estimated > 0 ? estimated_total / estimated
+                                                   : absl::InfiniteDuration();
+    Say(absl::StrCat("  sweep: ", active_.size(), " running, ", waiting, " waiting, ETA ",
+                     FormatEta(SweepEta(remaining, waiting, per_run, options_.workers))));
+  }
+
   void Say(const std::string& line) {
     if (options_.progress != nullptr) *options_.progress << line << std::endl;
   }
@@ -258,6 +297,7 @@ class Scheduler {
   const SchedulerOptions& options_;
   SweepSummary summary_;
   std::vector<std::unique_ptr<Active>> active_;
+  absl::Time last_status_ = absl::Now();
 };
 
 }  // namespace

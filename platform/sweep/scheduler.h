@@ -35,6 +35,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "platform/store/store.h"
+#include "platform/sweep/run_progress.h"
 
 namespace vlmlab::sweep {
 
@@ -43,6 +44,7 @@ struct WorkerCommand {
   std::string label;              // for messages, e.g. "mlp seed 1"
   std::vector<std::string> argv;  // what to execute for this run
   std::string run_dir;            // log.txt and sweep.lock go here
+  std::vector<StagePlan> stages;  // the run's stages, for progress lines (run_progress.h)
 };
 
 struct SchedulerOptions {
@@ -51,6 +53,9 @@ struct SchedulerOptions {
   // Non-zero: stop launching and forward this signal to the workers. Read, never written.
   const std::atomic<int>* stop_signal = nullptr;
   std::ostream* progress = nullptr;  // one line per start / end / skip; null: silent
+  // > 0: that often, a line per active run (stage, step, loss, ETA from the store's "loss"
+  // scalars) and one with the sweep's ETA, on `progress`.
+  absl::Duration status_every = absl::ZeroDuration();
   absl::Duration poll_interval = absl::Milliseconds(20);
   size_t log_tail_bytes = 2000;  // of a crashed worker's log, into the run's error
   int log_tail_lines = 20;

@@ -51,6 +51,27 @@ TEST(SchedulerTest, RunsEveryRunAndLogsItsOutput) {
   EXPECT_EQ(CountOf(progress.str(), ": completed in "), 3) << progress.str();
 }
 
+// With status_every, the progress shows each active run's stage, step, loss and ETA (from the
+// store's loss scalars) and the sweep's ETA.
+TEST(SchedulerTest, StatusLinesShowEachActiveRunAndTheSweepEta) {
+  SweepFixture f("status", 2);
+  std::vector<WorkerCommand> cmds;
+  for (int i = 0; i < 2; ++i) {
+    WorkerCommand c = f.Command(i, {"steps", "30"});
+    c.stages = {{"train", 30}};
+    cmds.push_back(c);
+  }
+  std::ostringstream progress;
+  SweepSummary s = MustRun(
+      f, cmds, {.workers = 1, .progress = &progress, .status_every = absl::Milliseconds(300)});
+  EXPECT_EQ(s.CountsLine(), "2 completed");
+  const std::string out = progress.str();
+  EXPECT_GE(CountOf(out, "/30 (run "), 2) << out;
+  EXPECT_GE(CountOf(out, "sweep: 1 running, 1 waiting, ETA "), 1) << out;
+  EXPECT_GE(CountOf(out, "sweep: 1 running, 0 waiting, ETA "), 1) << out;
+  EXPECT_EQ(CountOf(out, "ETA unknown"), CountOf(out, "starting (")) << out;
+}
+
 // Each worker registers itself in a directory, records how many are registered, sleeps, and
 // leaves: the largest count is the largest number of workers alive at once.
 int MaxConcurrency(int workers, int runs, const std::string& name) {

@@ -119,9 +119,13 @@ std::vector<std::string> WorkerArgv(const SweepPlan& plan, const PlannedRun& run
 std::vector<WorkerCommand> WorkerCommands(const SweepPlan& plan, const WorkerArgvOptions& options) {
   std::vector<WorkerCommand> cmds;
   for (const PlannedRun& r : plan.runs) {
-    cmds.push_back(WorkerCommand{r.definition.id,
-                                 absl::StrCat(r.definition.variant, " seed ", r.definition.seed),
-                                 WorkerArgv(plan, r, options), r.run_dir});
+    WorkerCommand cmd{r.definition.id,
+                      absl::StrCat(r.definition.variant, " seed ", r.definition.seed),
+                      WorkerArgv(plan, r, options), r.run_dir};
+    for (const StageSpec& stage : r.experiment.stages()) {
+      cmd.stages.push_back(StagePlan{stage.name(), stage.steps()});
+    }
+    cmds.push_back(std::move(cmd));
   }
   return cmds;
 }
