@@ -65,6 +65,10 @@ try {
   check(groups.length === 2 && groups.some((g) => g.includes('model.projector = mlp')),
         `group by model.projector: 2 groups (${groups.join(' / ')})`);
   const headers = await page.locator('table.runs th').allTextContents();
+  const firstField = headers.findIndex((h) => h.startsWith('model.'));
+  const firstMetric = headers.findIndex((h) => h.includes('/'));
+  check(firstMetric >= 0 && firstMetric < firstField,
+        `metric columns come before the spec fields (${headers.join(' | ')})`);
   check(headers.some((h) => h.startsWith('model.projector')) && !headers.some((h) => h.startsWith('stages[pretrain]')),
         'differing fields shown, identical fields hidden');
 
@@ -81,6 +85,22 @@ try {
   await page.waitForSelector('[data-testid=chart] canvas');
   points = Number(await page.locator('[data-testid=chart]').first().getAttribute('data-points'));
   check(points === 29, `loss chart of 3 runs has 29 points (got ${points})`);
+  // Each chart saves as SVG (vector paths, escaped labels) and PNG.
+  const [svgDownload] = await Promise.all([page.waitForEvent('download'),
+                                           page.locator('[data-testid=save-svg]').first().click()]);
+  const svgPath = join(outDir, 'chart.svg');
+  await svgDownload.saveAs(svgPath);
+  const svg = readFileSync(svgPath, 'utf8');
+  check(svgDownload.suggestedFilename() === 'loss.svg' && svg.startsWith('<svg') &&
+        (svg.match(/<path /g) || []).length === 3 && !svg.includes('<script>'),
+        `SVG export: ${svgDownload.suggestedFilename()}, ${(svg.match(/<path /g) || []).length} curves`);
+  const [pngDownload] = await Promise.all([page.waitForEvent('download'),
+                                           page.locator('[data-testid=save-png]').first().click()]);
+  const pngPath = join(outDir, 'chart.png');
+  await pngDownload.saveAs(pngPath);
+  const png = readFileSync(pngPath);
+  check(pngDownload.suggestedFilename() === 'loss.png' && png.length > 2000 &&
+        png.subarray(1, 4).toString() === 'PNG', `PNG export: ${pngDownload.suggestedFilename()}, ${png.length} bytes`);
   await page.screenshot({path: join(outDir, 'charts.png'), fullPage: true});
 
   // Config diff of two selected runs.

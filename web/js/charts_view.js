@@ -2,6 +2,7 @@
 // chart per chosen key, runs overlaid, exponential smoothing, stages in order or one stage,
 // and with a grouping field set (runs table), each group's mean with a ±1 std band.
 import {getForRuns} from './api.js';
+import {chartToPngUrl, chartToSvg, download} from './chart_export.js';
 import {clear, el} from './dom.js';
 import {comparedRuns, groupValue, runLabel, state} from './state.js';
 
@@ -145,7 +146,7 @@ function drawChart(holder, key, runs, seriesByRun) {
   }
   const width = Math.max(360, Math.min(holder.clientWidth - 20, 1100));
   // eslint-disable-next-line no-undef
-  new uPlot({
+  const u = new uPlot({
     width, height: 300,
     scales: {x: {time: false}, y: {distr: chartState.logY ? 3 : 1}},
     axes: [{label: chartState.stage ? 'step' : 'step (stages in order)'}, {label: key}],
@@ -153,6 +154,20 @@ function drawChart(holder, key, runs, seriesByRun) {
     bands,
     legend: {live: true},
   }, data, box);
+  const name = `${key.replace(/[^A-Za-z0-9_.-]+/g, '_')}${chartState.stage ? `-${chartState.stage}` : ''}`;
+  const title = chartState.stage ? `${key} (${chartState.stage})` : key;
+  box.querySelector('h3').append(
+      ' ',
+      el('button', {type: 'button', class: 'small', 'data-testid': 'save-png',
+                    title: 'save this chart as a PNG image',
+                    onclick: async () => download(await chartToPngUrl(u, title), `${name}.png`)},
+         'PNG'),
+      ' ',
+      el('button', {type: 'button', class: 'small', 'data-testid': 'save-svg',
+                    title: 'save this chart as an SVG vector image',
+                    onclick: () => download(URL.createObjectURL(
+                        new Blob([chartToSvg(u, title)], {type: 'image/svg+xml'})), `${name}.svg`)},
+         'SVG'));
 }
 
 export async function renderCharts(view) {

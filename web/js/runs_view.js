@@ -30,14 +30,16 @@ function columns(runs) {
                        r.status)},
     {id: 'seed', label: 'seed', value: (r) => r.seed, kind: 'num'},
   ];
+  // The headline metrics first, so they are on screen without scrolling; then the spec fields
+  // that tell the runs apart.
+  for (const key of [...metricKeys].sort()) {
+    cols.push({id: `metric:${key}`, label: key, kind: 'num', metric: true,
+               value: (r) => (r.metrics || {})[key] ?? null});
+  }
   const paths = state.showAllColumns ? allPaths(runs) : differingPaths(runs);
   for (const path of paths) {
     cols.push({id: `field:${path}`, label: path, kind: 'field',
                value: (r) => (state.fields[r.id] || {})[path] ?? null});
-  }
-  for (const key of [...metricKeys].sort()) {
-    cols.push({id: `metric:${key}`, label: key, kind: 'num', metric: true,
-               value: (r) => (r.metrics || {})[key] ?? null});
   }
   for (const [key, label] of [['parameters', 'params'], ['trainable_parameters', 'trainable'],
                               ['visual_tokens_per_image', 'visual tokens'],
