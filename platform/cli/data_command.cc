@@ -3,14 +3,18 @@
 //   vlmlab data synth --out DIR --split val --num_images N --image_size S \
 //       --tasks vqa,caption --seed K [--shard_size 1000] [--max_objects 4] \
 //       [--formats webdataset,coco,vqav2] [--image_format png]
+#include <unistd.h>
+
 #include <iostream>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "platform/cli/commands.h"
 #include "platform/data/synth/synth_config.h"
 #include "platform/data/synth/write_dataset.h"
+#include "platform/runner/progress.h"
 
 // `out` and `seed` are shared with other commands (report, score), which declare them.
 ABSL_FLAG(std::string, out, "", "Output: the directory of `data synth`, the file of `report`");
@@ -71,7 +75,11 @@ int RunSynth() {
   } else {
     options.formats = absl::StrSplit(formats, ',', absl::SkipWhitespace());
   }
+  runner::CountProgress progress(absl::StrCat("synth ", SynthSplitName(config.split)),
+                                 config.num_images, "samples", isatty(fileno(stderr)) != 0);
+  options.on_progress = [&progress](int64_t done, int64_t) { progress.Update(done); };
   absl::StatusOr<SynthWriteReport> report = WriteSynthDataset(config, options);
+  progress.Finish();
   if (!report.ok()) {
     PrintError(report.status());
     return 1;

@@ -4,15 +4,21 @@
 //
 //   vlmlab score --evaluator vqa_accuracy --questions Q --annotations A --results R
 //       [--json] [--bootstrap 1000 --seed 0] [--train_questions TQ --train_annotations TA]
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
+#include <memory>
+#include <mutex>
 
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "platform/cli/cli_flags.h"
 #include "platform/cli/commands.h"
 #include "platform/metrics/score_files.h"
+#include "platform/runner/progress.h"
 
 ABSL_FLAG(std::string, evaluator, "",
           "score: vqa_accuracy, caption, anls, exact_match, pope or mcq");
@@ -60,6 +66,24 @@ int RunScore(const std::vector<std::string>& args) {
   request.bootstrap.resamples = absl::GetFlag(FLAGS_bootstrap);
   request.bootstrap.seed = absl::GetFlag(FLAGS_seed);
   request.bootstrap.confidence = absl::GetFlag(FLAGS_confidence);
+  // On a terminal, each interval's resamples as they are drawn (one line rewritten in place).
+  struct BootstrapProgress {
+    std::mutex mu;
+    int intervals = 0;
+    std::unique_ptr<runner::CountProgress> current;
+  };
+  auto progress = std::make_shared<BootstrapProgress>();
+  if (isatty(fileno(stderr)) != 0) {
+    request.bootstrap.on_progress = [progress](int done, int total) {
+      std::lock_guard<std::mutex> lock(progress->mu);
+      if (done == 1 || progress->current == nullptr) {
+        progress->current = std::make_unique<runner::CountProgress>(
+            absl::StrCat("bootstrap interval ", ++progress->intervals), total, "resamples",
+            /*interactive=*/true);
+      }
+      progress->current->Update(done);
+    };
+  }
   const std::vector<std::string>& names = metrics::EvaluatorNames();
   if (request.evaluator.empty()) {
     std::cerr << "vlmlab: error: score needs --evaluator (" << absl::StrJoin(names, ", ") << ")\n"
@@ -95,6 +119,7 @@ int RunScore(const std::vector<std::string>& args) {
   }
   request.vqa_script = *vqa_script;
   absl::StatusOr<metrics::ScoreReport> report = metrics::ScoreFiles(request);
+  if (progress->current != nullptr) progress->current->Finish();
   if (!report.ok()) {
     PrintError(report.status());
     return 1;

@@ -1,3 +1,4 @@
+#include <atomic>
 #include "platform/metrics/bootstrap.h"
 
 #include <algorithm>
@@ -83,11 +84,14 @@ void ForEachResample(size_t n, const BootstrapOptions& options,
       static_cast<double>(n) * resamples < 2e5
           ? 1
           : static_cast<int>(std::min<unsigned>({hardware, 8u, static_cast<unsigned>(resamples)}));
+  std::atomic<int> done{0};
   auto work = [&](int first) {
     std::vector<size_t> indices(n);
     for (int r = first; r < resamples; r += threads) {
       DrawResample(options.seed, r, &indices);
       fn(r, indices);
+      const int finished = ++done;
+      if (options.on_progress) options.on_progress(finished, resamples);
     }
   };
   if (threads == 1) {

@@ -29,6 +29,9 @@ struct BootstrapOptions {
   int resamples = 1000;
   uint64_t seed = 0;
   double confidence = 0.95;
+  // Called after each resample with (resamples done, resamples), possibly from several
+  // threads at once; for progress display. Unset: nothing.
+  std::function<void(int done, int total)> on_progress;
 };
 
 struct Interval {

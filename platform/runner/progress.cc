@@ -49,4 +49,54 @@ void Progress::Finish() {
   std::fflush(out_);
 }
 
+CountProgress::CountProgress(std::string label, int64_t total, std::string unit,
+                             bool interactive, FILE* out)
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      total_(total),
+      interactive_(interactive),
+      out_(out) {}
+
+std::string CountProgress::Line(int64_t done, double elapsed_s) const {
+  const double rate = elapsed_s > 0 ? done / elapsed_s : 0;
+  const double eta = rate > 0 ? (total_ - done) / rate : NAN;
+  return absl::StrFormat("%s %d/%d %s %.4g/s ETA %s", label_, done, total_, unit_, rate,
+                         Progress::FormatDuration(eta));
+}
+
+void CountProgress::Print(int64_t done, double elapsed_s) {
+  if (interactive_) {
+    absl::FPrintF(out_, "\r\033[K%s", Line(done, elapsed_s));
+    open_line_ = true;
+  } else {
+    absl::FPrintF(out_, "%s\n", Line(done, elapsed_s));
+  }
+  std::fflush(out_);
+}
+
+void CountProgress::Update(int64_t done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (done <= last_done_) return;  // an older count from a slower thread
+  last_done_ = done;
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (interactive_) {
+    if (elapsed - last_print_s_ < 0.2 && done < total_) return;
+    last_print_s_ = elapsed;
+    Print(done, elapsed);
+    return;
+  }
+  const int tenths = total_ > 0 ? static_cast<int>(10 * done / total_) : 0;
+  if (tenths <= printed_tenths_) return;
+  printed_tenths_ = tenths;
+  Print(done, elapsed);
+}
+
+void CountProgress::Finish() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (open_line_) absl::FPrintF(out_, "\n");
+  open_line_ = false;
+  std::fflush(out_);
+}
+
 }  // namespace vlmlab::runner

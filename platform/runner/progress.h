@@ -8,8 +8,10 @@
 #ifndef VLMLAB_PLATFORM_RUNNER_PROGRESS_H_
 #define VLMLAB_PLATFORM_RUNNER_PROGRESS_H_
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 #include "platform/train/train_loop.h"
@@ -36,6 +38,38 @@ class Progress {
   bool interactive_;
   FILE* out_;
   int64_t start_;
+  bool open_line_ = false;
+};
+
+// Progress of a count of items (samples written, bootstrap resamples): on a terminal one line
+// rewritten in place at most every 0.2 s ("synth train 12000/20000 samples 850/s ETA 0:09");
+// otherwise a plain line at every tenth of the total. Update may be called from several
+// threads.
+//
+//   CountProgress p("synth train", 20000, "samples", isatty(2));
+//   for (...) p.Update(++done);
+//   p.Finish();
+class CountProgress {
+ public:
+  CountProgress(std::string label, int64_t total, std::string unit, bool interactive,
+                FILE* out = stderr);
+  void Update(int64_t done);
+  void Finish();  // the final count, then ends the line
+  // The text for `done` items after `elapsed_s` seconds (no newline / carriage return).
+  std::string Line(int64_t done, double elapsed_s) const;
+
+ private:
+  void Print(int64_t done, double elapsed_s);
+
+  std::string label_, unit_;
+  int64_t total_;
+  bool interactive_;
+  FILE* out_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::mutex mu_;
+  int64_t last_done_ = 0;
+  double last_print_s_ = -1;
+  int printed_tenths_ = 0;
   bool open_line_ = false;
 };
 

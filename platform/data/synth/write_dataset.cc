@@ -71,6 +71,7 @@ absl::StatusOr<SynthWriteReport> WriteSynthDataset(const SynthConfig& config,
       if (shards) VLMLAB_RETURN_IF_ERROR(shards->Write(*s));
       if (eval) VLMLAB_RETURN_IF_ERROR(eval->Add(*s));
       ++report.samples;
+      if (options.on_progress) options.on_progress(report.samples, config.num_images);
     }
   }
   if (shards) {

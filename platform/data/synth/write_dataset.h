@@ -11,6 +11,7 @@
 #define VLMLAB_PLATFORM_DATA_SYNTH_WRITE_DATASET_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct SynthWriteOptions {
   int64_t shard_size = 1000;
   std::string image_format = "png";  // shards only; the eval image directory is always PNG
   int threads = 0;                   // 0: the hardware's
+  // Called after each sample is written, with (samples written, num_images). Unset: nothing.
+  std::function<void(int64_t done, int64_t total)> on_progress;
 };
 
 struct SynthWriteReport {
