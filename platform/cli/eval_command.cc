@@ -2,6 +2,8 @@
 // [--predictions_dir DIR] [--run_id ID] [--threads N] [field.path=value ...]`: evaluates a
 // trained model on its own (platform/eval/evaluate_checkpoint.h) and prints its metrics and
 // the files written.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "absl/flags/flag.h"
@@ -47,6 +49,7 @@ int RunEval(const std::vector<std::string>& args) {
   r.predictions_dir = absl::GetFlag(FLAGS_predictions_dir);
   r.run_id = absl::GetFlag(FLAGS_run_id);
   r.threads = absl::GetFlag(FLAGS_threads);
+  r.interactive = isatty(STDERR_FILENO) != 0;
   absl::StatusOr<eval::EvalCheckpointOutcome> out = eval::EvaluateCheckpoint(r, GlobalRegistries());
   if (!out.ok()) {
     PrintError(out.status());

@@ -262,6 +262,7 @@ absl::StatusOr<std::vector<std::string>> GenerateReplies(VlmModel& model,
       VLMLAB_ASSIGN_OR_RETURN(std::string text, ReplyText(tok, seq, generation));
       replies.push_back(std::move(text));
     }
+    ProgressScope::Report(static_cast<int64_t>(end), static_cast<int64_t>(samples.size()));
   }
   return replies;
 }
@@ -332,6 +333,7 @@ absl::StatusOr<std::vector<std::vector<double>>> ScoreReplies(
     in.image_crops = batch.image_crops;
     in.image_sizes = batch.image_sizes;
     VLMLAB_ASSIGN_OR_RETURN(Tensor logp, model.SequenceLogProbs(in));
+    ProgressScope::Report(static_cast<int64_t>(end), static_cast<int64_t>(pairs.size()));
     std::vector<float> v = logp.ToVector();
     for (size_t k = begin; k < end; ++k) {
       auto [i, j] = pairs[k];
@@ -349,6 +351,21 @@ std::string ImageDataUri(const Sample& sample, int max_side) {
   absl::StatusOr<std::string> png = EncodePng(im);
   if (!png.ok()) return "";
   return absl::StrCat("data:image/png;base64,", absl::Base64Escape(*png));
+}
+
+namespace {
+thread_local ProgressScope* current_scope = nullptr;
+}  // namespace
+
+ProgressScope::ProgressScope(Callback callback)
+    : callback_(std::move(callback)), outer_(current_scope) {
+  current_scope = this;
+}
+
+ProgressScope::~ProgressScope() { current_scope = outer_; }
+
+void ProgressScope::Report(int64_t done, int64_t total) {
+  if (current_scope != nullptr && current_scope->callback_) current_scope->callback_(done, total);
 }
 
 }  // namespace vlmlab::eval

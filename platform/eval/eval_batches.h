@@ -10,6 +10,7 @@
 #define VLMLAB_PLATFORM_EVAL_EVAL_BATCHES_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,27 @@ absl::StatusOr<std::vector<std::vector<double>>> ScoreReplies(
     VlmModel& model, const std::vector<Sample>& samples, const std::vector<std::string>& prompts,
     const std::vector<std::vector<std::string>>& candidates, int batch_size, bool per_token,
     const Contexts& contexts = {});
+
+// Progress of the model work an evaluator asks for: while a ProgressScope lives on this thread,
+// GenerateReplies and ScoreReplies report (items done, items) after each batch to its
+// callback, so `vlmlab run` and `vlmlab eval` can show how far an evaluator has got without
+// the evaluator plugins passing anything along. Scopes nest; the innermost reports.
+//
+//   eval::ProgressScope scope([&](int64_t done, int64_t total) { progress.Update(done); });
+class ProgressScope {
+ public:
+  using Callback = std::function<void(int64_t done, int64_t total)>;
+  explicit ProgressScope(Callback callback);
+  ~ProgressScope();
+  ProgressScope(const ProgressScope&) = delete;
+  ProgressScope& operator=(const ProgressScope&) = delete;
+  // Calls the innermost scope's callback, if any.
+  static void Report(int64_t done, int64_t total);
+
+ private:
+  Callback callback_;
+  ProgressScope* outer_;
+};
 
 // "{question}" in `template_text` replaced by `question`; the images' placeholders first.
 std::string FormatPrompt(absl::string_view template_text, absl::string_view question,

@@ -93,5 +93,25 @@ TEST(EvalBatchesTest, GeneratesAfterDemonstrationsAndRefusesPromptsThatDoNotFit)
       << cut.status().message();
 }
 
+// GenerateReplies and ScoreReplies report each batch to the innermost ProgressScope.
+TEST(EvalBatchesTest, BatchesReportToTheInnermostProgressScope) {
+  std::unique_ptr<VlmModel> model = TinyModel(256);
+  std::vector<Sample> samples = {WithImages(1, 10), WithImages(1, 50), WithImages(1, 90)};
+  std::vector<std::string> prompts(3, "<image>Q? A:");
+  GenerationSpec g;
+  g.set_max_new_tokens(2);
+  std::vector<std::pair<int64_t, int64_t>> outer, inner;
+  ProgressScope outer_scope([&](int64_t d, int64_t t) { outer.push_back({d, t}); });
+  {
+    ProgressScope inner_scope([&](int64_t d, int64_t t) { inner.push_back({d, t}); });
+    ASSERT_TRUE(GenerateReplies(*model, samples, prompts, g, 2, 0).ok());
+  }
+  EXPECT_EQ(inner, (std::vector<std::pair<int64_t, int64_t>>{{2, 3}, {3, 3}}));
+  EXPECT_TRUE(outer.empty());
+  ASSERT_TRUE(ScoreReplies(*model, samples, prompts, {{"a", "b"}, {"c"}, {"d"}}, 3, false).ok());
+  // Four (sample, candidate) pairs in batches of 3.
+  EXPECT_EQ(outer, (std::vector<std::pair<int64_t, int64_t>>{{3, 4}, {4, 4}}));
+}
+
 }  // namespace
 }  // namespace vlmlab::eval

@@ -208,6 +208,7 @@ absl::StatusOr<EvalCheckpointOutcome> EvaluateCheckpoint(const EvalCheckpointReq
     VLMLAB_ASSIGN_OR_RETURN(added, (*db)->ClaimRun(out.run_id));
   }
   runner::EvaluationOptions o;
+  o.interactive = r.interactive;
   o.run_id = out.run_id;
   o.evaluators = r.evaluators;
   o.predictions_dir = out.predictions_dir;

@@ -38,6 +38,7 @@ struct EvalCheckpointRequest {
   std::string predictions_dir;         // "" = <run directory>/predictions
   std::string run_id;                  // "" = the run's own id
   int threads = -1;                    // -1 = runtime.threads (0 = all cores)
+  bool interactive = false;            // progress rewritten in place (a terminal)
 };
 
 struct EvalCheckpointOutcome {

@@ -15,7 +15,9 @@
 #include "glog/logging.h"
 #include "nlohmann/json.hpp"
 #include "platform/data/mixture.h"
+#include "platform/eval/eval_batches.h"
 #include "platform/runner/data_setup.h"
+#include "platform/runner/progress.h"
 #include "platform/spec/slot_resolver.h"
 #include "platform/tensor/status_macros.h"
 #include "platform/weights/atomic_file.h"
@@ -298,7 +300,25 @@ absl::StatusOr<std::vector<EvaluatorResult>> EvaluateModel(const Experiment& exp
     in.shot_samples = shots.get();
     in.seed = exp.seed();
     LOG(INFO) << "evaluating " << spec.name();
-    absl::StatusOr<EvalOutput> out = (*evaluator)->Evaluate(model, in);
+    // A bar per pass of model work (an evaluator may make several: demonstrations, then the
+    // questions), from the batches eval::GenerateReplies and ScoreReplies report.
+    std::unique_ptr<CountProgress> bar;
+    int64_t bar_total = -1, bar_done = 0;
+    absl::StatusOr<EvalOutput> out;
+    {
+      eval::ProgressScope scope([&](int64_t done, int64_t total) {
+        if (bar == nullptr || total != bar_total || done < bar_done) {
+          if (bar != nullptr) bar->Finish();
+          bar = std::make_unique<CountProgress>(absl::StrCat("eval ", spec.name()), total,
+                                                "examples", options.interactive);
+          bar_total = total;
+        }
+        bar_done = done;
+        bar->Update(done);
+      });
+      out = (*evaluator)->Evaluate(model, in);
+    }
+    if (bar != nullptr) bar->Finish();
     VLMLAB_RETURN_IF_ERROR(Prefixed(out.status(), where));
     result.metrics = out->metrics;
     result.examples = static_cast<int64_t>(out->predictions_json.size());

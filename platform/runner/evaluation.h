@@ -43,6 +43,9 @@ struct EvaluationOptions {
   std::vector<std::string> evaluators;  // names to run (in the experiment's order); empty = all
   std::string predictions_dir;          // per-example JSONL and official result files
   std::string metrics_path;             // metrics.json to write; "" = none
+  // Progress of each evaluator's model work (runner::CountProgress on stderr): rewritten in
+  // place on a terminal, a line per tenth otherwise.
+  bool interactive = false;
 };
 
 struct EvaluatorResult {

@@ -250,6 +250,7 @@ absl::Status RunEvaluators(Run& run, RunOutcome* outcome) {
   o.run_id = run.run_id;
   o.predictions_dir = run.run_dir + "/predictions";
   o.metrics_path = run.run_dir + "/metrics.json";
+  o.interactive = run.options.interactive;
   VLMLAB_ASSIGN_OR_RETURN(std::vector<EvaluatorResult> results,
                           EvaluateModel(run.exp, *run.model, run.registries, *run.db, o));
   for (const EvaluatorResult& r : results) {
