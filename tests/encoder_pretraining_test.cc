@@ -2,9 +2,12 @@
 // (CLIP and SigLIP) of the encoder and a text tower, scored by the zero_shot evaluator;
 // masked image modelling with pixel and teacher targets, its head living only in its stage;
 // and what `vlmlab validate` refuses.
+#include <sstream>
+
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "platform/eval/evaluate_checkpoint.h"
 #include "platform/registry/global_registries.h"
 #include "platform/runner/run_experiment.h"
@@ -136,6 +139,25 @@ TEST(ZeroShotEvaluator, PromptsAndRetrievalOptionsTakeEffect) {
                       base["zero_shot/size"].value != other["zero_shot/size"].value ||
                       base["zero_shot/count"].value != other["zero_shot/count"].value;
   EXPECT_TRUE(differ);
+
+  // Other attributes' placeholders ensemble the class over their values: a shape's prompts
+  // are every size x colour x count, {shapes} agreeing with the count.
+  z->set_shape_prompt("{count} {shapes}: a {size} {color} {shape}");
+  e.set_name("tiny_clip_ensemble");
+  e.mutable_runtime()->set_output_dir(e.runtime().output_dir() + "_3");
+  absl::StatusOr<runner::RunOutcome> r = runner::RunExperiment(e, {}, GlobalRegistries());
+  ASSERT_TRUE(r.ok()) << r.status();
+  bool checked = false;
+  std::istringstream lines(ReadText(r->run_dir + "/predictions/zero_shot.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    if (!j.contains("shape")) continue;
+    EXPECT_EQ(j["shape"]["prompts"], 2 * 8 * 2) << line;  // sizes x colours x counts 1..2
+    const std::string prompt = j["shape"]["prompt"];
+    EXPECT_TRUE(absl::StartsWith(prompt, "1 shape: a large ")) << prompt;  // the first of them
+    checked = true;
+  }
+  EXPECT_TRUE(checked);
 }
 
 // Masked image modelling before caption pre-training: the head exists only in its stage.

@@ -12,11 +12,13 @@
 //   i2t_r1, i2t_r5, t2i_r1, t2i_r5   retrieval among the evaluated pairs (n = pairs); the
 //                        gallery is the evaluated samples, so R@K falls as max_examples grows
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
@@ -171,7 +173,8 @@ class ZeroShotEvaluator : public Evaluator {
     }
     struct Attribute {
       std::string name;
-      std::vector<std::string> classes, prompts;
+      std::vector<std::string> classes;
+      std::vector<std::vector<std::string>> prompts;  // per class: its ensemble
     };
     std::vector<Attribute> attributes(4);
     attributes[0].name = "shape";
@@ -186,12 +189,31 @@ class ZeroShotEvaluator : public Evaluator {
     for (int k = 1; k <= max_count; ++k) attributes[3].classes.push_back(std::to_string(k));
     const std::string templates[4] = {options_.shape_prompt(), options_.color_prompt(),
                                       options_.size_prompt(), options_.count_prompt()};
+    // A class's prompts: its own placeholder filled with the class, every other attribute's
+    // placeholder in the template filled with each of that attribute's values (prompt
+    // ensembling); {shapes} agrees with the count in the prompt ("shapes" without one).
     for (int a = 0; a < 4; ++a) {
       for (const std::string& c : attributes[a].classes) {
-        const bool one = c == "1";
-        attributes[a].prompts.push_back(absl::StrReplaceAll(
-            templates[a], {{absl::StrCat("{", attributes[a].name, "}"), c},
-                           {"{shapes}", one ? "shape" : "shapes"}}));
+        std::vector<std::pair<std::string, std::string>> partial = {
+            {absl::StrReplaceAll(templates[a], {{absl::StrCat("{", attributes[a].name, "}"), c}}),
+             attributes[a].name == "count" ? c : ""}};
+        for (int b = 0; b < 4; ++b) {
+          const std::string placeholder = absl::StrCat("{", attributes[b].name, "}");
+          if (b == a || !absl::StrContains(templates[a], placeholder)) continue;
+          std::vector<std::pair<std::string, std::string>> next;
+          for (const auto& [text, count] : partial) {
+            for (const std::string& v : attributes[b].classes) {
+              next.push_back({absl::StrReplaceAll(text, {{placeholder, v}}),
+                              attributes[b].name == "count" ? v : count});
+            }
+          }
+          partial = std::move(next);
+        }
+        std::vector<std::string> ensemble;
+        for (const auto& [text, count] : partial) {
+          ensemble.push_back(absl::StrReplaceAll(text, {{"{shapes}", count == "1" ? "shape" : "shapes"}}));
+        }
+        attributes[a].prompts.push_back(std::move(ensemble));
       }
     }
 
@@ -214,8 +236,23 @@ class ZeroShotEvaluator : public Evaluator {
                             images.begin() + (i + 1) * dim);
       }
       if (asked.empty()) continue;
-      VLMLAB_ASSIGN_OR_RETURN(std::vector<float> classes,
-                              TextEmbeddings(model, attr.prompts, spec.batch_size()));
+      // Each class: the normalised mean of its prompts' embeddings.
+      std::vector<std::string> flat;
+      for (const std::vector<std::string>& e : attr.prompts) flat.insert(flat.end(), e.begin(), e.end());
+      VLMLAB_ASSIGN_OR_RETURN(std::vector<float> prompt_embeddings,
+                              TextEmbeddings(model, flat, spec.batch_size()));
+      std::vector<float> classes(attr.classes.size() * dim, 0.0f);
+      size_t row = 0;
+      for (size_t c = 0; c < attr.prompts.size(); ++c) {
+        float* cls = &classes[c * dim];
+        for (size_t k = 0; k < attr.prompts[c].size(); ++k, ++row) {
+          for (int64_t d = 0; d < dim; ++d) cls[d] += prompt_embeddings[row * dim + d];
+        }
+        double norm = 0;
+        for (int64_t d = 0; d < dim; ++d) norm += static_cast<double>(cls[d]) * cls[d];
+        const float inv = norm > 0 ? static_cast<float>(1 / std::sqrt(norm)) : 0.0f;
+        for (int64_t d = 0; d < dim; ++d) cls[d] *= inv;
+      }
       std::vector<int> predicted = NearestClass(asked_images, classes, dim);
       std::vector<double> scores;
       for (size_t j = 0; j < asked.size(); ++j) {
@@ -225,7 +262,8 @@ class ZeroShotEvaluator : public Evaluator {
         per_item[asked[j]].push_back(score);
         records[asked[j]][attr.name] = {{"truth", items[asked[j]].truth.at(attr.name)},
                                         {"predicted", guess},
-                                        {"prompt", attr.prompts[predicted[j]]}};
+                                        {"prompt", attr.prompts[predicted[j]].front()},
+                                        {"prompts", attr.prompts[predicted[j]].size()}};
       }
       all.insert(all.end(), scores.begin(), scores.end());
       out.metrics[attr.name] = MeanWithCi(scores, b);
