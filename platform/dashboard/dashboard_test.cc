@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "platform/dashboard/dashboard_testing.h"
 #include "platform/dashboard/static_assets.h"
@@ -66,8 +67,12 @@ TEST_F(DashboardTest, FrontEndNeverWritesMarkupFromData) {
     EXPECT_FALSE(absl::StrContains(asset.content, "outerHTML")) << asset.path;
     EXPECT_FALSE(absl::StrContains(asset.content, "insertAdjacentHTML")) << asset.path;
     EXPECT_FALSE(absl::StrContains(asset.content, "document.write")) << asset.path;
-    EXPECT_FALSE(absl::StrContains(asset.content, "http://")) << asset.path;
-    EXPECT_FALSE(absl::StrContains(asset.content, "https://")) << asset.path;
+    // The SVG namespace name (web/js/chart_export.js) identifies XML vocabulary; it loads
+    // nothing, so it is the one absolute URL allowed.
+    const std::string content =
+        absl::StrReplaceAll(asset.content, {{"\"http://www.w3.org/2000/svg\"", "\"\""}});
+    EXPECT_FALSE(absl::StrContains(content, "http://")) << asset.path;
+    EXPECT_FALSE(absl::StrContains(content, "https://")) << asset.path;
   }
   EXPECT_NE(FindAsset("/vendor/uPlot.LICENSE"), nullptr);
 }
