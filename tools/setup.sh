@@ -11,7 +11,7 @@ PACKAGES=(
   libabsl-dev libprotobuf-dev protobuf-compiler
   libdnnl-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsqlite3-dev libssl-dev nlohmann-json3-dev libicu-dev
+  libsqlite3-dev libssl-dev nlohmann-json3-dev libicu-dev libonig-dev
   libpq-dev postgresql
   libpng-dev libjpeg62-turbo-dev libfreetype-dev fonts-dejavu-core
   libcpp-httplib-dev chromium

@@ -66,8 +66,9 @@ commands:
   tokenizer train      train a byte-level BPE tokenizer.json: --out FILE, --vocab_size N,
                        --min_frequency K, --add_prefix_space, EXPERIMENT --data MIXTURE
                        [--max_texts M] or --text_file FILE, --special_tokens (docs/data.md)
-  tokenizer encode     token ids of texts (arguments, or stdin lines) as JSON: --tokenizer
-                       FILE|byte, --tokens
+  tokenizer encode     token ids of texts (arguments, or stdin lines) as JSON, encoded as
+                       Hugging Face does: --tokenizer FILE|byte, --tokens,
+                       --noadd_special_tokens (docs/tokenizers.md)
   tokenizer decode     text of token ids (arguments, or one list per stdin line): --tokenizer
                        FILE|byte
 

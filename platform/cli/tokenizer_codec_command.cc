@@ -3,7 +3,8 @@
 //
 //   vlmlab tokenizer encode --tokenizer tok.json "a red circle"       # {"text":..., "ids":[...]}
 //   vlmlab tokenizer encode --tokenizer tok.json --tokens < texts.txt  # one text per line; with
-//                                                                      # "tokens": each id's text
+//                                                                      # "tokens": each id's entry
+//   vlmlab tokenizer encode --tokenizer tok.json --noadd_special_tokens "hi"  # no BOS/EOS
 //   vlmlab tokenizer decode --tokenizer tok.json 9 312 77              # {"ids":[...], "text":...}
 //   echo "9, 312 77" | vlmlab tokenizer decode --tokenizer byte        # ids from stdin lines
 //
@@ -26,7 +27,11 @@
 
 ABSL_FLAG(std::string, tokenizer, "",
           "tokenizer encode/decode: a tokenizer.json (the bpe plugin) or `byte`");
-ABSL_FLAG(bool, tokens, false, "tokenizer encode: also print each id's text");
+ABSL_FLAG(bool, tokens, false,
+          "tokenizer encode: also print each id's vocabulary entry (e.g. \"Ġred\")");
+ABSL_FLAG(bool, add_special_tokens, true,
+          "tokenizer encode: add the special tokens the tokenizer puts around a text (a "
+          "tokenizer.json's post_processor, or add_bos), as Hugging Face's encode does by default");
 
 namespace vlmlab {
 namespace {
@@ -35,7 +40,8 @@ using json = nlohmann::json;
 
 int CodecError(const std::string& message) {
   std::cerr << "vlmlab: error: " << message
-            << "\nusage: vlmlab tokenizer encode --tokenizer (FILE|byte) [--tokens] [TEXT ...]"
+            << "\nusage: vlmlab tokenizer encode --tokenizer (FILE|byte) [--tokens] "
+               "[--noadd_special_tokens] [TEXT ...]"
                "\n       vlmlab tokenizer decode --tokenizer (FILE|byte) [ID ...]\n"
                "(without arguments: one text, or one list of ids, per line of stdin)\n";
   return 2;
@@ -72,14 +78,13 @@ int RunTokenizerEncode(const std::vector<std::string>& args) {
     return 1;
   }
   for (const std::string& text : Inputs(args)) {
-    const std::vector<int32_t> ids = (*tok)->Encode(text);
+    const std::vector<int32_t> ids = absl::GetFlag(FLAGS_add_special_tokens)
+                                         ? (*tok)->EncodeWithSpecialTokens(text)
+                                         : (*tok)->Encode(text);
     json out = {{"text", text}, {"ids", ids}};
     if (absl::GetFlag(FLAGS_tokens)) {
       json tokens = json::array();
-      for (int32_t id : ids) {
-        absl::StatusOr<std::string> piece = (*tok)->Decode({id});
-        tokens.push_back(piece.ok() ? *piece : std::string());
-      }
+      for (int32_t id : ids) tokens.push_back((*tok)->TokenText(id));
       out["tokens"] = tokens;
     }
     std::cout << Dump(out) << "\n";

@@ -55,7 +55,7 @@ absl::StatusOr<TokenizedSample> ApplyChatTemplate(absl::Span<const Turn> turns,
   };
   auto push_text = [&](absl::string_view text, bool is_target) {
     if (text.empty()) return;
-    for (int32_t id : EncodeBody(tokenizer, text)) push(id, is_target);
+    for (int32_t id : tokenizer.Encode(text)) push(id, is_target);
   };
 
   if (options.add_bos && bos >= 0) push(bos, false);

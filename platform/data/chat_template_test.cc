@@ -116,7 +116,8 @@ TEST(ChatTemplateTest, TextOnlyAndFallbackMarkers) {
   EXPECT_EQ(PadId(testing::TestTokenizer()), 300);
 }
 
-TEST(ChatTemplateTest, BosAddedByTheTokenizerIsDropped) {
+// A tokenizer whose raw encodings start with BOS gives the template one BOS, its own.
+TEST(ChatTemplateTest, BosOfARawEncodingNeverEntersTheTemplate) {
   testing::TestTokenizer tok(/*has_special=*/true, /*add_bos=*/true);
   absl::StatusOr<TokenizedSample> t = ApplyChatTemplate(kCaption, kOne, tok, Options(1, false));
   ASSERT_TRUE(t.ok());

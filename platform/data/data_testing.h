@@ -111,8 +111,9 @@ inline void WriteFile(const std::string& path, const std::string& data) {
   std::fclose(f);
 }
 
-// Bytes as ids 0..255 (plus BOS when add_bos), special tokens 300+, each optional: a tokenizer
-// built with has_special = false reports -1 for every special token.
+// Bytes as ids 0..255, special tokens 300+, each optional: a tokenizer built with
+// has_special = false reports -1 for every special token. With add_bos a raw encoding
+// (EncodeWithSpecialTokens) starts with BOS; Encode never adds it.
 class TestTokenizer : public Tokenizer {
  public:
   explicit TestTokenizer(bool has_special = true, bool add_bos = false)
@@ -120,8 +121,12 @@ class TestTokenizer : public Tokenizer {
   int32_t vocab_size() const override { return 310; }
   std::vector<int32_t> Encode(absl::string_view text) const override {
     std::vector<int32_t> ids;
-    if (add_bos_) ids.push_back(SpecialId(SpecialToken::kBos));
     for (char c : text) ids.push_back(static_cast<unsigned char>(c));
+    return ids;
+  }
+  std::vector<int32_t> EncodeWithSpecialTokens(absl::string_view text) const override {
+    std::vector<int32_t> ids = Encode(text);
+    if (add_bos_) ids.insert(ids.begin(), SpecialId(SpecialToken::kBos));
     return ids;
   }
   absl::StatusOr<std::string> Decode(absl::Span<const int32_t> ids) const override {

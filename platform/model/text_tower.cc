@@ -41,7 +41,7 @@ absl::StatusOr<TextIds> CaptionIds(const Tokenizer& tokenizer,
   std::vector<std::vector<int32_t>> rows;
   int64_t longest = 0;
   for (const std::string& c : captions) {
-    std::vector<int32_t> body = EncodeBody(tokenizer, c);
+    std::vector<int32_t> body = tokenizer.Encode(c);
     if (static_cast<int64_t>(body.size()) > max_len - 2) body.resize(max_len - 2);
     std::vector<int32_t> row;
     row.reserve(body.size() + 2);

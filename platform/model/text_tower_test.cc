@@ -58,7 +58,7 @@ TEST(CaptionIds, WrapsInBosAndEosPadsAndCutsKeepingEos) {
   ASSERT_TRUE(t.ok()) << t.status();
   const int32_t bos = tok.SpecialId(SpecialToken::kBos), eos = tok.SpecialId(SpecialToken::kEos);
   const int32_t pad = tok.SpecialId(SpecialToken::kPad);
-  std::vector<int32_t> a = EncodeBody(tok, "ab"), b = EncodeBody(tok, "abcd");
+  std::vector<int32_t> a = tok.Encode("ab"), b = tok.Encode("abcd");
   EXPECT_EQ(t->ids.ToInts(), (std::vector<int32_t>{bos, a[0], a[1], eos, pad, pad,  //
                                                    bos, b[0], b[1], b[2], b[3], eos}));
   EXPECT_EQ(t->mask.ToInts(), (std::vector<int32_t>{1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1}));

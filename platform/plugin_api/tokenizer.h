@@ -1,7 +1,8 @@
 // Interface of tokenizer plugins: text to token ids and back, plus the special tokens the
 // chat template and fusion use.
 //
-//   std::vector<int32_t> ids = tokenizer.Encode("a red square");
+//   std::vector<int32_t> ids = tokenizer.Encode("a red square");   // no BOS/EOS added
+//   tokenizer.EncodeWithSpecialTokens("a red square");             // as a raw encoding adds them
 //   absl::StatusOr<std::string> text = tokenizer.Decode(ids);
 //   int32_t image = tokenizer.SpecialId(SpecialToken::kImage);
 #ifndef VLMLAB_PLATFORM_PLUGIN_API_TOKENIZER_H_
@@ -34,22 +35,24 @@ class Tokenizer : public Plugin {
  public:
   static constexpr PluginKind kKind = PluginKind::kTokenizer;
   virtual int32_t vocab_size() const = 0;
+  // The tokens of `text` alone, never with added BOS/EOS (Hugging Face's
+  // add_special_tokens=False): callers such as the chat template place special tokens themselves.
   virtual std::vector<int32_t> Encode(absl::string_view text) const = 0;
+  // `text` as a raw encoding gives it, with the special tokens the tokenizer adds around a text
+  // (a tokenizer.json's post-processor, or the add_bos option): add_special_tokens=True.
+  virtual std::vector<int32_t> EncodeWithSpecialTokens(absl::string_view text) const {
+    return Encode(text);
+  }
+  // One id's vocabulary entry as the tokenizer writes it (e.g. "Ġred" for byte-level BPE);
+  // "" for an id the tokenizer does not assign.
+  virtual std::string TokenText(int32_t id) const {
+    absl::StatusOr<std::string> text = Decode({id});
+    return text.ok() ? *text : std::string();
+  }
   // Fails on ids outside [0, vocab_size).
   virtual absl::StatusOr<std::string> Decode(absl::Span<const int32_t> ids) const = 0;
   virtual int32_t SpecialId(SpecialToken token) const = 0;
 };
-
-// The tokens of `text` alone: Encode without the BOS (or EOS) a raw encoding may add
-// (add_bos), for callers that place the special tokens themselves.
-inline std::vector<int32_t> EncodeBody(const Tokenizer& tokenizer, absl::string_view text) {
-  std::vector<int32_t> piece = tokenizer.Encode(text);
-  const int32_t bos = tokenizer.SpecialId(SpecialToken::kBos);
-  const int32_t eos = tokenizer.SpecialId(SpecialToken::kEos);
-  if (eos >= 0 && !piece.empty() && piece.back() == eos) piece.pop_back();
-  if (bos >= 0 && !piece.empty() && piece.front() == bos) piece.erase(piece.begin());
-  return piece;
-}
 
 }  // namespace vlmlab
 

@@ -13,6 +13,7 @@
 #include "plugins/tokenizers/bpe_merge.h"
 #include "plugins/tokenizers/byte_level.h"
 #include "plugins/tokenizers/gpt2_split.h"
+#include "plugins/tokenizers/unicode_text.h"
 
 namespace vlmlab::bpe {
 namespace {
@@ -202,8 +203,10 @@ BpeTrainer::BpeTrainer(TrainerOptions options) : options_(std::move(options)) {
             });
 }
 
-void BpeTrainer::Add(absl::string_view text) {
+void BpeTrainer::Add(absl::string_view raw_text) {
   ++texts_;
+  const std::string valid = hf::ValidUtf8(raw_text);  // as the tokenizer encodes it
+  const absl::string_view text = valid;
   auto count = [this](absl::string_view part) {
     std::string prefixed;
     if (options_.add_prefix_space && !part.empty() && part[0] != ' ') {

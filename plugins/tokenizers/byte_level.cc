@@ -77,4 +77,14 @@ std::string UnicodeToBytes(absl::string_view text) {
   return out;
 }
 
+bool IsByteLevelText(absl::string_view text) {
+  const Tables& t = GetTables();
+  for (size_t i = 0; i < text.size();) {
+    const size_t len = std::min(SequenceLength(static_cast<unsigned char>(text[i])), text.size() - i);
+    if (len > 2 || !t.to_byte.contains(text.substr(i, len))) return false;
+    i += len;
+  }
+  return true;
+}
+
 }  // namespace vlmlab::bpe

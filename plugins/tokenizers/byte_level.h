@@ -25,6 +25,10 @@ std::string BytesToUnicode(absl::string_view bytes);
 // (and malformed UTF-8) are copied through unchanged, as Hugging Face's ByteLevel decoder does.
 std::string UnicodeToBytes(absl::string_view text);
 
+// Whether every character of `text` is in the byte-level alphabet (Hugging Face's ByteLevel
+// decoder maps such a token to bytes and copies any other token as it is).
+bool IsByteLevelText(absl::string_view text);
+
 }  // namespace vlmlab::bpe
 
 #endif  // VLMLAB_PLUGINS_TOKENIZERS_BYTE_LEVEL_H_

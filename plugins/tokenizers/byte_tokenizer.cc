@@ -14,9 +14,14 @@ constexpr const char* kSpecialNames[ByteTokenizer::kNumSpecial] = {
 
 std::vector<int32_t> ByteTokenizer::Encode(absl::string_view text) const {
   std::vector<int32_t> ids;
-  ids.reserve(text.size() + 1);
-  if (options_.add_bos()) ids.push_back(SpecialId(SpecialToken::kBos));
+  ids.reserve(text.size());
   for (char c : text) ids.push_back(static_cast<unsigned char>(c));
+  return ids;
+}
+
+std::vector<int32_t> ByteTokenizer::EncodeWithSpecialTokens(absl::string_view text) const {
+  std::vector<int32_t> ids = Encode(text);
+  if (options_.add_bos()) ids.insert(ids.begin(), SpecialId(SpecialToken::kBos));
   return ids;
 }
 

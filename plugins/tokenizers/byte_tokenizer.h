@@ -20,6 +20,8 @@ class ByteTokenizer : public Tokenizer {
   explicit ByteTokenizer(const ByteTokenizerOptions& options) : options_(options) {}
   int32_t vocab_size() const override { return kNumBytes + kNumSpecial; }
   std::vector<int32_t> Encode(absl::string_view text) const override;
+  // With the BOS token first when add_bos is set.
+  std::vector<int32_t> EncodeWithSpecialTokens(absl::string_view text) const override;
   // Special tokens decode to their names in angle brackets, e.g. "<image>".
   absl::StatusOr<std::string> Decode(absl::Span<const int32_t> ids) const override;
   int32_t SpecialId(SpecialToken token) const override {

@@ -27,9 +27,10 @@ TEST(ByteTokenizer, AddBosPrependsTheBosTokenToARawEncoding) {
   std::unique_ptr<Tokenizer> with = Make(true), without = Make(false);
   const int32_t bos = with->SpecialId(SpecialToken::kBos);
   EXPECT_EQ(bos, 257);  // after the 256 bytes and pad
-  EXPECT_THAT(with->Encode("hé"), ElementsAre(bos, 'h', 0xC3, 0xA9));
-  EXPECT_THAT(without->Encode("hé"), ElementsAre('h', 0xC3, 0xA9));
-  EXPECT_EQ(*without->Decode(with->Encode("hé")), "<bos>hé");  // specials by name
+  EXPECT_THAT(with->EncodeWithSpecialTokens("hé"), ElementsAre(bos, 'h', 0xC3, 0xA9));
+  EXPECT_THAT(without->EncodeWithSpecialTokens("hé"), ElementsAre('h', 0xC3, 0xA9));
+  EXPECT_THAT(with->Encode("hé"), ElementsAre('h', 0xC3, 0xA9));  // Encode never adds it
+  EXPECT_EQ(*without->Decode(with->EncodeWithSpecialTokens("hé")), "<bos>hé");  // by name
   EXPECT_EQ(with->vocab_size(), 264);
 }
 

@@ -54,20 +54,12 @@ TEST(SplitGpt2, LettersNumbersAndPunctuation) {
               ElementsAre("hi", " 👋🏽!"));  // emoji are punctuation-class
 }
 
-TEST(SplitGpt2, MalformedUtf8IsKeptAsPunctuation) {
-  EXPECT_THAT(Split("a\xFF\xC3z"), ElementsAre("a", "\xFF\xC3", "z"));
-  EXPECT_THAT(Split("\xE6\x97"), ElementsAre("\xE6\x97"));  // truncated 日
-}
-
-TEST(Classify, CommonScripts) {
-  EXPECT_EQ(Classify(U'é'), CharClass::kLetter);
-  EXPECT_EQ(Classify(U'語'), CharClass::kLetter);
-  EXPECT_EQ(Classify(U'한'), CharClass::kLetter);
-  EXPECT_EQ(Classify(U'٣'), CharClass::kNumber);
-  EXPECT_EQ(Classify(U'Ⅻ'), CharClass::kNumber);
-  EXPECT_EQ(Classify(U'\u3000'), CharClass::kSpace);
-  EXPECT_EQ(Classify(U'€'), CharClass::kOther);
-  EXPECT_EQ(Classify(U'\u0301'), CharClass::kOther);  // combining mark: neither L nor N
+TEST(SplitGpt2, ScriptsOutsideCommonRangesAreLetters) {
+  // Oniguruma's Unicode tables: Tifinagh, Ol Chiki and Adlam letters are \p{L}; combining
+  // marks are neither L nor N, so a mark after a letter starts a punctuation-class piece.
+  EXPECT_THAT(Split("ⵜⴰⵎⴰⵣⵉⵖⵜ ᱥᱟᱱᱛᱟᱲᱤ 𞤀𞤣𞤤𞤢𞤥"), ElementsAre("ⵜⴰⵎⴰⵣⵉⵖⵜ", " ᱥᱟᱱᱛᱟᱲᱤ", " 𞤀𞤣𞤤𞤢𞤥"));
+  EXPECT_THAT(Split("e\u0301x"), ElementsAre("e", "\u0301", "x"));
+  EXPECT_THAT(Split("Ⅻ\u3000€"), ElementsAre("Ⅻ", "\u3000", "€"));
 }
 
 }  // namespace
