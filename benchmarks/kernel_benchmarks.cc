@@ -1,6 +1,6 @@
 // Kernel benchmarks: GFLOP/s of matmul through MatmulKernels().Call (the path vlmlab's ops
 // take) next to a raw oneDNN matmul primitive with the same layouts (the ceiling), at the
-// shapes of the small and medium configurations of /work/shared/bench/torch_reference.py, in
+// shapes of the small and medium configurations of ../shared/bench/torch_reference.py, in
 // f32 and bf16 (bf16 is skipped without avx512_bf16); plus the onednn elementwise kernels next
 // to the reference ones. Whole run: about a minute.
 //

@@ -5,8 +5,8 @@ best-call ratio), and onednn-vs-reference elementwise speedups.
 
 Usage:
   bazel run -c opt //benchmarks:kernel_benchmarks -- \
-      --benchmark_out=/tmp/kb.json --benchmark_out_format=json
-  python3 benchmarks/ratios.py /tmp/kb.json
+      --benchmark_out=kb.json --benchmark_out_format=json
+  python3 benchmarks/ratios.py kb.json
 """
 import json, statistics, sys
 

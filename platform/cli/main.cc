@@ -47,7 +47,8 @@ commands:
   expand SWEEP         list a sweep's runs with names, seeds, hashes and overrides (--json)
   kernels              which compute backend runs each op, per device and dtype (--json)
   sweep SWEEP          run a sweep's runs not completed yet, --workers N at a time; --store,
-                       --threads, --limit K, --output_dir, --dry_run (docs/sweeps.md)
+                       --threads, --limit K, --status_every S, --output_dir, --dry_run
+                       (docs/sweeps.md)
   report SWEEP         ablation table of a sweep (file, name or id) or of run ids: --format
                        text|markdown|csv|latex, --baseline V, --metrics, --out FILE, --store
   run EXPERIMENT       train and evaluate one experiment; field.path=value overrides,

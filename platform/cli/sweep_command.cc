@@ -1,4 +1,5 @@
-// `vlmlab sweep SWEEP [--workers N] [--store URL] [--threads T] [--limit K] [--dry_run]`:
+// `vlmlab sweep SWEEP [--workers N] [--store URL] [--threads T] [--limit K]
+// [--status_every S] [--dry_run]`:
 // expands a sweep, registers it and its runs in the results store, and runs every run that is
 // not completed yet as `vlmlab run` worker processes, N at a time; then prints a summary and
 // the ablation table. Re-running it resumes. docs/sweeps.md describes it.
@@ -27,6 +28,9 @@
 
 ABSL_FLAG(int32_t, workers, 1, "sweep: worker processes running at once");
 ABSL_FLAG(int64_t, limit, -1, "sweep: start at most this many runs (-1: all)");
+ABSL_FLAG(int32_t, status_every, 0,
+          "sweep: seconds between status lines for the active runs (0: 10 on a terminal, 60 "
+          "otherwise)");
 ABSL_FLAG(bool, dry_run, false,
           "sweep: print the runs, their states and worker commands; run nothing");
 
@@ -35,7 +39,7 @@ namespace {
 
 constexpr char kSweepUsage[] =
     "usage: vlmlab sweep SWEEP [--workers N] [--store URL] [--threads T] [--limit K] "
-    "[--output_dir DIR] [--dry_run]";
+    "[--status_every S] [--output_dir DIR] [--dry_run]";
 
 std::atomic<int> g_stop{0};
 
@@ -154,7 +158,10 @@ int RunSweep(const std::vector<std::string>& args) {
     o.stop_signal = &g_stop;
     o.progress = &std::cerr;
     // Progress of the active runs: often on a terminal, once a minute in a log file.
-    o.status_every = isatty(fileno(stderr)) ? absl::Seconds(10) : absl::Seconds(60);
+    const int32_t every = absl::GetFlag(FLAGS_status_every);
+    o.status_every = every > 0                  ? absl::Seconds(every)
+                     : isatty(fileno(stderr)) ? absl::Seconds(10)
+                                              : absl::Seconds(60);
     summary = sweep::RunWorkers(**db, commands, o);
   }
   if (!summary.ok()) return Fail(summary.status());

@@ -69,4 +69,25 @@ expect 1 "--baseline 'zz' is not a variant of these runs; use one of: baseline, 
   "$VLMLAB" report tiny.sweep.textproto --baseline zz
 expect 2 "--format 'html' is not a table format" -- "$VLMLAB" report tiny.sweep.textproto --format html
 
+# On a terminal (under `script`), the active run's live status lines appear: stage, step/total,
+# loss and ETA, then the sweep's ETA. Piped into a file, the default (60 s) prints none for a
+# run this short.
+sed -e 's/steps: 2 /steps: 600 /' -e 's/mixture: "caps"/mixture: "caps" log_every: 20/' \
+  base.textproto > long.textproto
+printf 'name: "long"\nbase: "long.textproto"\nseeds: 0\n' > long.sweep.textproto
+if command -v script >/dev/null; then
+  script -qec "'$VLMLAB' sweep long.sweep.textproto --status_every 1" /dev/null > terminal.txt 2>&1
+  if ! grep -Eq "pretrain [0-9]+/600 \(run [0-9]+/600 steps, [0-9]+%\) loss [0-9.]+ ETA" terminal.txt ||
+     ! grep -q "sweep: 1 running, 0 waiting, ETA" terminal.txt; then
+    echo "FAIL: no live status lines on a terminal:"; cat terminal.txt; failures=$((failures + 1))
+  fi
+else
+  echo "SKIP: no \`script\` command (util-linux) to run the sweep on a terminal"
+fi
+printf 'name: "long2"\nbase: "long.textproto"\nseeds: 1\n' > long2.sweep.textproto
+"$VLMLAB" sweep long2.sweep.textproto > piped.txt 2>&1
+if grep -q "ETA" piped.txt; then
+  echo "FAIL: status lines every second in a log file:"; cat piped.txt; failures=$((failures + 1))
+fi
+
 finish "sweep CLI"

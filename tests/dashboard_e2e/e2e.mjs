@@ -69,6 +69,11 @@ try {
   const firstMetric = headers.findIndex((h) => h.includes('/'));
   check(firstMetric >= 0 && firstMetric < firstField,
         `metric columns come before the spec fields (${headers.join(' | ')})`);
+  // The headline metric is on the first screen: its column lies inside the 1280 px viewport
+  // without scrolling sideways.
+  const metricBox = await page.locator('table.runs th').nth(firstMetric).boundingBox();
+  check(metricBox !== null && metricBox.x >= 0 && metricBox.x + metricBox.width <= 1280,
+        `headline metric column visible at 1280 px (${JSON.stringify(metricBox)})`);
   check(headers.some((h) => h.startsWith('model.projector')) && !headers.some((h) => h.startsWith('stages[pretrain]')),
         'differing fields shown, identical fields hidden');
 
