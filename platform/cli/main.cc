@@ -68,7 +68,7 @@ commands:
                        --min_frequency K, --add_prefix_space, EXPERIMENT --data MIXTURE
                        [--max_texts M] or --text_file FILE, --special_tokens (docs/data.md)
   tokenizer encode     token ids of texts (arguments, or stdin lines) as JSON, encoded as
-                       Hugging Face does: --tokenizer FILE|byte, --tokens,
+                       Hugging Face does: --tokenizer FILE|byte, --tokens, --ids,
                        --noadd_special_tokens (docs/tokenizers.md)
   tokenizer decode     text of token ids (arguments, or one list per stdin line): --tokenizer
                        FILE|byte

@@ -5,6 +5,7 @@
 //   vlmlab tokenizer encode --tokenizer tok.json --tokens < texts.txt  # one text per line; with
 //                                                                      # "tokens": each id's entry
 //   vlmlab tokenizer encode --tokenizer tok.json --noadd_special_tokens "hi"  # no BOS/EOS
+//   vlmlab tokenizer encode --tokenizer tok.json --ids "hi"              # 1 7 9 (no JSON)
 //   vlmlab tokenizer decode --tokenizer tok.json 9 312 77              # {"ids":[...], "text":...}
 //   echo "9, 312 77" | vlmlab tokenizer decode --tokenizer byte        # ids from stdin lines
 //
@@ -29,6 +30,9 @@ ABSL_FLAG(std::string, tokenizer, "",
           "tokenizer encode/decode: a tokenizer.json (the bpe plugin) or `byte`");
 ABSL_FLAG(bool, tokens, false,
           "tokenizer encode: also print each id's vocabulary entry (e.g. \"Ġred\")");
+ABSL_FLAG(bool, ids, false,
+          "tokenizer encode: print only each text's ids, space-separated, one line per text "
+          "(what tokenizer decode reads), instead of JSON");
 ABSL_FLAG(bool, add_special_tokens, true,
           "tokenizer encode: add the special tokens the tokenizer puts around a text (a "
           "tokenizer.json's post_processor, or add_bos), as Hugging Face's encode does by default");
@@ -40,7 +44,7 @@ using json = nlohmann::json;
 
 int CodecError(const std::string& message) {
   std::cerr << "vlmlab: error: " << message
-            << "\nusage: vlmlab tokenizer encode --tokenizer (FILE|byte) [--tokens] "
+            << "\nusage: vlmlab tokenizer encode --tokenizer (FILE|byte) [--tokens|--ids] "
                "[--noadd_special_tokens] [TEXT ...]"
                "\n       vlmlab tokenizer decode --tokenizer (FILE|byte) [ID ...]\n"
                "(without arguments: one text, or one list of ids, per line of stdin)\n";
@@ -77,10 +81,18 @@ int RunTokenizerEncode(const std::vector<std::string>& args) {
     std::cerr << "vlmlab: error: --tokenizer " << which << ": " << tok.status().message() << "\n";
     return 1;
   }
+  const bool ids_only = absl::GetFlag(FLAGS_ids);
+  if (ids_only && absl::GetFlag(FLAGS_tokens)) {
+    return CodecError("--ids prints ids alone; drop --tokens or --ids");
+  }
   for (const std::string& text : Inputs(args)) {
     const std::vector<int32_t> ids = absl::GetFlag(FLAGS_add_special_tokens)
                                          ? (*tok)->EncodeWithSpecialTokens(text)
                                          : (*tok)->Encode(text);
+    if (ids_only) {
+      std::cout << absl::StrJoin(ids, " ") << "\n";
+      continue;
+    }
     json out = {{"text", text}, {"ids", ids}};
     if (absl::GetFlag(FLAGS_tokens)) {
       json tokens = json::array();

@@ -80,6 +80,8 @@ expect 0 '"text":"2 shapes: a red circle"' -- "$VLMLAB" tokenizer decode \
   --tokenizer "$TMP/captions.json" "$ids"
 expect 0 '"tokens":["<bos>","h","i"]' -- "$VLMLAB" tokenizer encode --tokenizer byte --tokens hi
 expect 0 '{"ids":[104,105],' -- "$VLMLAB" tokenizer encode --tokenizer byte --noadd_special_tokens hi
+expect 0 '257 104 105' -- "$VLMLAB" tokenizer encode --tokenizer byte --ids hi
+expect 2 "--ids prints ids alone" -- "$VLMLAB" tokenizer encode --tokenizer byte --ids --tokens hi
 # --tokens shows the vocabulary entries as the file writes them (byte-level: a space is Ġ).
 expect 0 '"Ġcircle"' -- "$VLMLAB" tokenizer encode --tokenizer "$TMP/captions.json" --tokens \
   "a red circle"
