@@ -12,6 +12,7 @@ PACKAGES=(
   libdnnl-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libssl-dev nlohmann-json3-dev libicu-dev libonig-dev
+  clang libclang-rt-14-dev
   libpq-dev postgresql
   libpng-dev libjpeg62-turbo-dev libfreetype-dev fonts-dejavu-core
   libcpp-httplib-dev chromium

@@ -101,6 +101,17 @@ absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::FromJson(const json& r
   absl::StatusOr<std::vector<AddedToken>> added = ReadAddedTokens(at("added_tokens"));
   if (!added.ok()) return in_file(added.status());
   tok->SetAddedTokens(std::move(*added));
+  // Every id the post-processor adds must be a token of the file: an id outside the vocabulary
+  // would index past the model's embedding table. (Found by tests/fuzz/tokenizer_json_fuzzer.)
+  if (tok->post_) {
+    for (int32_t id : tok->post_->Process({})) {
+      if (tok->IdToToken(id) == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            name, ": post_processor adds token id ", id,
+            ", which no vocabulary entry or added token has; give the id of a token of the file"));
+      }
+    }
+  }
   return tok;
 }
 

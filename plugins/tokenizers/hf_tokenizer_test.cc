@@ -72,6 +72,9 @@ TEST(HfTokenizer, TemplateAddsSpecialTokensOnlyOnRequest) {
   EXPECT_THAT(tok->Encode("ab", true), ElementsAre(1, 7, 2));
   EXPECT_THAT(tok->Encode("ab", false), ElementsAre(7));
   EXPECT_TRUE(tok->post_processor_adds_tokens());
+  file["post_processor"]["special_tokens"]["</s>"]["ids"][0] = 99;
+  EXPECT_THAT(Refusal(file), HasSubstr("post_processor adds token id 99, which no vocabulary "
+                                       "entry or added token has"));
   file["post_processor"]["single"][0]["SpecialToken"]["id"] = "<bos>";
   EXPECT_THAT(Refusal(file), HasSubstr("post_processor.single[0] names the special token "
                                        "\"<bos>\", which special_tokens does not define"));
