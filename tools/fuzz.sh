@@ -42,8 +42,11 @@ fi
 
 cache="${HOME}/.cache/vlmlab/fuzz"
 mkdir -p "$cache/findings"
+# An output base per checkout (Bazel ties one to its workspace); the shared --disk_cache of
+# .bazelrc still serves compiled actions across checkouts.
+output_base="$cache/output-base-$(pwd | cksum | cut -d' ' -f1)"
 bazel_fuzz() {
-  CC=clang CXX=clang++ bazel --output_base="$cache/output-base" "$@"
+  CC=clang CXX=clang++ bazel --output_base="$output_base" "$@"
 }
 labels=()
 for t in "${targets[@]}"; do labels+=("//tests/fuzz:$t"); done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian 12 machine: installs what is missing, then
 # builds and tests every target, then runs the results-store tests again against a throwaway
-# PostgreSQL server (tools/with_postgres.sh). Used by CI (.ci/run) and named in README.md.
+# PostgreSQL server (tools/with_postgres.sh), then fuzzes each parser briefly (tools/fuzz.sh).
+# Used by CI (.ci/run) and named in README.md.
 #
 #   tools/test.sh            # everything
 #   tools/test.sh //platform/spec/...   # a subset (no PostgreSQL pass)
@@ -15,3 +16,6 @@ fi
 bazel test //...
 # The URL carries a random port: passing it only here keeps the main run's cache keys stable.
 tools/with_postgres.sh bazel test --test_env=VLMLAB_TEST_POSTGRES_URL //platform/store/...
+# Every fuzz target for a short fixed time under clang with ASan+UBSan (tools/fuzz.sh); the long
+# runs are done by hand and recorded in docs/reliability.md. Findings fail the run.
+tools/fuzz.sh all 10

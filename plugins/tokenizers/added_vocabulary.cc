@@ -29,7 +29,7 @@ absl::StatusOr<std::vector<AddedToken>> ReadAddedTokens(const JsonAt& at) {
     token.content = *content;
     if (!ReadTokenId(JsonMember(t.value, "id"), token.id)) {
       return t.Child("id").Bad(absl::StrCat("is ", ShowJson(JsonMember(t.value, "id")),
-                                            ", not an id in [0, 2^31 - 1)"));
+                                            ", not an id in [0, 2^24)"));
     }
     struct Flag {
       const char* key;

@@ -59,7 +59,7 @@ absl::StatusOr<std::unique_ptr<BpeModel>> BpeModel::Read(const JsonAt& at) {
     int32_t id;
     if (!ReadTokenId(it.value(), id)) {
       const JsonAt entry{it.value(), absl::StrCat(vocab.path, "[", ShowJson(it.key()), "]")};
-      return entry.Bad(absl::StrCat("is ", ShowJson(it.value()), ", not an id in [0, 2^31 - 1)"));
+      return entry.Bad(absl::StrCat("is ", ShowJson(it.value()), ", not an id in [0, 2^24)"));
     }
     m->vocab_[it.key()] = id;
     m->tokens_[id] = it.key();

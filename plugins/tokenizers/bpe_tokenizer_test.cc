@@ -326,7 +326,7 @@ TEST(BpeTokenizerErrors, Model) {
     file["model"]["vocab"] = bad;
     EXPECT_THAT(ErrorFor(file), HasSubstr("model.vocab is not a non-empty object"));
   }
-  for (json bad : {json("7"), json(-1), json(1.5), json(4294967296)}) {
+  for (json bad : {json("7"), json(-1), json(1.5), json(4294967296), json(1 << 24)}) {
     file = TokenizerFile();
     file["model"]["vocab"]["q"] = bad;
     EXPECT_THAT(ErrorFor(file), HasSubstr("model.vocab[\"q\"] is")) << bad;

@@ -23,12 +23,12 @@ bool ReadTokenId(const json& v, int32_t& id) {
   if (!v.is_number_integer()) return false;
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();
-    if (u >= static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) return false;
+    if (u >= static_cast<uint64_t>(kMaxTokenId)) return false;
     id = static_cast<int32_t>(u);
     return true;
   }
   const int64_t i = v.get<int64_t>();
-  if (i < 0 || i >= std::numeric_limits<int32_t>::max()) return false;
+  if (i < 0 || i >= kMaxTokenId) return false;
   id = static_cast<int32_t>(i);
   return true;
 }

@@ -27,7 +27,11 @@ std::string ShowJson(const json& j);
 // `obj[key]` when obj is an object holding key, else a null value.
 const json& JsonMember(const json& obj, absl::string_view key);
 
-// A non-negative integer below 2^31 - 1.
+// Token ids stop below 2^24 (16.7 million; real vocabularies have under 300,000): the model's
+// embedding table has a row per id, so a hostile file cannot ask for billions of them.
+inline constexpr int32_t kMaxTokenId = 1 << 24;
+
+// A non-negative integer below kMaxTokenId.
 bool ReadTokenId(const json& v, int32_t& id);
 
 // One JSON value and its path in the file, for typed reads with messages.
