@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian 12 machine: installs what is missing, then
 # builds and tests every target, then runs the results-store tests again against a throwaway
-# PostgreSQL server (tools/with_postgres.sh), then fuzzes each parser briefly (tools/fuzz.sh).
+# PostgreSQL server (tools/with_postgres.sh), then the parsers' tests under ASan+UBSan and the
+# threaded parts under TSan, then fuzzes each parser briefly (tools/fuzz.sh).
 # Used by CI (.ci/run) and named in README.md.
 #
 #   tools/test.sh            # everything
@@ -16,6 +17,14 @@ fi
 bazel test //...
 # The URL carries a random port: passing it only here keeps the main run's cache keys stable.
 tools/with_postgres.sh bazel test --test_env=VLMLAB_TEST_POSTGRES_URL //platform/store/...
+# The parsers' tests and the fuzz corpus replays again under AddressSanitizer + UBSan.
+bazel test --config=asan //plugins/tokenizers/... //platform/spec/... //platform/weights/... \
+  //tests/fuzz/... //tests:hostile_input_test
+# The threaded parts (data loader, sweep scheduler, store, bootstrap, tokenizer cache) under
+# ThreadSanitizer.
+bazel test --config=tsan //platform/data:data_loader_test //platform/sweep:scheduler_test \
+  //platform/store:store_concurrency_test //platform/metrics:bootstrap_test \
+  //plugins/tokenizers:bpe_tokenizer_test
 # Every fuzz target for a short fixed time under clang with ASan+UBSan (tools/fuzz.sh); the long
 # runs are done by hand and recorded in docs/reliability.md. Findings fail the run.
 tools/fuzz.sh all 10

@@ -151,7 +151,7 @@ void BpeModel::Tokenize(absl::string_view piece, std::vector<int32_t>& ids) cons
     }
   }
   {
-    absl::MutexLock lock(&cache_mu_);
+    std::lock_guard<std::mutex> lock(cache_mu_);
     if (auto it = cache_.find(piece); it != cache_.end()) {
       ids.insert(ids.end(), it->second.begin(), it->second.end());
       return;
@@ -160,7 +160,7 @@ void BpeModel::Tokenize(absl::string_view piece, std::vector<int32_t>& ids) cons
   std::vector<int32_t> merged = Merge(piece);
   ids.insert(ids.end(), merged.begin(), merged.end());
   if (piece.size() > kMaxCachedBytes) return;
-  absl::MutexLock lock(&cache_mu_);
+  std::lock_guard<std::mutex> lock(cache_mu_);
   if (cache_.size() >= kMaxCachedPieces) cache_.clear();
   cache_.emplace(std::string(piece), std::move(merged));
 }
