@@ -22,9 +22,12 @@ HttpRequest FromHttplib(const httplib::Request& in) {
 
 }  // namespace
 
-HttpServer::HttpServer(const Dashboard* dashboard)
+HttpServer::HttpServer(const Dashboard* dashboard, const HttpServerLimits& limits)
     : dashboard_(dashboard), server_(std::make_unique<httplib::Server>()) {
-  server_->set_payload_max_length(1 << 20);
+  server_->set_payload_max_length(limits.max_body_bytes);
+  server_->set_read_timeout(limits.read_timeout_seconds, 0);
+  server_->set_write_timeout(limits.write_timeout_seconds, 0);
+  server_->set_keep_alive_timeout(limits.read_timeout_seconds);
   // httplib's default sets SO_REUSEPORT, which lets a second server bind the same port and
   // silently share its connections; SO_REUSEADDR alone still allows a quick restart.
   server_->set_socket_options([](socket_t sock) {

@@ -21,10 +21,19 @@ class Server;
 
 namespace vlmlab::dashboard {
 
+// What one client may cost the server: a client that sends nothing for `read_timeout` is
+// disconnected (so idle or slow connections cannot hold the worker threads), and a request body
+// over `max_body_bytes` is refused with 413 without being read.
+struct HttpServerLimits {
+  int read_timeout_seconds = 5;
+  int write_timeout_seconds = 5;
+  size_t max_body_bytes = size_t{1} << 20;
+};
+
 class HttpServer {
  public:
   // `dashboard` is not owned and must outlive the server.
-  explicit HttpServer(const Dashboard* dashboard);
+  explicit HttpServer(const Dashboard* dashboard, const HttpServerLimits& limits = {});
   ~HttpServer();
 
   // Unavailable when the address cannot be bound (in use, not an address of this machine).

@@ -1,8 +1,14 @@
 #include "platform/dashboard/http_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -29,7 +35,9 @@ class HttpServerTest : public ::testing::Test {
     DashboardOptions options;
     options.token = kToken;
     dashboard_ = std::make_unique<Dashboard>(db_.get(), options);
-    server_ = std::make_unique<HttpServer>(dashboard_.get());
+    HttpServerLimits limits;
+    limits.read_timeout_seconds = 1;  // short, so the slow-client tests finish quickly
+    server_ = std::make_unique<HttpServer>(dashboard_.get(), limits);
     ASSERT_TRUE(server_->Bind("127.0.0.1", 0).ok());
     ASSERT_GT(server_->port(), 0);
     thread_ = std::thread([this] { EXPECT_TRUE(server_->Run().ok()); });
@@ -101,6 +109,96 @@ TEST_F(HttpServerTest, EncodedPathsAndBadParameters) {
   httplib::Result post = client_->Post("/api/runs", auth, "{}", "application/json");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
+}
+
+// A raw TCP connection to the server, for clients no library would write.
+int Connect(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  timeval tv{10, 0};  // the test's own bound on every read
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+void SendAll(int fd, const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;  // the server may close first: that is what some tests expect
+    sent += n;
+  }
+}
+
+// Everything the server sends until it closes the connection (or 10 s pass).
+std::string ReadUntilClosed(int fd) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
+TEST_F(HttpServerTest, SlowClientIsDisconnectedAfterTheReadTimeout) {
+  const int fd = Connect(server_->port());
+  ASSERT_GE(fd, 0);
+  SendAll(fd, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");  // never finishes its headers
+  const auto start = std::chrono::steady_clock::now();
+  ReadUntilClosed(fd);
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  close(fd);
+  EXPECT_LT(waited, 5.0) << "a silent client held its connection for " << waited << " s";
+}
+
+TEST_F(HttpServerTest, IdleConnectionsCannotStarveOtherClients) {
+  // Twice as many idle connections as worker threads (8): each is dropped after the 1 s read
+  // timeout, so a real request waits about two timeouts, not forever.
+  std::vector<int> idle;
+  for (int i = 0; i < 16; ++i) idle.push_back(Connect(server_->port()));
+  const auto start = std::chrono::steady_clock::now();
+  httplib::Result r = client_->Get("/api/runs", {{"Authorization", absl::StrCat("Bearer ", kToken)}});
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (int fd : idle) {
+    if (fd >= 0) close(fd);
+  }
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_LT(waited, 8.0);
+}
+
+TEST_F(HttpServerTest, OversizedBodiesAndHeadersAreRefused) {
+  // A request declaring a 64 MiB body is answered from its headers (here 405: the API takes no
+  // POST) without the server waiting for, or buffering, the body.
+  int fd = Connect(server_->port());
+  ASSERT_GE(fd, 0);
+  SendAll(fd, absl::StrCat("POST /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ",
+                           64 << 20, "\r\nConnection: close\r\n\r\n"));
+  std::string reply = ReadUntilClosed(fd);
+  close(fd);
+  EXPECT_TRUE(absl::StartsWith(reply, "HTTP/1.1 4")) << reply.substr(0, 80);
+  // A 64 KiB request target is refused (the limit is 8 KiB) without a crash.
+  fd = Connect(server_->port());
+  ASSERT_GE(fd, 0);
+  SendAll(fd, absl::StrCat("GET /", std::string(64 << 10, 'a'),
+                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  reply = ReadUntilClosed(fd);
+  close(fd);
+  EXPECT_FALSE(absl::StartsWith(reply, "HTTP/1.1 200")) << reply.substr(0, 80);
+  // The server still answers.
+  httplib::Result r = client_->Get("/api/runs", {{"Authorization", absl::StrCat("Bearer ", kToken)}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
 }
 
 TEST(HttpServerBindTest, PortInUseIsUnavailable) {

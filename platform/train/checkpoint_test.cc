@@ -1,5 +1,10 @@
 #include "platform/train/checkpoint.h"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -49,6 +54,48 @@ TEST(Checkpoint, RoundTripAndLatest) {
   EXPECT_EQ(c.optimizer.step, 7);
   EXPECT_EQ(c.optimizer.param_steps.at("w"), 7);
   EXPECT_EQ(c.optimizer.tensors.at("w.exp_avg").ToVector()[3], 0.5f);
+}
+
+// The disk fills while a checkpoint is written (simulated in a child process by a file-size
+// limit, RLIMIT_FSIZE, which makes writes past 256 KiB fail with EFBIG): the save fails with an
+// error, and LATEST still leads to the previous checkpoint, whole.
+TEST(Checkpoint, DiskFullDuringASaveLeavesThePreviousCheckpointUsable) {
+  const std::string dir = TempDir("disk_full");
+  CheckpointState st;
+  st.stage_name = "sft";
+  st.global_step = 10;
+  nn::TensorMap small{{"w", Tensor::FromVector({2, 2}, {1, 2, 3, 4})}};
+  ASSERT_TRUE(SaveCheckpoint(dir, st, small, OptState(0.5f)).ok());
+
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails instead of killing the process
+    rlimit limit{256 << 10, 256 << 10};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    CheckpointState next = st;
+    next.global_step = 20;
+    nn::TensorMap big{{"w", Tensor::Full({512, 512}, 7.0f)}};  // 1 MiB of weights
+    const absl::Status saved = SaveCheckpoint(dir, next, big, OptState(0.25f));
+    _exit(saved.ok() ? 1 : 0);  // 0: the save reported the failure
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "a save onto a full disk reported success";
+
+  auto ck = LoadLatestCheckpoint(dir);
+  ASSERT_TRUE(ck.ok()) << ck.status();
+  ASSERT_TRUE(ck->has_value());
+  EXPECT_EQ((*ck)->state.global_step, 10);
+  EXPECT_EQ((*ck)->model.at("w").ToVector(), (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ((*ck)->optimizer.tensors.at("w.exp_avg").ToVector()[0], 0.5f);
+  // With space again, the next save succeeds and becomes the latest.
+  st.global_step = 30;
+  ASSERT_TRUE(SaveCheckpoint(dir, st, small, OptState(0.5f)).ok());
+  ck = LoadLatestCheckpoint(dir);
+  ASSERT_TRUE(ck.ok() && ck->has_value());
+  EXPECT_EQ((*ck)->state.global_step, 30);
 }
 
 TEST(Checkpoint, EmptyDirectoryHasNone) {
