@@ -1,10 +1,13 @@
 // The Store contract under contention, on both engines (fixture: store_test_fixture.h):
-// threads and processes appending results and claiming runs at once lose no rows and claim
-// each run once; processes opening a new store at once migrate it once.
+// eight threads or processes appending results and claiming runs at once lose no rows and
+// claim each run once; a writer killed mid-append leaves no torn batch; processes opening a new
+// store at once migrate it once.
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -22,7 +25,7 @@ namespace {
 
 // ---- Concurrency ----
 
-constexpr int kWorkers = 4;
+constexpr int kWorkers = 8;  // as many worker processes as a sweep runs on a large machine
 constexpr int kBatches = 8;
 constexpr int kBatchSize = 40;
 constexpr int kContestedRuns = 12;
@@ -145,6 +148,47 @@ TEST_P(StoreTest, ConcurrentProcessesLoseNoRowsAndClaimEachRunOnce) {
     won += WEXITSTATUS(status);
   }
   VerifyContest(*store, won);
+}
+
+// A worker killed (SIGKILL) while it appends leaves the store consistent: every batch it
+// appended is there whole (each is one transaction), none is torn, and the store takes writes
+// and reads afterwards.
+TEST_P(StoreTest, AWorkerKilledMidWriteLeavesNoTornBatch) {
+  std::unique_ptr<Store> store = Open();
+  ASSERT_NE(store, nullptr);
+  PrepareContest(*store);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    absl::StatusOr<std::unique_ptr<Store>> own = OpenStore(url_);
+    if (!own.ok()) _exit(255);
+    for (int b = 0;; ++b) {  // until killed
+      std::vector<ScalarPoint> batch;
+      for (int k = 0; k < kBatchSize; ++k) {
+        batch.push_back({"shared", "train", b * kBatchSize + k, "victim", 1.0, std::nullopt});
+      }
+      if (!(*own)->AppendScalars(batch).ok()) _exit(255);
+    }
+  }
+  // Kill it once a few batches have landed, in the middle of whatever it is doing.
+  size_t rows = 0;
+  for (int i = 0; i < 500 && rows < 3 * kBatchSize; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    absl::StatusOr<std::vector<ScalarPoint>> now = store->Scalars({"shared"}, {"victim"});
+    rows = now.ok() ? now->size() : 0;
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped before it was killed";
+  absl::StatusOr<std::unique_ptr<Store>> reopened = OpenStore(url_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  absl::StatusOr<std::vector<ScalarPoint>> left = (*reopened)->Scalars({"shared"}, {"victim"});
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_GE(left->size(), 3u * kBatchSize);
+  EXPECT_EQ(left->size() % kBatchSize, 0u) << "a torn batch: " << left->size() << " rows";
+  ASSERT_TRUE((*reopened)->AppendScalars({{"shared", "train", 0, "after", 2.0, std::nullopt}}).ok());
+  EXPECT_EQ((*reopened)->Scalars({"shared"}, {"after"})->size(), 1u);
 }
 
 TEST_P(StoreTest, ProcessesOpeningANewStoreAtOnceMigrateItOnce) {
