@@ -30,12 +30,12 @@ absl::string_view SqlStore::engine() const {
 }
 
 absl::StatusOr<int> SqlStore::SchemaVersion() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return ReadSchemaVersion(*c_);
 }
 
 absl::Status SqlStore::WriteTransaction(const std::function<absl::Status(SqlConnection&)>& body) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     VLMLAB_RETURN_IF_ERROR(c_->BeginWrite());

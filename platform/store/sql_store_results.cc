@@ -129,7 +129,7 @@ absl::Status SqlStore::PutPredictions(absl::Span<const PredictionRecord> predict
 absl::StatusOr<std::vector<ScalarPoint>> SqlStore::Scalars(absl::Span<const std::string> run_ids,
                                                            absl::Span<const std::string> keys) {
   const std::vector<std::string> wanted_keys = SortedUnique(keys);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<ScalarPoint> points;
   auto read = [&](const std::string& run_id, const SqlResult& r) -> absl::Status {
     for (const SqlRow& row : r.rows) {
@@ -166,7 +166,7 @@ absl::StatusOr<std::vector<ScalarPoint>> SqlStore::Scalars(absl::Span<const std:
 }
 
 absl::StatusOr<std::vector<MetricRecord>> SqlStore::Metrics(absl::Span<const std::string> run_ids) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<MetricRecord> metrics;
   for (const std::string& run_id : SortedUnique(run_ids)) {
     VLMLAB_ASSIGN_OR_RETURN(
@@ -204,7 +204,7 @@ absl::StatusOr<PredictionPage> SqlStore::Predictions(const PredictionQuery& quer
                             "evaluator = ? AND score < 1 ORDER BY example_key LIMIT ? OFFSET ?"
                           : "SELECT example_key, score, data FROM predictions WHERE run_id = ? AND "
                             "evaluator = ? ORDER BY example_key LIMIT ? OFFSET ?";
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   PredictionPage page;
   VLMLAB_ASSIGN_OR_RETURN(
       SqlResult count, c_->Execute(count_sql, {SqlText(query.run_id), SqlText(query.evaluator)}));

@@ -115,7 +115,7 @@ absl::Status SqlStore::EnsureSweep(const SweepRecord& sweep) {
 }
 
 absl::StatusOr<SweepRecord> SqlStore::GetSweep(absl::string_view sweep_id) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   VLMLAB_ASSIGN_OR_RETURN(
       SqlResult r, c_->Execute("SELECT id, name, spec_text, created_at_us FROM sweeps WHERE id = ?",
                                {SqlText(sweep_id)}));
@@ -126,7 +126,7 @@ absl::StatusOr<SweepRecord> SqlStore::GetSweep(absl::string_view sweep_id) {
 }
 
 absl::StatusOr<std::vector<SweepRecord>> SqlStore::ListSweeps() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   VLMLAB_ASSIGN_OR_RETURN(
       SqlResult r,
       c_->Execute(
@@ -245,7 +245,7 @@ absl::Status SqlStore::SetRunCost(absl::string_view run_id, const RunCost& cost)
 }
 
 absl::StatusOr<RunRecord> SqlStore::GetRun(absl::string_view run_id) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   VLMLAB_ASSIGN_OR_RETURN(
       SqlResult r, c_->Execute(absl::StrCat("SELECT ", kRunColumns, " FROM runs WHERE id = ?"),
                                {SqlText(run_id)}));
@@ -256,7 +256,7 @@ absl::StatusOr<RunRecord> SqlStore::GetRun(absl::string_view run_id) {
 }
 
 absl::StatusOr<std::vector<RunRecord>> SqlStore::ListRuns(absl::string_view sweep_id) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   absl::StatusOr<SqlResult> r =
       sweep_id.empty()
           ? c_->Execute(
@@ -274,7 +274,7 @@ absl::StatusOr<std::vector<RunRecord>> SqlStore::ListRuns(absl::string_view swee
 }
 
 absl::StatusOr<std::vector<RunField>> SqlStore::RunFields(absl::Span<const std::string> run_ids) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<RunField> fields;
   for (const std::string& id : SortedUnique(run_ids)) {
     VLMLAB_ASSIGN_OR_RETURN(
