@@ -85,12 +85,7 @@ void AddedVocabulary::Extract(const Set& set, std::vector<Piece>& pieces) const 
     const std::string& s = p.text;
     // Non-overlapping leftmost-longest matches: (start, end, token index).
     size_t start_offset = 0;  // of the text not yet emitted
-    auto emit_text = [&](size_t start, size_t end) {
-      Piece sub;
-      sub.text = s.substr(start, end - start);
-      sub.at_start = start == 0 && p.at_start && !p.front_dropped;
-      out.push_back(std::move(sub));
-    };
+    auto emit_text = [&](size_t start, size_t end) { out.push_back(SliceOf(p, start, end)); };
     for (size_t pos = 0; pos < s.size();) {
       size_t best = SIZE_MAX, best_len = 0;
       for (size_t k : set.by_first_byte[static_cast<unsigned char>(s[pos])]) {

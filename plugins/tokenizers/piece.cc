@@ -2,6 +2,13 @@
 
 namespace vlmlab::hf {
 
+Piece SliceOf(const Piece& p, size_t start, size_t end) {
+  Piece sub;
+  sub.text = p.text.substr(start, end - start);
+  sub.at_start = start == 0 && p.at_start && !p.front_dropped;
+  return sub;
+}
+
 void SplitPieces(std::vector<Piece>& pieces,
                  const std::function<std::vector<std::pair<size_t, size_t>>(const Piece&)>& ranges) {
   std::vector<Piece> out;
@@ -12,11 +19,7 @@ void SplitPieces(std::vector<Piece>& pieces,
       continue;
     }
     for (auto [start, end] : ranges(p)) {
-      if (end <= start) continue;
-      Piece sub;
-      sub.text = p.text.substr(start, end - start);
-      sub.at_start = start == 0 && p.at_start && !p.front_dropped;
-      out.push_back(std::move(sub));
+      if (end > start) out.push_back(SliceOf(p, start, end));
     }
   }
   pieces = std::move(out);

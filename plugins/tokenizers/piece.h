@@ -28,6 +28,10 @@ struct Piece {
   static Piece Whole(std::string text) { return Piece{std::move(text), -1, true, false}; }
 };
 
+// Bytes [start, end) of `p` as a piece of its own (the library's NormalizedString::slice): it
+// starts the text only when it starts `p`, `p` does, and normalization dropped nothing there.
+Piece SliceOf(const Piece& p, size_t start, size_t end);
+
 // Cuts every piece that is not an added token into the [start, end) byte ranges `ranges`
 // returns for it, in order; empty results are dropped, as the library drops empty splits.
 void SplitPieces(std::vector<Piece>& pieces,
