@@ -158,6 +158,29 @@ try {
         'a prediction with markup renders as text');
   await page.screenshot({path: join(outDir, 'evals.png'), fullPage: true});
 
+  // Path traversal from the browser, with the session's cookie: encoded and double-encoded
+  // "../" out of the static assets and out of --image_root are refused, never served.
+  const attempts = [
+    '/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+    '/%252e%252e/%252e%252e/etc/passwd',
+    '/js/..%2f..%2f..%2fetc%2fpasswd',
+    '/api/image?path=..%2F..%2F..%2Fetc%2Fpasswd',
+    '/api/image?path=%252e%252e%252f%252e%252e%252fetc%252fpasswd',
+    '/api/image?path=%2Fetc%2Fpasswd',
+  ];
+  // A page of its own: the refused fetches are meant to log errors, which the main page's
+  // no-console-error check must not count.
+  const probe = await context.newPage();
+  await probe.goto(`${origin}/`);
+  const traversal = await probe.evaluate(async (targets) => Promise.all(targets.map(async (t) => {
+    const r = await fetch(t);
+    const body = await r.text();
+    return {t, status: r.status, leaked: /root:[^:]*:0:0:/.test(body)};
+  })), attempts);
+  await probe.close();
+  check(traversal.every((r) => r.status >= 400 && !r.leaked),
+        `encoded and double-encoded traversal refused (${traversal.map((r) => r.status).join(', ')})`);
+
   // Run detail page.
   await page.goto(`${origin}/#/run/xss-s0`);
   await page.waitForSelector('[data-testid=run-title]');
