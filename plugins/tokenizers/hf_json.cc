@@ -1,7 +1,5 @@
 #include "plugins/tokenizers/hf_json.h"
 
-#include <limits>
-
 #include "absl/strings/str_cat.h"
 #include "plugins/tokenizers/unicode_text.h"
 
