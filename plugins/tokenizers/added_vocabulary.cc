@@ -75,17 +75,11 @@ const std::string* AddedVocabulary::IdToToken(int32_t id) const {
 void AddedVocabulary::Extract(const Set& set, std::vector<Piece>& pieces) const {
   // Like the library, every piece is sliced anew even without a match, which settles at_start
   // after normalization.
-  std::vector<Piece> out;
-  out.reserve(pieces.size());
-  for (Piece& p : pieces) {
-    if (p.added_id >= 0) {
-      out.push_back(std::move(p));
-      continue;
-    }
+  CutPieces(pieces, [&](const Piece& p) {
     const std::string& s = p.text;
-    // Non-overlapping leftmost-longest matches: (start, end, token index).
+    std::vector<PieceRange> out;
     size_t start_offset = 0;  // of the text not yet emitted
-    auto emit_text = [&](size_t start, size_t end) { out.push_back(SliceOf(p, start, end)); };
+    // Non-overlapping leftmost-longest matches.
     for (size_t pos = 0; pos < s.size();) {
       size_t best = SIZE_MAX, best_len = 0;
       for (size_t k : set.by_first_byte[static_cast<unsigned char>(s[pos])]) {
@@ -126,16 +120,13 @@ void AddedVocabulary::Extract(const Set& set, std::vector<Piece>& pieces) const 
         }
         // The search goes on from the match's end, as the library's does.
       }
-      if (start_offset < start) emit_text(start_offset, start);
-      Piece tok;
-      tok.text = s.substr(start, stop - start);
-      tok.added_id = token.id;
-      out.push_back(std::move(tok));
+      if (start_offset < start) out.push_back({start_offset, start});
+      out.push_back({start, stop, token.id});
       start_offset = stop;
     }
-    if (start_offset < s.size()) emit_text(start_offset, s.size());
-  }
-  pieces = std::move(out);
+    if (start_offset < s.size()) out.push_back({start_offset, s.size()});
+    return out;
+  });
 }
 
 }  // namespace vlmlab::hf

@@ -166,6 +166,28 @@ TEST(BpeTokenizer, SplitsOutAddedAndSpecialTokens) {
   EXPECT_EQ(tok->SpecialId(SpecialToken::kAssistant), 303);
 }
 
+// add_bos prepends bos_token to a raw encoding only where the file's post-processor adds no
+// special tokens; with one that does, it is refused (a second BOS).
+TEST(BpeTokenizer, AddBosIsRefusedWhenThePostProcessorAddsTokens) {
+  BpeTokenizerOptions o = Options("");
+  o.set_add_bos(true);
+  json file = TokenizerFile();
+  file["post_processor"] = {{"type", "ByteLevel"}};  // adds nothing: add_bos applies
+  std::unique_ptr<BpeTokenizer> tok = LoadOk(file, o);
+  ASSERT_NE(tok, nullptr);
+  EXPECT_THAT(tok->EncodeWithSpecialTokens("hello"), ElementsAre(300, Id("hello")));
+  file["post_processor"] = {{"type", "BertProcessing"},
+                            {"cls", json::array({"<|endoftext|>", 300})},
+                            {"sep", json::array({"<|endoftext|>", 300})}};
+  EXPECT_THAT(Load(file, o).status().message(),
+              HasSubstr("post_processor already adds special tokens to a raw encoding; remove "
+                        "add_bos"));
+  o.set_add_bos(false);  // the file's post-processor then decides
+  tok = LoadOk(file, o);
+  ASSERT_NE(tok, nullptr);
+  EXPECT_THAT(tok->EncodeWithSpecialTokens("hello"), ElementsAre(300, Id("hello"), 300));
+}
+
 TEST(BpeTokenizer, SpecialTokenOptionsChooseTheIds) {
   // pad, eos and assistant named by other tokens of the file take those tokens' ids.
   BpeTokenizerOptions o = Options("");

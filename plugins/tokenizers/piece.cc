@@ -9,8 +9,8 @@ Piece SliceOf(const Piece& p, size_t start, size_t end) {
   return sub;
 }
 
-void SplitPieces(std::vector<Piece>& pieces,
-                 const std::function<std::vector<std::pair<size_t, size_t>>(const Piece&)>& ranges) {
+void CutPieces(std::vector<Piece>& pieces,
+               const std::function<std::vector<PieceRange>(const Piece&)>& cut) {
   std::vector<Piece> out;
   out.reserve(pieces.size());
   for (Piece& p : pieces) {
@@ -18,11 +18,22 @@ void SplitPieces(std::vector<Piece>& pieces,
       out.push_back(std::move(p));
       continue;
     }
-    for (auto [start, end] : ranges(p)) {
-      if (end > start) out.push_back(SliceOf(p, start, end));
+    for (const PieceRange& r : cut(p)) {
+      if (r.end <= r.start) continue;
+      out.push_back(SliceOf(p, r.start, r.end));
+      if (r.added_id >= 0) out.back().added_id = r.added_id;
     }
   }
   pieces = std::move(out);
+}
+
+void SplitPieces(std::vector<Piece>& pieces,
+                 const std::function<std::vector<std::pair<size_t, size_t>>(const Piece&)>& ranges) {
+  CutPieces(pieces, [&](const Piece& p) {
+    std::vector<PieceRange> out;
+    for (auto [start, end] : ranges(p)) out.push_back({start, end});
+    return out;
+  });
 }
 
 }  // namespace vlmlab::hf

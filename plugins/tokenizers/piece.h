@@ -32,6 +32,18 @@ struct Piece {
 // starts the text only when it starts `p`, `p` does, and normalization dropped nothing there.
 Piece SliceOf(const Piece& p, size_t start, size_t end);
 
+// A stretch [start, end) of a piece to keep, as text or (added_id >= 0) as that added token.
+struct PieceRange {
+  size_t start = 0;
+  size_t end = 0;
+  int32_t added_id = -1;
+};
+
+// Replaces every piece that is not an added token by the ranges `cut` returns for it, in
+// order (empty ones dropped); added-token pieces pass through untouched.
+void CutPieces(std::vector<Piece>& pieces,
+               const std::function<std::vector<PieceRange>(const Piece&)>& cut);
+
 // Cuts every piece that is not an added token into the [start, end) byte ranges `ranges`
 // returns for it, in order; empty results are dropped, as the library drops empty splits.
 void SplitPieces(std::vector<Piece>& pieces,
