@@ -26,6 +26,7 @@
 #include "kernels/api/kernel_profile.h"
 #include "kernels/cpu/threads.h"
 #include "platform/autograd/backward.h"
+#include "platform/base/status_macros.h"
 #include "platform/model/vlm_model.h"
 #include "platform/optim/clip.h"
 #include "platform/optim/optimizer.h"
@@ -33,7 +34,6 @@
 #include "platform/registry/global_registries.h"
 #include "platform/spec/spec_loader.h"
 #include "platform/tensor/cpu_allocator.h"
-#include "platform/tensor/status_macros.h"
 
 // The model of experiments/quickstart.textproto (copied: --experiment reads a file instead).
 ABSL_FLAG(std::string, model,

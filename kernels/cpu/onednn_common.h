@@ -29,7 +29,7 @@
 #include "absl/strings/string_view.h"
 #include "kernels/api/kernel_table.h"
 #include "oneapi/dnnl/dnnl.hpp"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 #include "platform/tensor/tensor.h"
 
 namespace vlmlab::cpu {

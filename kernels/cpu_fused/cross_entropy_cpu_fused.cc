@@ -10,7 +10,7 @@
 
 #include "kernels/api/cross_entropy.h"
 #include "kernels/cpu_fused/fast_math.h"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 
 namespace vlmlab {
 namespace {

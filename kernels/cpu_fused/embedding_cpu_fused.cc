@@ -9,7 +9,7 @@
 
 #include "kernels/api/embedding.h"
 #include "kernels/cpu_fused/fast_math.h"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "kernels/api/cross_entropy.h"
 #include "kernels/reference/float_io.h"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 
 namespace vlmlab {
 namespace {

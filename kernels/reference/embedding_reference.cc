@@ -3,7 +3,7 @@
 
 #include "kernels/api/embedding.h"
 #include "kernels/reference/float_io.h"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -11,13 +11,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "platform/base/status_macros.h"
 #include "platform/dashboard/ablation_json.h"
 #include "platform/dashboard/config_diff.h"
 #include "platform/dashboard/json_response.h"
 #include "platform/report/ablation_table.h"
 #include "platform/report/run_selection.h"
 #include "platform/report/table_format.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::dashboard {
 namespace {

@@ -6,13 +6,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/dashboard/access_token.h"
 #include "platform/dashboard/dashboard.h"
 #include "platform/dashboard/http_server.h"
 #include "platform/store/store.h"
 #include "platform/store/store_url.h"
 #include "platform/store/worker_identity.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::dashboard {
 

@@ -5,9 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
-#include "platform/data/file_io.h"
+#include "platform/base/file_io.h"
+#include "platform/base/json_file.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/reader_util.h"
-#include "platform/tensor/status_macros.h"
 #include "platform/image/codec.h"
 
 namespace vlmlab::data {

@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "platform/data/file_io.h"
+#include "platform/base/file_io.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/reader_util.h"
-#include "platform/tensor/status_macros.h"
 #include "platform/data/sample_json.h"
 
 namespace vlmlab::data {

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
-#include "platform/data/file_io.h"
+#include "platform/base/file_io.h"
 #include "platform/image/codec.h"
 
 namespace vlmlab::data {

@@ -13,8 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
+#include "platform/base/status_macros.h"
 #include "platform/image/image.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::data {
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "platform/base/json_file.h"
 
 namespace vlmlab::data {
 namespace {
@@ -149,31 +150,6 @@ absl::Status ShorthandTurns(const json& obj, Sample* sample,
 }
 
 }  // namespace
-
-bool JsonNestingOk(absl::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
-}
 
 int64_t CountImagePlaceholders(const std::vector<Turn>& turns) {
   const absl::string_view placeholder = kImagePlaceholder;

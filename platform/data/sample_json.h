@@ -41,9 +41,6 @@ int64_t CountImagePlaceholders(const std::vector<Turn>& turns);
 // The most frequent answer; ties go to the one that occurs first. "" for an empty list.
 std::string MostCommonAnswer(const std::vector<std::string>& answers);
 
-// False when `text` nests arrays/objects deeper than `max_depth` (checked before parsing, so
-// the parser never recurses on hostile input).
-bool JsonNestingOk(absl::string_view text, int max_depth = 64);
 
 }  // namespace vlmlab::data
 

@@ -8,10 +8,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "platform/data/file_io.h"
+#include "platform/base/file_io.h"
+#include "platform/base/json_file.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/reader_util.h"
 #include "platform/data/sample_json.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::data {
 namespace {

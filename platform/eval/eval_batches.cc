@@ -9,11 +9,11 @@
 #include "absl/strings/strip.h"
 #include "glog/logging.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/batch.h"
 #include "platform/data/chat_template.h"
 #include "platform/image/codec.h"
 #include "platform/model/generate.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::eval {
 namespace {

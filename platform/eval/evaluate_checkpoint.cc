@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "kernels/cpu/threads.h"
+#include "platform/base/status_macros.h"
 #include "platform/eval/trained_model.h"
 #include "platform/ops/precision.h"
 #include "platform/runner/compute_precision.h"
@@ -20,7 +21,6 @@
 #include "platform/store/spec_fields.h"
 #include "platform/store/store.h"
 #include "platform/store/worker_identity.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::eval {
 namespace {

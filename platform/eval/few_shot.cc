@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/tensor/counter_random.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::eval {
 namespace {

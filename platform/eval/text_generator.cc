@@ -5,12 +5,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/chat_template.h"
 #include "platform/eval/eval_batches.h"
 #include "platform/model/generate.h"
 #include "platform/spec/slot_resolver.h"
 #include "platform/spec/tokenizers.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "platform/weights/safetensors.h"
 
 namespace vlmlab::eval {

@@ -8,10 +8,10 @@
 #include "absl/strings/strip.h"
 #include "glog/logging.h"
 #include "nlohmann/json.hpp"
-#include "platform/data/file_io.h"
+#include "platform/base/file_io.h"
+#include "platform/base/status_macros.h"
 #include "platform/model/trainability.h"
 #include "platform/spec/canonical.h"
-#include "platform/tensor/status_macros.h"
 #include "platform/weights/finite_check.h"
 #include "platform/weights/safetensors.h"
 
@@ -46,7 +46,7 @@ void SpecsIn(const fs::path& run_dir, TrainedRunPaths* out) {
 
 absl::StatusOr<train::CheckpointState> ReadState(const std::string& ckpt_dir) {
   const std::string path = ckpt_dir + "/state.json";
-  VLMLAB_ASSIGN_OR_RETURN(std::string text, data::ReadFileToString(path));
+  VLMLAB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) {
     return absl::DataLossError(absl::StrCat(path, ": not a JSON object; the checkpoint is damaged"));
@@ -125,7 +125,7 @@ absl::StatusOr<ModelWeights> ReadModelWeights(const std::string& checkpoint) {
           " (no LATEST file): the run has not saved one yet; train it first (`vlmlab run`), or "
           "set checkpoint_every to save during a stage"));
     }
-    VLMLAB_ASSIGN_OR_RETURN(std::string name, data::ReadFileToString(latest.string()));
+    VLMLAB_ASSIGN_OR_RETURN(std::string name, ReadFileToString(latest.string()));
     name = std::string(absl::StripAsciiWhitespace(name));
     if (!absl::StartsWith(name, "ckpt-") || absl::StrContains(name, "/")) {
       return absl::DataLossError(

@@ -3,8 +3,8 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/metrics/json_input.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::metrics {
 

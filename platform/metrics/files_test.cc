@@ -76,7 +76,7 @@ TEST(VqaFilesTest, ErrorsNameTheFileAndEntry) {
   e = Error(ReadVqaDataset("", WriteTestFile("bad6.json", R"({"annotations": [)")));
   EXPECT_TRUE(Has(e, "bad6.json: not valid JSON")) << e;
   e = Error(ReadVqaDataset("", ::testing::TempDir() + "/does_not_exist.json"));
-  EXPECT_TRUE(Has(e, "does_not_exist.json: cannot open the file")) << e;
+  EXPECT_TRUE(Has(e, "does_not_exist.json: No such file or directory")) << e;
   e = Error(ReadVqaDataset("", WriteTestFile("bad7.json", R"({"annotations": [
       {"question_id": 1.5, "image_id": 1, "answers": [{"answer": "a"}]}]})")));
   EXPECT_TRUE(Has(e, "'question_id' must be an integer or a string, found number")) << e;

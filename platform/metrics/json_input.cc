@@ -1,8 +1,5 @@
 #include "platform/metrics/json_input.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -12,23 +9,6 @@ std::string JsonTypeName(const nlohmann::json& value) {
   if (value.is_number_integer()) return "integer";
   if (value.is_number()) return "number";
   return value.type_name();
-}
-
-absl::StatusOr<nlohmann::json> ReadJsonFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(path,
-                     ": cannot open the file; check the path (is it relative to the "
-                     "directory you run from?)"));
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  try {
-    return nlohmann::json::parse(buffer.str());
-  } catch (const nlohmann::json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON (", e.what(), ")"));
-  }
 }
 
 absl::StatusOr<const nlohmann::json*> ArrayMember(const nlohmann::json& root, const char* key,

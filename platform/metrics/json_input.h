@@ -12,11 +12,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
+#include "platform/base/json_file.h"  // ReadJsonFile
 
 namespace vlmlab::metrics {
-
-// Parses a whole file; errors name the file and, for bad JSON, the byte offset.
-absl::StatusOr<nlohmann::json> ReadJsonFile(const std::string& path);
 
 // root[key] as an array, checking root is an object. `path` names the file in errors.
 absl::StatusOr<const nlohmann::json*> ArrayMember(const nlohmann::json& root, const char* key,

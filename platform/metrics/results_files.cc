@@ -1,9 +1,9 @@
 #include "platform/metrics/results_files.h"
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/metrics/json_input.h"
 #include "platform/metrics/mcq.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::metrics {
 

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "platform/base/status_macros.h"
 #include "platform/metrics/anls.h"
 #include "platform/metrics/bleu.h"
 #include "platform/metrics/caption_example.h"
@@ -19,7 +20,6 @@
 #include "platform/metrics/text_util.h"
 #include "platform/metrics/vqa_blind_baseline.h"
 #include "platform/metrics/vqa_files.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::metrics {
 namespace {

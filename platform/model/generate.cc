@@ -8,9 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/tensor/counter_random.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -11,8 +11,8 @@
 
 #include "gtest/gtest.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/matmul_ops.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -7,7 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 #include "platform/weights/checkpoint_files.h"
 #include "platform/weights/finite_check.h"
 

@@ -4,13 +4,13 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/model/vlm_model.h"
 #include "platform/nn/linear.h"
 #include "platform/nn/norm_layers.h"
 #include "platform/ops/composite_ops.h"
 #include "platform/ops/matmul_ops.h"
 #include "platform/ops/shape_ops.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -6,10 +6,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/embedding_layer.h"
 #include "platform/nn/linear.h"
 #include "platform/nn/lora.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -4,14 +4,14 @@
 #include <utility>
 
 #include "absl/strings/match.h"
-#include "glog/logging.h"
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/cross_entropy_ops.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/spec/slot_resolver.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -6,11 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/linear.h"
 #include "platform/ops/attention_ops.h"
 #include "platform/ops/rope_ops.h"
 #include "platform/ops/shape_ops.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::nn {
 

@@ -5,11 +5,11 @@
 
 #include "gtest/gtest.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/attention_layer.h"
 #include "platform/nn/transformer_block.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/ops/testing/gradcheck.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::nn {
 namespace {

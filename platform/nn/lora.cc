@@ -7,13 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/name_pattern.h"
 #include "platform/ops/dropout_ops.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/matmul_ops.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/tensor/counter_random.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::nn {
 

@@ -1,9 +1,9 @@
 #include "platform/nn/mlp.h"
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/linear.h"
 #include "platform/ops/elementwise_ops.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::nn {
 

@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/name_pattern.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::nn {
 namespace {

@@ -5,11 +5,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/autograd/backward.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/linear.h"
 #include "platform/nn/mlp.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/shape_ops.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::nn {
 namespace {

@@ -3,12 +3,12 @@
 #include <memory>
 
 #include "glog/logging.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/linear.h"
 #include "platform/nn/norm_layers.h"
 #include "platform/ops/dropout_ops.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/tensor/counter_random.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::nn {
 

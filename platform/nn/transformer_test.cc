@@ -6,12 +6,12 @@
 
 #include "gtest/gtest.h"
 #include "platform/autograd/backward.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/embedding_layer.h"
 #include "platform/nn/module.h"
 #include "platform/nn/transformer_block.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/ops/testing/gradcheck.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::nn {
 namespace {

@@ -1,8 +1,8 @@
 #include "platform/ops/composite_ops.h"
 
+#include "platform/base/status_macros.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/shape_ops.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::ops {
 

@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 #include "platform/tensor/tensor.h"
 
 namespace vlmlab::ops {

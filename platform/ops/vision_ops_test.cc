@@ -7,9 +7,9 @@
 
 #include "gtest/gtest.h"
 #include "platform/autograd/backward.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/ops/testing/gradcheck.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

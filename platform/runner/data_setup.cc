@@ -1,9 +1,9 @@
 #include "platform/runner/data_setup.h"
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/eval/eval_batches.h"
 #include "platform/spec/slot_resolver.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::runner {
 namespace {

@@ -14,13 +14,13 @@
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
 #include "nlohmann/json.hpp"
+#include "platform/base/atomic_file.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/mixture.h"
 #include "platform/eval/eval_batches.h"
 #include "platform/runner/data_setup.h"
 #include "platform/runner/progress.h"
 #include "platform/spec/slot_resolver.h"
-#include "platform/tensor/status_macros.h"
-#include "platform/weights/atomic_file.h"
 
 namespace vlmlab::runner {
 namespace {
@@ -161,12 +161,12 @@ absl::Status Record(const EvaluatorSpec& spec, const EvalOutput& out, store::Sto
     parsed.push_back(std::move(j));
   }
   result.predictions_path = (fs::path(options.predictions_dir) / (name + ".jsonl")).string();
-  VLMLAB_RETURN_IF_ERROR(weights::WriteFileAtomically(result.predictions_path, jsonl));
+  VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(result.predictions_path, jsonl));
   std::string suffix;
   std::string official = OfficialResults(result.plugin, parsed, name, &suffix);
   if (!official.empty()) {
     result.official_results_path = (fs::path(options.predictions_dir) / (name + suffix)).string();
-    VLMLAB_RETURN_IF_ERROR(weights::WriteFileAtomically(result.official_results_path, official));
+    VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(result.official_results_path, official));
   }
   VLMLAB_RETURN_IF_ERROR(db.PutMetrics(metrics));
   constexpr size_t kPage = 500;
@@ -198,7 +198,7 @@ absl::Status WriteMetricsJson(const std::string& path,
     }
     all[r.name] = std::move(e);
   }
-  return weights::WriteFileAtomically(path, all.dump(2) + "\n");
+  return WriteFileAtomically(path, all.dump(2) + "\n");
 }
 
 }  // namespace

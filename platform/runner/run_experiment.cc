@@ -12,6 +12,9 @@
 #include "google/protobuf/text_format.h"
 #include "kernels/cpu/threads.h"
 #include "nlohmann/json.hpp"
+#include "platform/base/atomic_file.h"
+#include "platform/base/file_io.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/data_loader.h"
 #include "platform/model/costs.h"
 #include "platform/model/module_init.h"
@@ -27,10 +30,8 @@
 #include "platform/store/spec_fields.h"
 #include "platform/store/store.h"
 #include "platform/store/worker_identity.h"
-#include "platform/tensor/status_macros.h"
 #include "platform/train/checkpoint.h"
 #include "platform/train/train_loop.h"
-#include "platform/weights/atomic_file.h"
 
 namespace vlmlab::runner {
 namespace {
@@ -370,16 +371,16 @@ absl::StatusOr<RunOutcome> RunExperiment(const Experiment& experiment, const Run
 
   // Problems with the output directory or the store surface before any work is done.
   VLMLAB_RETURN_IF_ERROR(
-      Prefixed(train::CheckWritableDirectory(run.run_dir),
+      Prefixed(CheckWritableDirectory(run.run_dir),
                absl::StrCat(options.output_dir.empty() ? "runtime.output_dir" : "--output_dir",
                             " (", output_dir, ")")));
   VLMLAB_RETURN_IF_ERROR(
-      weights::WriteFileAtomically(run.run_dir + "/spec.textproto", CanonicalText(experiment)));
+      WriteFileAtomically(run.run_dir + "/spec.textproto", CanonicalText(experiment)));
   // The canonical text leaves out unhashed fields (name, seed, runtime); `vlmlab eval` rebuilds
   // the run from the whole resolved experiment.
   std::string resolved;
   google::protobuf::TextFormat::PrintToString(experiment, &resolved);
-  VLMLAB_RETURN_IF_ERROR(weights::WriteFileAtomically(run.run_dir + "/experiment.textproto", resolved));
+  VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(run.run_dir + "/experiment.textproto", resolved));
   std::string url = options.store_url.empty() ? experiment.runtime().store() : options.store_url;
   absl::StatusOr<std::unique_ptr<store::Store>> db = store::OpenStore(url);
   VLMLAB_RETURN_IF_ERROR(Prefixed(db.status(), absl::StrCat("store ", url)));

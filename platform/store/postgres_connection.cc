@@ -14,7 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 
 namespace vlmlab::store {
 namespace {

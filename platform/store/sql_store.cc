@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "platform/base/status_macros.h"
 #include "platform/store/migrations.h"
 #include "platform/store/store_url.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::store {
 

@@ -6,9 +6,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "platform/base/status_macros.h"
 #include "platform/store/sql_store.h"
 #include "platform/store/text_checks.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::store {
 namespace {

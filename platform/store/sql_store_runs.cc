@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "platform/base/status_macros.h"
 #include "platform/store/sql_store.h"
 #include "platform/store/text_checks.h"
 #include "platform/store/worker_identity.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::store {
 namespace {

@@ -9,10 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
+#include "platform/base/status_macros.h"
 #include "platform/spec/canonical.h"
 #include "platform/spec/sweep.pb.h"
 #include "platform/store/spec_fields.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::sweep {
 

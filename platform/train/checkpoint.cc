@@ -4,15 +4,14 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
-#include "platform/tensor/status_macros.h"
-#include "platform/weights/atomic_file.h"
+#include "platform/base/atomic_file.h"
+#include "platform/base/file_io.h"
+#include "platform/base/status_macros.h"
 #include "platform/weights/finite_check.h"
 #include "platform/weights/safetensors.h"
 
@@ -24,14 +23,6 @@ using nlohmann::json;
 
 constexpr char kLatest[] = "LATEST";
 constexpr char kPrefix[] = "ckpt-";
-
-absl::StatusOr<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int64_t BytesOf(const nn::TensorMap& m) {
   int64_t n = 0;
@@ -82,29 +73,6 @@ std::vector<std::string> CheckpointNames(const std::string& dir) {
 
 }  // namespace
 
-absl::Status CheckWritableDirectory(const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "output directory ", dir, " cannot be created: ", ec.message(),
-        "; choose another with runtime.output_dir"));
-  }
-  std::string probe = (fs::path(dir) / ".vlmlab-write-probe").string();
-  {
-    std::ofstream out(probe, std::ios::binary);
-    out << "probe";
-    out.flush();
-    if (!out) {
-      fs::remove(probe, ec);
-      return absl::PermissionDeniedError(absl::StrCat(
-          "output directory ", dir, " is not writable; choose another with runtime.output_dir"));
-    }
-  }
-  fs::remove(probe, ec);
-  return absl::OkStatus();
-}
-
 absl::Status SaveCheckpoint(const std::string& dir, const CheckpointState& state,
                             const nn::TensorMap& model, const optim::OptimizerState& optimizer,
                             int keep) {
@@ -135,7 +103,7 @@ absl::Status SaveCheckpoint(const std::string& dir, const CheckpointState& state
       weights::WriteSafetensors((partial / "optimizer.safetensors").string(), optimizer.tensors,
                                 {{"format", "vlmlab"}, {"counts", counts.dump()}}));
   VLMLAB_RETURN_IF_ERROR(
-      weights::WriteFileAtomically((partial / "state.json").string(), StateToJson(state).dump(2)));
+      WriteFileAtomically((partial / "state.json").string(), StateToJson(state).dump(2)));
   if (fs::exists(final_dir)) fs::remove_all(final_dir, ec);
   fs::rename(partial, final_dir, ec);
   if (ec) {
@@ -143,7 +111,7 @@ absl::Status SaveCheckpoint(const std::string& dir, const CheckpointState& state
         absl::StrCat("cannot rename ", partial.string(), " to ", final_dir.string(), ": ",
                      ec.message()));
   }
-  VLMLAB_RETURN_IF_ERROR(weights::WriteFileAtomically((fs::path(dir) / kLatest).string(), name + "\n"));
+  VLMLAB_RETURN_IF_ERROR(WriteFileAtomically((fs::path(dir) / kLatest).string(), name + "\n"));
 
   std::vector<std::string> names = CheckpointNames(dir);
   keep = std::max(keep, 1);
@@ -157,7 +125,7 @@ absl::Status SaveCheckpoint(const std::string& dir, const CheckpointState& state
 absl::StatusOr<std::optional<LoadedCheckpoint>> LoadLatestCheckpoint(const std::string& dir) {
   fs::path latest = fs::path(dir) / kLatest;
   if (!fs::exists(latest)) return std::optional<LoadedCheckpoint>();
-  VLMLAB_ASSIGN_OR_RETURN(std::string name, ReadText(latest.string()));
+  VLMLAB_ASSIGN_OR_RETURN(std::string name, ReadFileToString(latest.string(), 1 << 20));
   while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
   if (name.rfind(kPrefix, 0) != 0 || name.find('/') != std::string::npos) {
     return absl::DataLossError(absl::StrCat(latest.string(), " names \"", name,
@@ -169,7 +137,7 @@ absl::StatusOr<std::optional<LoadedCheckpoint>> LoadLatestCheckpoint(const std::
     return absl::DataLossError(absl::StrCat(latest.string(), " points to ", out.path,
                                             ", which does not exist"));
   }
-  VLMLAB_ASSIGN_OR_RETURN(std::string state_text, ReadText(out.path + "/state.json"));
+  VLMLAB_ASSIGN_OR_RETURN(std::string state_text, ReadFileToString(out.path + "/state.json", 64 << 20));
   VLMLAB_ASSIGN_OR_RETURN(out.state, StateFromJson(out.path + "/state.json", state_text));
   VLMLAB_ASSIGN_OR_RETURN(weights::SafetensorsFile model,
                           weights::ReadSafetensors(out.path + "/model.safetensors"));

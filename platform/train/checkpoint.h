@@ -56,10 +56,6 @@ absl::Status SaveCheckpoint(const std::string& dir, const CheckpointState& state
 // missing or damaged checkpoint is an error (never silently ignored).
 absl::StatusOr<std::optional<LoadedCheckpoint>> LoadLatestCheckpoint(const std::string& dir);
 
-// OK when `dir` can be created and written (a probe file is written and removed): checked
-// before a run starts so an unwritable output directory fails up front.
-absl::Status CheckWritableDirectory(const std::string& dir);
-
 }  // namespace vlmlab::train
 
 #endif  // VLMLAB_PLATFORM_TRAIN_CHECKPOINT_H_

@@ -5,9 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "platform/autograd/backward.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/optim/clip.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::train {
 namespace {

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/linear.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/shape_ops.h"
-#include "platform/tensor/status_macros.h"
 #include "platform/optim/from_spec.h"
 #include "platform/train/checkpoint.h"
 

@@ -11,8 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
-#include "platform/tensor/status_macros.h"
-#include "platform/weights/atomic_file.h"
+#include "platform/base/atomic_file.h"
+#include "platform/base/status_macros.h"
 #include "platform/weights/safetensors_header.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,

@@ -1,8 +1,13 @@
 // Round trips, the exact bytes of small files, and dtype conversions of safetensors files.
 #include "platform/weights/safetensors.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -212,6 +217,31 @@ TEST(SafetensorsTest, MissingFileNamesPathAndErrno) {
   EXPECT_TRUE(absl::IsNotFound(file.status()));
   EXPECT_THAT(file.status().message(), HasSubstr(path));
   EXPECT_THAT(file.status().message(), HasSubstr("No such file or directory"));
+}
+
+// Writes go through AtomicFileWriter: a write that fails half-way (a 4 KiB file size limit
+// standing in for a full disk) leaves the previous file byte for byte and no temporary file.
+TEST(SafetensorsTest, FailedWriteKeepsThePreviousFile) {
+  std::string dir = TempPath("st_full");
+  mkdir(dir.c_str(), 0755);
+  std::string path = dir + "/m.safetensors";
+  ASSERT_TRUE(WriteSafetensors(path, {{"old", Tensor::Full({4}, 1.0f)}}).ok());
+  const std::string old_bytes = ReadBytes(path);
+  struct rlimit saved;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct rlimit small = saved;
+  small.rlim_cur = 4096;
+  sighandler_t old_handler = signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  absl::Status s = WriteSafetensors(path, {{"big", Tensor::Zeros({100000})}});
+  setrlimit(RLIMIT_FSIZE, &saved);
+  signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr(path));
+  EXPECT_EQ(ReadBytes(path), old_bytes);
+  int entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) entries += e.exists();
+  EXPECT_EQ(entries, 1);  // the target alone
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/coco_captions.h"
 #include "platform/data/image_folder.h"
 #include "platform/data/sample_source.h"
@@ -16,7 +17,6 @@
 #include "platform/plugin_api/pipeline_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/datasets.pb.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/module.h"
 #include "platform/nn/norm_layers.h"
 #include "platform/ops/conv_ops.h"
@@ -36,7 +37,6 @@
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/encoders.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/encoders/conv_layer.h"
 
 namespace vlmlab {

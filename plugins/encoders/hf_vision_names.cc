@@ -14,7 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 #include "platform/weights/safetensors.h"
 
 namespace vlmlab::encoders {

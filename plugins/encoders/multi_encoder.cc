@@ -16,13 +16,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/module.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/encoders.pb.h"
 #include "platform/spec/slot_resolver.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -2,11 +2,11 @@
 
 #include <memory>
 
+#include "platform/base/status_macros.h"
 #include "platform/nn/attention_layer.h"
 #include "platform/nn/linear.h"
 #include "platform/nn/norm_layers.h"
 #include "platform/ops/elementwise_ops.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 

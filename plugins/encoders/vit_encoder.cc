@@ -43,6 +43,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/module.h"
 #include "platform/nn/norm_layers.h"
 #include "platform/ops/elementwise_ops.h"
@@ -53,7 +54,6 @@
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/encoders.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/encoders/hf_vision_names.h"
 #include "plugins/encoders/patch_drop.h"
 #include "plugins/encoders/position_embedding.h"

@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/eval/eval_batches.h"
 #include "platform/metrics/anls.h"
 #include "platform/metrics/exact_match.h"
@@ -16,7 +17,6 @@
 #include "platform/plugin_api/pipeline_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/evaluators.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/evaluators/evaluator_support.h"
 
 namespace vlmlab {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/eval/eval_batches.h"
 #include "platform/metrics/bleu.h"
 #include "platform/metrics/caption_example.h"
@@ -14,7 +15,6 @@
 #include "platform/plugin_api/pipeline_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/evaluators.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/evaluators/evaluator_support.h"
 
 namespace vlmlab {

@@ -3,8 +3,8 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/eval/eval_batches.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 

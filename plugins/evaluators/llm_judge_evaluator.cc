@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "platform/base/status_macros.h"
 #include "platform/eval/lave.h"
 #include "platform/eval/text_generator.h"
 #include "platform/eval/trained_model.h"
@@ -22,7 +23,6 @@
 #include "platform/registry/global_registries.h"
 #include "platform/spec/evaluators.pb.h"
 #include "platform/spec/spec_loader.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/evaluators/evaluator_support.h"
 
 namespace vlmlab {

@@ -11,13 +11,13 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/eval/eval_batches.h"
 #include "platform/metrics/mcq.h"
 #include "platform/plugin_api/pipeline_plugins.h"
 #include "platform/plugin_api/validation_context.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/evaluators.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/evaluators/evaluator_support.h"
 
 namespace vlmlab {

@@ -12,13 +12,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "platform/base/status_macros.h"
 #include "platform/eval/eval_batches.h"
 #include "platform/metrics/vqa_accuracy.h"
 #include "platform/metrics/vqa_blind_baseline.h"
 #include "platform/plugin_api/pipeline_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/evaluators.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/evaluators/evaluator_support.h"
 
 namespace vlmlab {

@@ -23,6 +23,7 @@
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/image_preprocess.h"
 #include "platform/data/synth/vocabulary.h"
 #include "platform/eval/eval_batches.h"
@@ -30,7 +31,6 @@
 #include "platform/plugin_api/pipeline_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/evaluators.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/evaluators/evaluator_support.h"
 #include "plugins/evaluators/zero_shot_scoring.h"
 

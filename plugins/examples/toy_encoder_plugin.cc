@@ -15,13 +15,13 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/linear.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/plugin_api/plugin_abi.h"
 #include "platform/plugin_api/registry.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/examples/toy_encoder_options.pb.h"
 
 namespace {

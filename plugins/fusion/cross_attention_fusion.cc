@@ -28,12 +28,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/embedding_ops.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/fusion.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/fusion/gated_cross_attention.h"
 #include "plugins/fusion/image_placeholders.h"
 

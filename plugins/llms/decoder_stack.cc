@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/transformer_block.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::llms {
 namespace {

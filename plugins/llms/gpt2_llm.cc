@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/embedding_layer.h"
 #include "platform/nn/norm_layers.h"
 #include "platform/nn/transformer_block.h"
@@ -19,7 +20,6 @@
 #include "platform/registry/global_registries.h"
 #include "platform/spec/llms.pb.h"
 #include "platform/tensor/counter_random.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/llms/decoder_stack.h"
 #include "plugins/llms/hf_gpt2_names.h"
 

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/testing/gradcheck.h"
 #include "platform/registry/global_registries.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/llms/llm_test_util.h"
 
 namespace vlmlab::llms {

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 
 namespace vlmlab::llms {
 namespace {

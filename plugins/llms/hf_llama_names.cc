@@ -15,7 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
-#include "platform/tensor/status_macros.h"
+#include "platform/base/status_macros.h"
 #include "platform/weights/checkpoint_files.h"
 
 namespace vlmlab::llms {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/embedding_layer.h"
 #include "platform/nn/linear.h"
 #include "platform/nn/norm_layers.h"
@@ -16,7 +17,6 @@
 #include "platform/plugin_api/validation_context.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/llms.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/llms/decoder_stack.h"
 #include "plugins/llms/hf_llama_names.h"
 

@@ -18,9 +18,9 @@
 #include "absl/strings/string_view.h"
 #include "kernels/cpu/threads.h"
 #include "platform/autograd/backward.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/cross_entropy_ops.h"
 #include "platform/ops/shape_ops.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/llms/llama_llm.h"
 
 namespace vlmlab::llms {

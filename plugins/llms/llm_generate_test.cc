@@ -12,9 +12,9 @@
 #include "gtest/gtest.h"
 #include "kernels/cpu/threads.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/model/generate.h"
 #include "platform/ops/shape_ops.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/llms/llm_test_util.h"
 
 namespace vlmlab::llms {

@@ -8,10 +8,10 @@
 
 #include "absl/strings/match.h"
 #include "glog/logging.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/init.h"
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/spec/llms.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/llms/gpt2_llm.h"
 #include "plugins/llms/llama_llm.h"
 

@@ -8,12 +8,12 @@
 // Parameters: proj.weight [hidden, D], proj.bias [hidden].
 #include <memory>
 
+#include "platform/base/status_macros.h"
 #include "platform/nn/linear.h"
 #include "platform/ops/vision_ops.h"
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/projectors.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/projectors/grid_pooling.h"
 #include "plugins/projectors/projector_util.h"
 

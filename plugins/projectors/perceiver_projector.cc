@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/attention_layer.h"
 #include "platform/nn/mlp.h"
 #include "platform/nn/norm_layers.h"
@@ -30,7 +31,6 @@
 #include "platform/plugin_api/model_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/projectors.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/projectors/projector_util.h"
 
 namespace vlmlab {

@@ -13,8 +13,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/plugin_api/model_plugins.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/projectors/projector_util.h"
 
 namespace vlmlab {

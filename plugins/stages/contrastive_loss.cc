@@ -4,12 +4,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/composite_ops.h"
 #include "platform/ops/cross_entropy_ops.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/matmul_ops.h"
 #include "platform/ops/shape_ops.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/batch.h"
 #include "platform/model/costs.h"
 #include "platform/model/vlm_model.h"
@@ -21,7 +22,6 @@
 #include "platform/registry/global_registries.h"
 #include "platform/spec/stages.pb.h"
 #include "platform/tensor/counter_random.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/stages/contrastive_loss.h"
 
 namespace vlmlab {

@@ -1,10 +1,10 @@
 #include "plugins/stages/dpo_loss.h"
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/composite_ops.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/shape_ops.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 absl::StatusOr<DpoLossResult> DpoLoss(const Tensor& policy_chosen, const Tensor& policy_rejected,

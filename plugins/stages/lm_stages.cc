@@ -6,12 +6,12 @@
 // from DataPolicy(); the loss is the mean over targets of the micro-batch.
 #include <memory>
 
+#include "platform/base/status_macros.h"
 #include "platform/data/batch.h"
 #include "platform/model/vlm_model.h"
 #include "platform/plugin_api/pipeline_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/stages.pb.h"
-#include "platform/tensor/status_macros.h"
 #include "plugins/stages/model_inputs.h"
 
 namespace vlmlab {

@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/batch.h"
 #include "platform/model/costs.h"
 #include "platform/model/module_init.h"
@@ -35,7 +36,6 @@
 #include "platform/spec/slot_resolver.h"
 #include "platform/spec/stages.pb.h"
 #include "platform/tensor/counter_random.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+#include "platform/base/atomic_file.h"
 #include "platform/spec/tokenizers.pb.h"
-#include "platform/weights/atomic_file.h"
 #include "plugins/tokenizers/bpe_merge.h"
 #include "plugins/tokenizers/byte_level.h"
 #include "plugins/tokenizers/gpt2_split.h"
@@ -333,8 +333,8 @@ std::string TokenizerJsonText(const TrainedBpe& bpe) {
 
 absl::Status WriteTokenizerJson(const TrainedBpe& bpe, const std::string& path) {
   const std::string text = TokenizerJsonText(bpe);
-  absl::StatusOr<std::unique_ptr<weights::AtomicFileWriter>> writer =
-      weights::AtomicFileWriter::Create(path);
+  absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer =
+      AtomicFileWriter::Create(path);
   absl::Status status = writer.status();
   if (status.ok()) status = (*writer)->Write(text.data(), text.size());
   if (status.ok()) status = (*writer)->Commit();

@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/synth/captions.h"
 #include "platform/data/synth/questions.h"
 #include "platform/data/synth/synth_random.h"
 #include "platform/data/synth/world_image.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

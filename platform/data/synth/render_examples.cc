@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/base/atomic_file.h"
 #include "platform/data/synth/captions.h"
 #include "platform/data/synth/webdataset_writer.h"
 #include "platform/data/synth/world_image.h"

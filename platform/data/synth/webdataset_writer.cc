@@ -8,8 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "platform/base/atomic_file.h"
+#include "platform/base/status_macros.h"
 #include "platform/image/codec.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {
@@ -49,22 +50,6 @@ absl::Status MakeDirs(const std::string& dir) {
   if (error) {
     return absl::PermissionDeniedError(
         absl::StrCat("cannot create directory ", dir, ": ", error.message()));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
-  const std::string tmp = path + ".tmp";
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (file == nullptr) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create ", tmp, ": ", std::strerror(errno)));
-  }
-  const bool wrote = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size();
-  const bool closed = std::fclose(file) == 0;
-  if (!wrote || !closed || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return absl::DataLossError(absl::StrCat("writing ", path, ": ", std::strerror(errno)));
   }
   return absl::OkStatus();
 }

@@ -86,8 +86,6 @@ class EvalJsonWriter {
 
 // Creates `dir` and its parents.
 absl::Status MakeDirs(const std::string& dir);
-// Writes `contents` to PATH.tmp and renames it to `path`.
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 
 }  // namespace vlmlab
 

@@ -4,10 +4,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/synth/document.h"
 #include "platform/data/synth/scene.h"
 #include "platform/data/synth/synth_random.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

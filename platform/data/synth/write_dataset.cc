@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "platform/base/status_macros.h"
 #include "platform/data/synth/generator.h"
 #include "platform/data/synth/webdataset_writer.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 

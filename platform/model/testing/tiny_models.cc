@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "platform/base/status_macros.h"
 #include "platform/nn/embedding_layer.h"
 #include "platform/nn/linear.h"
 #include "platform/nn/norm_layers.h"
@@ -12,7 +13,6 @@
 #include "platform/spec/encoders.pb.h"
 #include "platform/spec/llms.pb.h"
 #include "platform/spec/projectors.pb.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab::model_testing {
 

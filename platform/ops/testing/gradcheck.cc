@@ -6,9 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "platform/autograd/backward.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/shape_ops.h"
-#include "platform/tensor/status_macros.h"
 
 namespace vlmlab {
 namespace {

@@ -1,21 +1,23 @@
-// Atomic replacement of files by WriteSafetensors and AtomicFileWriter: no temporary files
-// left behind, and the old file intact when a write fails.
-#include "platform/weights/atomic_file.h"
+// Atomic replacement of files by WriteFileAtomically and AtomicFileWriter: no temporary
+// files left behind, and the old file intact when a write fails.
+#include "platform/base/atomic_file.h"
 
 #include <dirent.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "platform/tensor/tensor.h"
-#include "platform/weights/safetensors.h"
 
-namespace vlmlab::weights {
+namespace vlmlab {
 namespace {
 
 using ::testing::ElementsAre;
@@ -50,22 +52,19 @@ std::string ReadBytes(const std::string& path) {
 
 TEST(AtomicFileTest, SuccessLeavesOnlyTheTarget) {
   std::string dir = FreshDir("ok");
-  std::string path = dir + "/m.safetensors";
-  ASSERT_TRUE(WriteSafetensors(path, {{"a", Tensor::Full({2}, 1.0f)}}).ok());
-  ASSERT_TRUE(WriteSafetensors(path, {{"b", Tensor::Full({3}, 2.0f)}}).ok());  // replaces
-  EXPECT_THAT(List(dir), ElementsAre("m.safetensors"));
-  absl::StatusOr<SafetensorsFile> f = ReadSafetensors(path);
-  ASSERT_TRUE(f.ok()) << f.status();
-  EXPECT_EQ(f->tensors.count("a"), 0u);
-  EXPECT_EQ(f->tensors.at("b").ToVector(), (std::vector<float>{2, 2, 2}));
+  std::string path = dir + "/m.bin";
+  ASSERT_TRUE(WriteFileAtomically(path, "first version").ok());
+  ASSERT_TRUE(WriteFileAtomically(path, "second").ok());  // replaces
+  EXPECT_THAT(List(dir), ElementsAre("m.bin"));
+  EXPECT_EQ(ReadBytes(path), "second");
 }
 
 TEST(AtomicFileTest, ParentIsARegularFile) {
   std::string dir = FreshDir("notdir");
   std::string file = dir + "/file";
   std::ofstream(file) << "x";
-  std::string path = file + "/m.safetensors";
-  absl::Status s = WriteSafetensors(path, {{"a", Tensor::Full({2}, 1.0f)}});
+  std::string path = file + "/m.bin";
+  absl::Status s = WriteFileAtomically(path, "x");
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr(path));
   EXPECT_THAT(s.message(), HasSubstr("Not a directory"));
@@ -74,8 +73,8 @@ TEST(AtomicFileTest, ParentIsARegularFile) {
 
 TEST(AtomicFileTest, FailedWriteKeepsOldFileAndRemovesTemporary) {
   std::string dir = FreshDir("full");
-  std::string path = dir + "/m.safetensors";
-  ASSERT_TRUE(WriteSafetensors(path, {{"old", Tensor::Full({4}, 1.0f)}}).ok());
+  std::string path = dir + "/m.bin";
+  ASSERT_TRUE(WriteFileAtomically(path, "old contents").ok());
   const std::string old_bytes = ReadBytes(path);
   // Simulate a full disk (works as root too): a 4 KiB file size limit makes write() fail with
   // EFBIG; SIGXFSZ is ignored so the process survives.
@@ -85,13 +84,13 @@ TEST(AtomicFileTest, FailedWriteKeepsOldFileAndRemovesTemporary) {
   small.rlim_cur = 4096;
   sighandler_t old_handler = signal(SIGXFSZ, SIG_IGN);
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
-  absl::Status s = WriteSafetensors(path, {{"big", Tensor::Zeros({100000})}});
+  absl::Status s = WriteFileAtomically(path, std::string(400000, 'z'));
   setrlimit(RLIMIT_FSIZE, &saved);
   signal(SIGXFSZ, old_handler);
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr(path));
   EXPECT_THAT(s.message(), HasSubstr("File too large"));
-  EXPECT_THAT(List(dir), ElementsAre("m.safetensors"));
+  EXPECT_THAT(List(dir), ElementsAre("m.bin"));
   EXPECT_EQ(ReadBytes(path), old_bytes);
 }
 
@@ -100,7 +99,7 @@ TEST(AtomicFileTest, RenameFailureRemovesTemporary) {
   std::string target = dir + "/target";
   mkdir(target.c_str(), 0755);
   std::ofstream(target + "/keep") << "x";
-  absl::Status s = WriteSafetensors(target, {{"a", Tensor::Full({2}, 1.0f)}});
+  absl::Status s = WriteFileAtomically(target, "x");
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr("cannot rename"));
   EXPECT_THAT(List(dir), ElementsAre("target"));
@@ -130,4 +129,4 @@ TEST(AtomicFileTest, UncommittedWriterLeavesTargetUntouched) {
 }
 
 }  // namespace
-}  // namespace vlmlab::weights
+}  // namespace vlmlab

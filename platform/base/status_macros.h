@@ -4,8 +4,8 @@
 //   VLMLAB_ASSIGN_OR_RETURN(Tensor y, ops::Matmul(x, w));
 //   VLMLAB_RETURN_IF_ERROR(Backward(loss));
 //   return Prefixed(LoadWeights(dir), "evaluator vqa");   // "evaluator vqa: <message>"
-#ifndef VLMLAB_PLATFORM_TENSOR_STATUS_MACROS_H_
-#define VLMLAB_PLATFORM_TENSOR_STATUS_MACROS_H_
+#ifndef VLMLAB_PLATFORM_BASE_STATUS_MACROS_H_
+#define VLMLAB_PLATFORM_BASE_STATUS_MACROS_H_
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -39,4 +39,4 @@ inline absl::Status Prefixed(const absl::Status& status, absl::string_view prefi
 
 }  // namespace vlmlab
 
-#endif  // VLMLAB_PLATFORM_TENSOR_STATUS_MACROS_H_
+#endif  // VLMLAB_PLATFORM_BASE_STATUS_MACROS_H_

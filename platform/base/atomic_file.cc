@@ -1,4 +1,4 @@
-#include "platform/weights/atomic_file.h"
+#include "platform/base/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace vlmlab::weights {
+namespace vlmlab {
 namespace {
 
 std::string DirectoryOf(const std::string& path) {
@@ -97,4 +97,4 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
   return (*writer)->Commit();
 }
 
-}  // namespace vlmlab::weights
+}  // namespace vlmlab

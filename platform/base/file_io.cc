@@ -1,20 +1,27 @@
-#include "platform/data/file_io.h"
+#include "platform/base/file_io.h"
 
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "platform/data/sample_json.h"
 
-namespace vlmlab::data {
+namespace vlmlab {
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_bytes) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    std::fclose(f);
+    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": not a regular file"));
   }
   std::string out;
   bool ok = fseeko(f, 0, SEEK_END) == 0;
@@ -38,23 +45,6 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, int64_t ma
   return out;
 }
 
-absl::StatusOr<nlohmann::json> ReadJsonFile(const std::string& path, absl::string_view what) {
-  absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok()) {
-    return absl::Status(text.status().code(), absl::StrCat(what, ": ", text.status().message()));
-  }
-  if (!JsonNestingOk(*text)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " ", path, ": JSON nested deeper than 64 levels"));
-  }
-  nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " ", path, ": not valid JSON (truncated or corrupt file?)"));
-  }
-  return j;
-}
-
 std::string JoinPath(absl::string_view dir, absl::string_view name) {
   if (dir.empty() || (!name.empty() && name[0] == '/')) return std::string(name);
   if (dir.back() == '/') return absl::StrCat(dir, name);
@@ -66,4 +56,28 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-}  // namespace vlmlab::data
+absl::Status CheckWritableDirectory(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "output directory ", dir, " cannot be created: ", ec.message(),
+        "; choose another with runtime.output_dir"));
+  }
+  std::string probe = (fs::path(dir) / ".vlmlab-write-probe").string();
+  {
+    std::ofstream out(probe, std::ios::binary);
+    out << "probe";
+    out.flush();
+    if (!out) {
+      fs::remove(probe, ec);
+      return absl::PermissionDeniedError(absl::StrCat(
+          "output directory ", dir, " is not writable; choose another with runtime.output_dir"));
+    }
+  }
+  fs::remove(probe, ec);
+  return absl::OkStatus();
+}
+
+}  // namespace vlmlab

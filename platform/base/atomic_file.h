@@ -9,8 +9,8 @@
 //   VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(path, text));   // the same, for a whole string
 //
 // Errors name the path and carry the errno text ("No space left on device").
-#ifndef VLMLAB_PLATFORM_WEIGHTS_ATOMIC_FILE_H_
-#define VLMLAB_PLATFORM_WEIGHTS_ATOMIC_FILE_H_
+#ifndef VLMLAB_PLATFORM_BASE_ATOMIC_FILE_H_
+#define VLMLAB_PLATFORM_BASE_ATOMIC_FILE_H_
 
 #include <cstddef>
 #include <memory>
@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace vlmlab::weights {
+namespace vlmlab {
 
 class AtomicFileWriter {
  public:
@@ -52,6 +52,6 @@ class AtomicFileWriter {
 // Create, one Write of all of `contents`, Commit.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 
-}  // namespace vlmlab::weights
+}  // namespace vlmlab
 
-#endif  // VLMLAB_PLATFORM_WEIGHTS_ATOMIC_FILE_H_
+#endif  // VLMLAB_PLATFORM_BASE_ATOMIC_FILE_H_
