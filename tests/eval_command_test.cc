@@ -1,4 +1,4 @@
-// Integration tests of `vlmlab eval` (platform/eval/evaluate_checkpoint.h): a tiny experiment
+// Integration tests of `vlmlab eval` (platform/runner/evaluate_checkpoint.h): a tiny experiment
 // is trained for a few steps with RunExperiment, then evaluated on its own from its run
 // directory and from its run id: the predictions JSONL, the official VQAv2 and COCO result
 // files, the store's metrics and prompt hashes, equality with the runner's own evaluation,
@@ -19,8 +19,8 @@
 #include "gtest/gtest.h"
 #include "kernels/cpu/threads.h"
 #include "nlohmann/json.hpp"
-#include "platform/eval/evaluate_checkpoint.h"
 #include "platform/registry/global_registries.h"
+#include "platform/runner/evaluate_checkpoint.h"
 #include "platform/runner/run_experiment.h"
 #include "platform/store/store.h"
 #include "tests/test_files.h"

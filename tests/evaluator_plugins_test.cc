@@ -1,5 +1,5 @@
 // The evaluator plugins and their settings on a tiny trained model, through `vlmlab eval`
-// (platform/eval/evaluate_checkpoint.h): the spec settings every evaluator shares, mcq,
+// (platform/runner/evaluate_checkpoint.h): the spec settings every evaluator shares, mcq,
 // exact_match, k-shot pools, the VQA script versions, anls, pope, the LLM judge, and the
 // TextVQA / DocVQA readers as evaluation data. The command itself: eval_command_test.cc.
 #include <filesystem>
@@ -15,9 +15,9 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "platform/data/data_testing.h"
-#include "platform/eval/evaluate_checkpoint.h"
 #include "platform/eval/lave.h"
 #include "platform/registry/global_registries.h"
+#include "platform/runner/evaluate_checkpoint.h"
 #include "platform/spec/slot_resolver.h"
 #include "platform/weights/safetensors.h"
 #include "tests/test_files.h"

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/match.h"
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "platform/spec/experiment.pb.h"

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/api/kernel_threads.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace vlmlab {
@@ -25,6 +26,10 @@ std::atomic<int>& RequestedThreads() {
 }
 
 }  // namespace
+
+void SetCpuThreads(int n);
+// SetKernelThreads (kernels/api/kernel_threads.h) reaches this backend through the setter.
+static const bool kThreadsSetterRegistered = RegisterKernelThreadsSetter("onednn", &SetCpuThreads);
 
 void SetCpuThreads(int n) {
   if (n <= 0) n = omp_get_num_procs();

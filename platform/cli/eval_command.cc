@@ -1,6 +1,6 @@
 // `vlmlab eval CHECKPOINT_OR_RUN [--evaluators a,b] [--experiment X.textproto] [--store URL]
 // [--predictions_dir DIR] [--run_id ID] [--threads N] [field.path=value ...]`: evaluates a
-// trained model on its own (platform/eval/evaluate_checkpoint.h) and prints its metrics and
+// trained model on its own (platform/runner/evaluate_checkpoint.h) and prints its metrics and
 // the files written.
 #include <unistd.h>
 
@@ -11,8 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "platform/cli/cli_flags.h"
 #include "platform/cli/commands.h"
-#include "platform/eval/evaluate_checkpoint.h"
 #include "platform/registry/global_registries.h"
+#include "platform/runner/evaluate_checkpoint.h"
 
 ABSL_FLAG(std::vector<std::string>, evaluators, {},
           "eval: the evaluators to run, by name in the experiment (default: all)");

@@ -1,6 +1,7 @@
-// `vlmlab tokenizer train`: trains a byte-level BPE tokenizer.json (plugins/tokenizers/
-// bpe_trainer.h) on the texts of an experiment's data mixture or of a text file, then prints
-// its size and how much it shortens the texts.
+// `vlmlab tokenizer train`: runs a tokenizer plugin's registered trainer (--trainer, default
+// `bpe`: a byte-level BPE tokenizer.json; platform/plugin_api/tokenizer_trainer.h) on the texts
+// of an experiment's data mixture or of a text file, then loads the file through the plugin of
+// the same name and prints its size and how much it shortens the texts.
 //
 //   vlmlab tokenizer train --out tokenizer.json --vocab_size 2048 [--min_frequency 2]
 //       [--add_prefix_space] experiments/quickstart.textproto --data caption_vqa
@@ -19,16 +20,19 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "platform/cli/cli_flags.h"
 #include "platform/cli/commands.h"
 #include "platform/data/mixture.h"
+#include "platform/plugin_api/registry.h"
+#include "platform/plugin_api/tokenizer.h"
+#include "platform/plugin_api/tokenizer_trainer.h"
 #include "platform/registry/global_registries.h"
 #include "platform/runner/data_setup.h"
-#include "plugins/tokenizers/bpe_tokenizer.h"
-#include "plugins/tokenizers/bpe_trainer.h"
 
 ABSL_FLAG(int32_t, vocab_size, 0,
           "tokenizer train: tokens in all: special tokens, 256 bytes and merged tokens");
@@ -40,14 +44,17 @@ ABSL_FLAG(std::string, data, "", "tokenizer train: the experiment's data mixture
 ABSL_FLAG(int64_t, max_texts, 100000, "tokenizer train: most texts to read (0: all)");
 ABSL_FLAG(std::string, text_file, "", "tokenizer train: train on this file, one text per line");
 ABSL_FLAG(std::vector<std::string>, special_tokens, {},
-          "tokenizer train: special tokens (default: those the bpe plugin's options name)");
+          "tokenizer train: special tokens (default: those the tokenizer plugin's options name)");
+ABSL_FLAG(std::string, trainer, "bpe",
+          "tokenizer train: the tokenizer plugin whose trainer runs (it loads the file written)");
 ABSL_DECLARE_FLAG(std::string, out);
 
 namespace vlmlab {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: vlmlab tokenizer train --out tokenizer.json --vocab_size N [--min_frequency K] "
+    "usage: vlmlab tokenizer train --out tokenizer.json --vocab_size N [--trainer bpe] "
+    "[--min_frequency K] "
     "[--add_prefix_space] [--special_tokens a,b] (EXPERIMENT --data MIXTURE [--max_texts M] "
     "[field.path=value ...] | --text_file FILE)";
 
@@ -151,14 +158,20 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   if (absl::GetFlag(FLAGS_max_texts) < 0) return UsageError("--max_texts must be 0 (all) or more");
 
-  bpe::TrainerOptions options;
+  const std::string trainer_name = absl::GetFlag(FLAGS_trainer);
+  PluginRegistries& registries = GlobalRegistries();
+  const TokenizerTrainerEntry* entry = registries.tokenizer_trainers().Find(trainer_name);
+  if (entry == nullptr) {
+    return UsageError(absl::StrCat("--trainer=", trainer_name, ": no tokenizer trainer of that "
+                                   "name; trainers: ",
+                                   absl::StrJoin(registries.tokenizer_trainers().Names(), ", ")));
+  }
+  TokenizerTrainerOptions options;
   options.vocab_size = absl::GetFlag(FLAGS_vocab_size);
   options.min_frequency = absl::GetFlag(FLAGS_min_frequency);
   options.add_prefix_space = absl::GetFlag(FLAGS_add_prefix_space);
-  if (!absl::GetFlag(FLAGS_special_tokens).empty()) {
-    options.special_tokens = absl::GetFlag(FLAGS_special_tokens);
-  }
-  absl::StatusOr<std::unique_ptr<bpe::BpeTrainer>> trainer = bpe::BpeTrainer::Create(options);
+  options.special_tokens = absl::GetFlag(FLAGS_special_tokens);
+  absl::StatusOr<std::unique_ptr<TokenizerTrainer>> trainer = entry->create(options);
   if (!trainer.ok()) {
     PrintError(trainer.status());
     return 2;
@@ -195,36 +208,35 @@ int RunTrain(const std::vector<std::string>& args) {
   if (skipped > 0) std::cout << absl::StrFormat(" (%d samples skipped)", skipped);
   std::cout << "\n";
 
-  absl::StatusOr<bpe::TrainedBpe> trained = (*trainer)->Train();
-  absl::Status written = trained.ok() ? bpe::WriteTokenizerJson(*trained, out) : trained.status();
-  if (!written.ok()) {
-    PrintError(written);
+  absl::StatusOr<TrainedTokenizer> trained = (*trainer)->TrainAndWrite(out);
+  if (!trained.ok()) {
+    PrintError(trained.status());
     return 1;
   }
-  const int32_t merged_tokens = trained->vocab_size() - trained->num_special - 256;
+  const int64_t merged_tokens = trained->vocab_size - trained->num_special - trained->base_tokens;
   std::cout << absl::StrFormat(
-      "wrote %s: vocab size %d (%d special, 256 bytes, %d merged), %d merges\n", out,
-      trained->vocab_size(), trained->num_special, merged_tokens, trained->merges.size());
-  if (trained->vocab_size() < options.vocab_size) {
+      "wrote %s: vocab size %d (%d special, %d bytes, %d merged), %d merges\n", out,
+      trained->vocab_size, trained->num_special, trained->base_tokens, merged_tokens,
+      trained->merges);
+  if (trained->vocab_size < options.vocab_size) {
     std::cout << absl::StrFormat(
         "  stopped below --vocab_size %d: no adjacent pair of tokens left that occurs at least "
         "--min_frequency=%d times\n",
         options.vocab_size, options.min_frequency);
   }
 
-  // Load the file as a run would and measure it on the texts.
-  BpeTokenizerOptions load;
-  load.set_path(out);
-  // Special token options unset: the file's added tokens are cut out all the same.
-  load.set_pad_token("");
-  load.set_bos_token("");
-  load.set_eos_token("");
-  load.set_image_token("");
-  load.set_image_start_token("");
-  load.set_image_end_token("");
-  load.set_user_token("");
-  load.set_assistant_token("");
-  absl::StatusOr<std::unique_ptr<BpeTokenizer>> tokenizer = BpeTokenizer::Create(load);
+  // Load the file as a run would, through the tokenizer plugin of the same name, and measure
+  // it on the texts.
+  const PluginEntry<Tokenizer>* loader = registries.Get<Tokenizer>().Find(trainer_name);
+  if (loader == nullptr) {
+    PrintError(absl::NotFoundError(absl::StrCat(
+        "tokenizer trainer '", trainer_name, "' has no tokenizer plugin of its name to load ", out)));
+    return 1;
+  }
+  BuildContext context;
+  context.registries = &registries;
+  absl::StatusOr<std::unique_ptr<Tokenizer>> tokenizer =
+      loader->create(*trained->load_options, context);
   if (!tokenizer.ok()) {
     PrintError(tokenizer.status());
     return 1;

@@ -17,6 +17,8 @@ expect 2 "tokenizer train needs --vocab_size N" -- "$VLMLAB" tokenizer train --o
 expect 2 "needs --data MIXTURE" -- "$VLMLAB" tokenizer train --out "$TMP/t.json" --vocab_size 300 "$EXPERIMENT"
 expect 2 "either an experiment (with --data) or --text_file" \
   -- "$VLMLAB" tokenizer train --out "$TMP/t.json" --vocab_size 300 "$EXPERIMENT" --data captions --text_file x
+expect 2 "--trainer=nope: no tokenizer trainer of that name; trainers: bpe" \
+  -- "$VLMLAB" tokenizer train --trainer nope --out "$TMP/t.json" --vocab_size 300 --text_file x
 expect 2 "set vocab_size to at least 261" -- "$VLMLAB" tokenizer train --out "$TMP/t.json" --vocab_size 260 --text_file x
 
 # Bad input.

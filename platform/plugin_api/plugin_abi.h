@@ -22,7 +22,7 @@
 #include "google/protobuf/stubs/common.h"
 
 // Bump when anything under platform/plugin_api changes incompatibly.
-#define VLMLAB_PLUGIN_API_VERSION 4
+#define VLMLAB_PLUGIN_API_VERSION 5
 
 #define VLMLAB_PLUGIN_ENTRY_SYMBOL "vlmlab_plugin_info"
 

@@ -33,6 +33,7 @@
 #include "platform/plugin_api/pipeline_plugins.h"
 #include "platform/plugin_api/plugin_kind.h"
 #include "platform/plugin_api/tokenizer.h"
+#include "platform/plugin_api/tokenizer_trainer.h"
 #include "platform/plugin_api/validation_context.h"
 
 namespace vlmlab {
@@ -156,6 +157,10 @@ class PluginRegistries {
     return const_cast<PluginRegistries*>(this)->ForKind(kind);
   }
 
+  // Trainers of tokenizer files, by the name of the tokenizer plugin that loads them.
+  TokenizerTrainerRegistry& tokenizer_trainers() { return tokenizer_trainers_; }
+  const TokenizerTrainerRegistry& tokenizer_trainers() const { return tokenizer_trainers_; }
+
   // Where registrations made now come from ("built-in" or a library path).
   const std::string& origin() const { return origin_; }
   void set_origin(std::string origin) { origin_ = std::move(origin); }
@@ -169,6 +174,7 @@ class PluginRegistries {
   Registry<Evaluator> evaluators_;
   Registry<Dataset> datasets_;
   Registry<Tokenizer> tokenizers_;
+  TokenizerTrainerRegistry tokenizer_trainers_;
   std::string origin_ = "built-in";
 };
 

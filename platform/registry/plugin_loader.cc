@@ -74,6 +74,7 @@ absl::Status LoadPluginLibrary(const std::string& path, PluginRegistries& regist
   if (rc != 0) {
     // A library that fails half-way leaves nothing behind.
     for (PluginKind kind : kAllPluginKinds) registries.ForKind(kind).RemoveOrigin(path);
+    registries.tokenizer_trainers().RemoveOrigin(path);
     return absl::FailedPreconditionError(
         absl::StrCat("plugin library '", path, "' (", info->name ? info->name : "unnamed",
                      ") failed to register: ", error[0] ? error : "no reason given"));

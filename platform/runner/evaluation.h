@@ -1,5 +1,5 @@
 // The evaluation part of a run, shared by `vlmlab run` (after training) and `vlmlab eval` (a
-// trained run on its own, platform/eval/evaluate_checkpoint.h): runs the experiment's
+// trained run on its own, platform/runner/evaluate_checkpoint.h): runs the experiment's
 // evaluators on a model, writes per-example predictions and the official result files, and
 // records metrics, predictions and prompt-template hashes in the store under the run.
 //

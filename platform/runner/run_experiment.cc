@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/text_format.h"
-#include "kernels/cpu/threads.h"
+#include "kernels/api/kernel_threads.h"
 #include "nlohmann/json.hpp"
 #include "platform/base/atomic_file.h"
 #include "platform/base/file_io.h"
@@ -264,7 +264,7 @@ absl::Status RunEvaluators(Run& run, RunOutcome* outcome) {
 absl::Status RunClaimed(Run& run, RunOutcome* outcome) {
   const Experiment& exp = run.exp;
   int threads = run.options.threads >= 0 ? run.options.threads : exp.runtime().threads();
-  SetCpuThreads(threads);
+  SetKernelThreads(threads);
   if (exp.runtime().backend() != Runtime::CPU) {
     return absl::UnimplementedError(
         "runtime.backend: only CPU runs are implemented by `vlmlab run` so far");

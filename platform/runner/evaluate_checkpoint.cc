@@ -1,4 +1,4 @@
-#include "platform/eval/evaluate_checkpoint.h"
+#include "platform/runner/evaluate_checkpoint.h"
 
 #include <filesystem>
 #include <map>
@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
-#include "kernels/cpu/threads.h"
+#include "kernels/api/kernel_threads.h"
 #include "platform/base/status_macros.h"
 #include "platform/eval/trained_model.h"
 #include "platform/ops/precision.h"
@@ -161,7 +161,7 @@ absl::StatusOr<EvalCheckpointOutcome> EvaluateCheckpoint(const EvalCheckpointReq
     return absl::UnimplementedError(
         "runtime.backend: only CPU evaluation is implemented by `vlmlab eval` so far");
   }
-  SetCpuThreads(r.threads >= 0 ? r.threads : exp.runtime().threads());
+  SetKernelThreads(r.threads >= 0 ? r.threads : exp.runtime().threads());
   VLMLAB_ASSIGN_OR_RETURN(ops::MatmulPrecision precision,
                           runner::PrecisionForRuntime(exp.runtime()));
   ops::ScopedMatmulPrecision precision_scope(precision);

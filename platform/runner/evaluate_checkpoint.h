@@ -16,8 +16,8 @@
 // Store: results go under the run id (the run directory's name, the id given, or --run_id);
 // a run the store does not know yet is added from the spec and marked completed once the
 // evaluation succeeds. Rows of the same evaluator name replace earlier ones.
-#ifndef VLMLAB_PLATFORM_EVAL_EVALUATE_CHECKPOINT_H_
-#define VLMLAB_PLATFORM_EVAL_EVALUATE_CHECKPOINT_H_
+#ifndef VLMLAB_PLATFORM_RUNNER_EVALUATE_CHECKPOINT_H_
+#define VLMLAB_PLATFORM_RUNNER_EVALUATE_CHECKPOINT_H_
 
 #include <string>
 #include <vector>
@@ -56,4 +56,4 @@ absl::StatusOr<EvalCheckpointOutcome> EvaluateCheckpoint(const EvalCheckpointReq
 
 }  // namespace vlmlab::eval
 
-#endif  // VLMLAB_PLATFORM_EVAL_EVALUATE_CHECKPOINT_H_
+#endif  // VLMLAB_PLATFORM_RUNNER_EVALUATE_CHECKPOINT_H_
