@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian 12 machine: installs what is missing, then
-# builds and tests every target, then runs the results-store tests again against a throwaway
+# builds and tests every target, checks that the build refuses every forbidden import between
+# layers (tools/check_layering.sh), then runs the results-store tests again against a throwaway
 # PostgreSQL server (tools/with_postgres.sh), then the parsers' tests under ASan+UBSan and the
 # threaded parts under TSan, then fuzzes each parser briefly (tools/fuzz.sh).
 # Used by CI (.ci/run) and named in README.md.
@@ -15,10 +16,12 @@ if (($# > 0)); then
   exec bazel test "$@"
 fi
 bazel test //...
+tools/check_layering.sh
 # The URL carries a random port: passing it only here keeps the main run's cache keys stable.
 tools/with_postgres.sh bazel test --test_env=VLMLAB_TEST_POSTGRES_URL //platform/store/...
 # The parsers' tests and the fuzz corpus replays again under AddressSanitizer + UBSan.
 bazel test --config=asan //plugins/tokenizers/... //platform/spec/... //platform/weights/... \
+  //platform/base/... \
   //tests/fuzz/... //tests:hostile_input_test
 # The threaded parts (data loader, sweep scheduler, store, bootstrap, tokenizer cache) under
 # ThreadSanitizer.
