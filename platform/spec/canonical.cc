@@ -13,6 +13,7 @@
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "platform/spec/annotations.pb.h"
+#include "platform/spec/field_text.h"
 
 namespace vlmlab {
 
@@ -26,33 +27,7 @@ using google::protobuf::Reflection;
 namespace {
 
 std::string Scalar(const Message& m, const FieldDescriptor* f, int index) {
-  const Reflection* r = m.GetReflection();
-  bool rep = index >= 0;
-  switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32:
-      return absl::StrCat(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
-    case FieldDescriptor::CPPTYPE_INT64:
-      return absl::StrCat(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
-    case FieldDescriptor::CPPTYPE_UINT32:
-      return absl::StrCat(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
-    case FieldDescriptor::CPPTYPE_UINT64:
-      return absl::StrCat(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
-    case FieldDescriptor::CPPTYPE_FLOAT:
-      return absl::StrFormat("%.9g", rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-      return absl::StrFormat("%.17g", rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
-    case FieldDescriptor::CPPTYPE_BOOL:
-      return (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false";
-    case FieldDescriptor::CPPTYPE_ENUM:
-      return (rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name();
-    case FieldDescriptor::CPPTYPE_STRING:
-      return absl::StrCat(
-          "\"", absl::CEscape(rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f)), "\"");
-    case FieldDescriptor::CPPTYPE_MESSAGE:
-      break;
-  }
-  LOG(FATAL) << "not a scalar: " << f->full_name();
-  return "";
+  return ScalarFieldText(m, f, index, FloatFormat::kSignificant, StringFormat::kQuoted);
 }
 
 bool EqualsDefault(const Message& m, const FieldDescriptor* f) {

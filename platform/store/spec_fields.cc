@@ -12,6 +12,7 @@
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "platform/spec/field_path.h"
+#include "platform/spec/field_text.h"
 
 namespace vlmlab::store {
 namespace {
@@ -21,49 +22,9 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-std::string ShortestDouble(double x) {
-  for (int precision = 15; precision < 17; ++precision) {
-    std::string s = absl::StrFormat("%.*g", precision, x);
-    if (std::strtod(s.c_str(), nullptr) == x) return s;
-  }
-  return absl::StrFormat("%.17g", x);
-}
-
-std::string ShortestFloat(float x) {
-  for (int precision = 6; precision < 9; ++precision) {
-    std::string s = absl::StrFormat("%.*g", precision, x);
-    if (std::strtof(s.c_str(), nullptr) == x) return s;
-  }
-  return absl::StrFormat("%.9g", x);
-}
-
 // A scalar's text; index -1 for a singular field.
 std::string ScalarText(const Message& m, const FieldDescriptor* f, int index) {
-  const Reflection* r = m.GetReflection();
-  const bool rep = index >= 0;
-  switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32:
-      return absl::StrCat(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
-    case FieldDescriptor::CPPTYPE_INT64:
-      return absl::StrCat(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
-    case FieldDescriptor::CPPTYPE_UINT32:
-      return absl::StrCat(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
-    case FieldDescriptor::CPPTYPE_UINT64:
-      return absl::StrCat(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
-    case FieldDescriptor::CPPTYPE_FLOAT:
-      return ShortestFloat(rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-      return ShortestDouble(rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
-    case FieldDescriptor::CPPTYPE_BOOL:
-      return (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false";
-    case FieldDescriptor::CPPTYPE_ENUM:
-      return (rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name();
-    case FieldDescriptor::CPPTYPE_STRING:
-      return rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
-    case FieldDescriptor::CPPTYPE_MESSAGE:
-      break;
-  }
-  return "";
+  return ScalarFieldText(m, f, index, FloatFormat::kShortest, StringFormat::kRaw);
 }
 
 class Flattener {
