@@ -120,6 +120,15 @@ struct MetricValue {
   int64_t n = 0;  // examples behind it
 };
 
+// The benchmark's official results file that the runner writes beside the predictions
+// (`<name><file_suffix>` in the predictions directory): a JSON array of {id_field: the
+// record's integer id, text_field: its prediction}, one entry per id. An empty id_field: none.
+struct OfficialResultsFormat {
+  std::string id_field;     // e.g. "question_id" (VQAv2) or "image_id" (COCO captions)
+  std::string text_field;   // e.g. "answer" or "caption"
+  std::string file_suffix;  // e.g. ".vqav2_results.json"
+};
+
 struct EvalOutput {
   std::map<std::string, MetricValue> metrics;  // "overall", "type/number", "blind/overall", ...
   // Per-example records (JSON objects: key, question, references, prediction, score), in
@@ -132,6 +141,8 @@ struct EvalOutput {
   // results are comparable only under the same prompt. Empty when the samples' own prompts
   // were asked.
   std::string prompt_template;
+  // Written by the runner from the prediction records when set (they carry id_field).
+  OfficialResultsFormat official_results;
 };
 
 struct EvalInputs {

@@ -57,23 +57,13 @@ absl::StatusOr<std::vector<const EvaluatorSpec*>> Select(const Experiment& exp,
   return out;
 }
 
-// The official results file of evaluator plugin `plugin` built from its example records, or ""
-// when the plugin has none. `*path_suffix` gets the file name's suffix.
-std::string OfficialResults(const std::string& plugin, const std::vector<json>& records,
-                            const std::string& name, std::string* path_suffix) {
-  const char* id_field;
-  const char* text_field;
-  if (plugin == "vqa_accuracy") {
-    id_field = "question_id";
-    text_field = "answer";
-    *path_suffix = ".vqav2_results.json";
-  } else if (plugin == "caption") {
-    id_field = "image_id";
-    text_field = "caption";
-    *path_suffix = ".coco_results.json";
-  } else {
-    return "";
-  }
+// The official results file the evaluator asked for (EvalOutput::official_results) built from
+// its example records, or "" when it asked for none.
+std::string OfficialResults(const OfficialResultsFormat& format, const std::vector<json>& records,
+                            const std::string& name) {
+  if (format.id_field.empty()) return "";
+  const std::string& id_field = format.id_field;
+  const std::string& text_field = format.text_field;
   nlohmann::ordered_json out = nlohmann::ordered_json::array();  // id first, as the benchmarks
   std::set<int64_t> seen;
   int64_t repeated = 0, without_id = 0;
@@ -162,10 +152,10 @@ absl::Status Record(const EvaluatorSpec& spec, const EvalOutput& out, store::Sto
   }
   result.predictions_path = (fs::path(options.predictions_dir) / (name + ".jsonl")).string();
   VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(result.predictions_path, jsonl));
-  std::string suffix;
-  std::string official = OfficialResults(result.plugin, parsed, name, &suffix);
+  std::string official = OfficialResults(out.official_results, parsed, name);
   if (!official.empty()) {
-    result.official_results_path = (fs::path(options.predictions_dir) / (name + suffix)).string();
+    result.official_results_path =
+        (fs::path(options.predictions_dir) / (name + out.official_results.file_suffix)).string();
     VLMLAB_RETURN_IF_ERROR(WriteFileAtomically(result.official_results_path, official));
   }
   VLMLAB_RETURN_IF_ERROR(db.PutMetrics(metrics));

@@ -63,6 +63,7 @@ class CaptionEvaluator : public Evaluator {
     metrics::BootstrapOptions b = BootstrapFor(spec, in.seed);
     EvalOutput out;
     out.prompt_template = options_.prompt();
+    out.official_results = {"image_id", "caption", ".coco_results.json"};  // COCO's format
     out.scores = cider.Scores();
     out.metrics["cider_d"] = StatisticWithCi(
         samples.size(), [&](const std::vector<size_t>& idx) { return cider.Mean(idx); }, b);

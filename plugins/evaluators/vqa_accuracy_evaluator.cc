@@ -80,6 +80,7 @@ class VqaAccuracyEvaluator : public Evaluator {
     }
     EvalOutput out;
     out.prompt_template = options_.prompt();
+    out.official_results = {"question_id", "answer", ".vqav2_results.json"};  // VQAv2's format
     out.scores = scores;
     out.metrics["overall"] = MeanWithCi(scores, b);
     AddGroupMetrics("type", scores, types, b, &out);
