@@ -215,8 +215,10 @@ absl::StatusOr<FusedSequence> VlmModel::FuseInputs(const ModelInputs& in) {
   VLMLAB_ASSIGN_OR_RETURN(Tensor visual, VisualTokens(in.images, in.image_sizes));
   VLMLAB_ASSIGN_OR_RETURN(Fusion * fuse, fusion());
   VLMLAB_ASSIGN_OR_RETURN(Llm * lm, llm());
-  absl::StatusOr<FusedSequence> fused = fuse->Fuse(
-      FusionInputs{in.input_ids, visual, image_token_id_, in.segment_ids, in.image_crops}, *lm);
+  absl::StatusOr<Tensor> text = lm->Embed(in.input_ids);  // [B, T, H]
+  if (!text.ok()) return InPart("llm", text.status());
+  absl::StatusOr<FusedSequence> fused = fuse->Fuse(FusionInputs{
+      in.input_ids, visual, image_token_id_, in.segment_ids, in.image_crops, *text});
   if (!fused.ok()) return InPart("fusion", fused.status());
   return std::move(*fused);
 }

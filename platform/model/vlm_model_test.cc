@@ -13,6 +13,7 @@
 #include "platform/nn/init.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/ops/testing/gradcheck.h"
+#include "plugins/fusion/fusion_testing.h"
 
 namespace vlmlab {
 namespace {
@@ -130,7 +131,7 @@ TEST(VlmModel, LogitsAreThePluginsComposed) {
   Projector* proj = *m->projector();
   Llm* llm = *m->llm();
   Tensor visual = *proj->Project(*enc->Encode(ImageBatch{in.images}));
-  FusedSequence fused = *(*m->fusion())->Fuse(FusionInputs{in.input_ids, visual, kImg}, *llm);
+  FusedSequence fused = *FuseText(*(*m->fusion()), FusionInputs{in.input_ids, visual, kImg}, *llm);
   LlmInputs li;
   li.embeddings = fused.embeddings;
   li.positions = Tensor::FromInts({2, 9}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4, 4, 4, 4, 4});

@@ -211,6 +211,9 @@ struct FusionInputs {
   // Rows of `visual` per image, in order (a split image: its tiles then its global view, each
   // with its own placeholders); they sum to N. Empty: every row is an image of its own.
   std::vector<int64_t> image_crops;
+  // f32 [B, T, H]: the LLM's embeddings of input_ids (placeholders included), made by the
+  // model before fusing, so a fusion never calls back into the LLM.
+  Tensor text_embeddings;
 };
 
 struct FusedSequence {
@@ -225,9 +228,9 @@ class Fusion : public Plugin, public nn::Module {
   virtual absl::Status CheckCompatible(const VisualShape& visual, const LlmShape& llm) const = 0;
   virtual ImageLayout Layout(const VisualShape& visual) const = 0;
   virtual absl::Status Build(const VisualShape& visual, const LlmShape& llm) = 0;
-  // Embeds the text through `llm` and merges the images in; errors name the sample whose
-  // placeholders do not match its images.
-  virtual absl::StatusOr<FusedSequence> Fuse(const FusionInputs& inputs, Llm& llm) = 0;
+  // Merges the images into the embedded text (inputs.text_embeddings); errors name the sample
+  // whose placeholders do not match its images.
+  virtual absl::StatusOr<FusedSequence> Fuse(const FusionInputs& inputs) = 0;
   // Extra cost per sequence of `tokens` text tokens with `images` images (0 for fusion that
   // only places tokens).
   virtual Flops ForwardFlops(const VisualShape& visual, const LlmShape& llm, int64_t tokens,

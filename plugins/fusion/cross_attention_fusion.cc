@@ -111,8 +111,11 @@ class CrossAttentionFusion : public Fusion {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<FusedSequence> Fuse(const FusionInputs& inputs, Llm& llm) override {
+  absl::StatusOr<FusedSequence> Fuse(const FusionInputs& inputs) override {
     if (!xattn_) return absl::FailedPreconditionError("cross_attention: Fuse before Build");
+    if (!inputs.text_embeddings.defined()) {
+      return absl::InvalidArgumentError("cross_attention: no text embeddings to fuse into");
+    }
     VLMLAB_ASSIGN_OR_RETURN(int64_t num_images,
                             CheckVisual("cross_attention", inputs.visual, hidden_));
     VLMLAB_ASSIGN_OR_RETURN(
@@ -165,9 +168,8 @@ class CrossAttentionFusion : public Fusion {
       VLMLAB_ASSIGN_OR_RETURN(state->context,
                               ops::Embedding(Tensor::FromInts({state->batch, width}, index), rows));
     }
-    VLMLAB_ASSIGN_OR_RETURN(Tensor embeddings, llm.Embed(inputs.input_ids));  // [B, T, H]
     FusedSequence out;
-    out.embeddings = embeddings;
+    out.embeddings = inputs.text_embeddings;  // [B, T, H]: the text alone enters the LLM
     out.hook = [this, state](int layer, const Tensor& hidden,
                              const Tensor& positions) -> absl::StatusOr<Tensor> {
       return ApplyLayer(*state, layer, hidden, positions);

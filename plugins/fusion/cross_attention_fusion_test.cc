@@ -13,6 +13,7 @@
 #include "platform/ops/testing/gradcheck.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/fusion.pb.h"
+#include "plugins/fusion/fusion_testing.h"
 
 namespace vlmlab {
 namespace {
@@ -72,7 +73,7 @@ Tensor Ids() { return Tensor::FromInts({1, 8}, {1, kImage, 2, 3, kImage, 4, 5, 6
 
 Tensor HookOutput(Fusion& f, Llm& llm, const Tensor& ids, const Tensor& visual,
                   const Tensor& hidden, const Tensor& positions) {
-  FusedSequence out = *f.Fuse(FusionInputs{ids, visual, kImage}, llm);
+  FusedSequence out = *FuseText(f, FusionInputs{ids, visual, kImage}, llm);
   absl::StatusOr<Tensor> y = out.hook(0, hidden, positions);
   CHECK(y.ok()) << y.status();
   return *y;
@@ -115,14 +116,14 @@ TEST(CrossAttentionFusion, ZeroGatesGiveExactlyTheTextOnlyLogits) {
   auto f = MakeFusion({});
   auto llm = MakeLlm();
   Tensor visual = Tensor::RandN({2, kV, kHidden}, 5);
-  FusedSequence fused = *f->Fuse(FusionInputs{Ids(), visual, kImage}, *llm);
+  FusedSequence fused = *FuseText(*f, FusionInputs{Ids(), visual, kImage}, *llm);
   ASSERT_TRUE(fused.hook);
   Tensor with_images = *Logits(*llm, fused.embeddings, &fused.hook);
   Tensor text_only = *Logits(*llm, *llm->Embed(Ids()), nullptr);
   EXPECT_EQ(with_images.ToVector(), text_only.ToVector());
   // Open gates change them (so the comparison above can fail).
   SetGates(*f, 0.5f, 0.5f);
-  fused = *f->Fuse(FusionInputs{Ids(), visual, kImage}, *llm);
+  fused = *FuseText(*f, FusionInputs{Ids(), visual, kImage}, *llm);
   EXPECT_GT(MaxAbsDiff(*Logits(*llm, fused.embeddings, &fused.hook), text_only), 1e-4);
 }
 
@@ -163,7 +164,7 @@ TEST(CrossAttentionFusion, SplitImageCountsAsOneImage) {
   Tensor other_tile = *ops::Concat(
       {*ops::Slice(Tensor::RandN({2, kV, kHidden}, 9), 0, 0, 1), *ops::Slice(visual, 0, 1, 2)}, 0);
   auto output = [&](const Tensor& v, std::vector<int64_t> crops) {
-    FusedSequence out = *f->Fuse(FusionInputs{Ids(), v, kImage, Tensor(), crops}, *llm);
+    FusedSequence out = *FuseText(*f, FusionInputs{Ids(), v, kImage, Tensor(), crops}, *llm);
     return *out.hook(0, hidden, pos);
   };
   Tensor grouped = output(visual, {2}), grouped_other = output(other_tile, {2});
@@ -175,7 +176,7 @@ TEST(CrossAttentionFusion, SplitImageCountsAsOneImage) {
   for (int64_t t : {4, 5, 6, 7}) EXPECT_EQ(Row(apart_other, 0, t), Row(apart, 0, t)) << t;
   // Crops that do not add up to the visual rows are an error.
   absl::StatusOr<FusedSequence> bad =
-      f->Fuse(FusionInputs{Ids(), visual, kImage, Tensor(), {3}}, *llm);
+      FuseText(*f, FusionInputs{Ids(), visual, kImage, Tensor(), {3}}, *llm);
   EXPECT_THAT(bad.status().message(), HasSubstr("image_crops sum to 3 but 2 visual rows"));
 }
 
@@ -232,7 +233,7 @@ TEST(CrossAttentionFusion, DecodeStepsSeeTheSameImagesAsTheFullSequence) {
   Tensor full = HookOutput(*f, *llm, Ids(), visual, hidden, Arange(1, 8));
   // The prompt is the first 6 columns (both images); then one decode step at position 6.
   Tensor prompt_ids = *ops::Slice(Ids(), 1, 0, 6);
-  FusedSequence out = *f->Fuse(FusionInputs{prompt_ids, visual, kImage}, *llm);
+  FusedSequence out = *FuseText(*f, FusionInputs{prompt_ids, visual, kImage}, *llm);
   // A first call that is not the prompt is refused.
   EXPECT_THAT(out.hook(0, *ops::Slice(hidden, 1, 6, 7), Arange(1, 1, 6)).status().message(),
               HasSubstr("whole prompt of 6 tokens"));
@@ -272,7 +273,7 @@ TEST(CrossAttentionFusion, GradientsReachVisualTokensAndGates) {
   SetGates(*f, 0.5f, 0.5f);
   Tensor visual = Tensor::RandN({2, kV, kHidden}, 5);
   visual.set_requires_grad(true);
-  FusedSequence out = *f->Fuse(FusionInputs{Ids(), visual, kImage}, *llm);
+  FusedSequence out = *FuseText(*f, FusionInputs{Ids(), visual, kImage}, *llm);
   Tensor logits = *Logits(*llm, out.embeddings, &out.hook);
   ASSERT_TRUE(Backward(*ops::Sum(*ops::Mul(logits, Tensor::RandN(logits.shape(), 3)))).ok());
   ASSERT_TRUE(visual.grad().defined());
@@ -284,7 +285,7 @@ TEST(CrossAttentionFusion, GradientsReachVisualTokensAndGates) {
   Tensor hidden = Tensor::RandN({1, 8, kHidden}, 6);
   absl::Status s = GradCheck(
       [&](const std::vector<Tensor>& in) -> absl::StatusOr<Tensor> {
-        absl::StatusOr<FusedSequence> o = f->Fuse(FusionInputs{Ids(), in[0], kImage}, *llm);
+        absl::StatusOr<FusedSequence> o = FuseText(*f, FusionInputs{Ids(), in[0], kImage}, *llm);
         if (!o.ok()) return o.status();
         return o->hook(0, in[1], Arange(1, 8));
       },
@@ -307,9 +308,9 @@ TEST(CrossAttentionFusion, PlaceholderMismatchNamesTheSample) {
   auto llm = MakeLlm();
   Tensor ids = Tensor::FromInts({2, 3}, {kImage, 1, 2, kImage, kImage, 3});
   absl::Status s =
-      f->Fuse(FusionInputs{ids, Tensor::RandN({2, kV, kHidden}, 1), kImage}, *llm).status();
+      FuseText(*f, FusionInputs{ids, Tensor::RandN({2, kV, kHidden}, 1), kImage}, *llm).status();
   EXPECT_THAT(s.message(), HasSubstr("sample 1 has 2 image placeholders but only 1"));
-  s = f->Fuse(FusionInputs{ids, Tensor::RandN({4, kV, kHidden}, 1), kImage}, *llm).status();
+  s = FuseText(*f, FusionInputs{ids, Tensor::RandN({4, kV, kHidden}, 1), kImage}, *llm).status();
   EXPECT_THAT(s.message(), HasSubstr("4 images given but the samples have only 3"));
 }
 

@@ -1,7 +1,7 @@
 // `self_attention`: fully autoregressive fusion (BLIP-2, LLaVA, Idefics2). The data pipeline
 // writes, per image, [image_start] + V image placeholder tokens + [image_end] (Layout: V = the
-// projector's tokens per image, delimiters per `image_delimiters`); Fuse embeds the text through
-// the LLM and replaces the placeholder rows, in order, by the images' projected visual tokens.
+// projector's tokens per image, delimiters per `image_delimiters`); Fuse takes the text as the
+// LLM embedded it (FusionInputs::text_embeddings) and replaces the placeholder rows, in order, by the images' projected visual tokens.
 // Sample 0's images come first in `visual`, then sample 1's, and so on. Packed rows
 // (FusionInputs::segment_ids) take their images in the same order of appearance, row by row;
 // max_images_per_sample then applies to each segment.
@@ -61,8 +61,12 @@ class SelfAttentionFusion : public Fusion {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<FusedSequence> Fuse(const FusionInputs& inputs, Llm& llm) override {
-    const int64_t hidden = hidden_ > 0 ? hidden_ : llm.Shape().hidden;
+  absl::StatusOr<FusedSequence> Fuse(const FusionInputs& inputs) override {
+    const Tensor& embeddings = inputs.text_embeddings;  // [B, T, H]
+    if (!embeddings.defined()) {
+      return absl::InvalidArgumentError("self_attention: no text embeddings to fuse into");
+    }
+    const int64_t hidden = hidden_ > 0 ? hidden_ : embeddings.size(embeddings.dim() - 1);
     VLMLAB_ASSIGN_OR_RETURN(int64_t num_images,
                             CheckVisual("self_attention", inputs.visual, hidden));
     VLMLAB_ASSIGN_OR_RETURN(
@@ -118,10 +122,9 @@ class SelfAttentionFusion : public Fusion {
                                                      "placeholders hold only ",
                                                      used));
     }
-    VLMLAB_ASSIGN_OR_RETURN(Tensor embeddings, llm.Embed(inputs.input_ids));  // [B, T, H]
     if (num_images == 0) return FusedSequence{embeddings, {}};
     if (embeddings.dim() != 3 || embeddings.size(2) != hidden) {
-      return absl::InternalError(absl::StrCat("self_attention: the LLM embedded the ids as ",
+      return absl::InternalError(absl::StrCat("self_attention: the text embeddings are ",
                                               embeddings.DebugString(), ", not [", batch, ", ",
                                               tokens, ", ", hidden, "]"));
     }

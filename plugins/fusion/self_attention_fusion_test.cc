@@ -11,6 +11,7 @@
 #include "platform/ops/testing/gradcheck.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/fusion.pb.h"
+#include "plugins/fusion/fusion_testing.h"
 
 namespace vlmlab {
 namespace {
@@ -58,7 +59,7 @@ TEST(SelfAttentionFusion, ReplacesPlaceholderRowsInOrder) {
   auto llm = MakeLlm();
   Tensor visual = Tensor::RandN({3, 2, kHidden}, 7);
   FusionInputs in{Ids(), visual, kImage};
-  absl::StatusOr<FusedSequence> out = fusion->Fuse(in, *llm);
+  absl::StatusOr<FusedSequence> out = FuseText(*fusion, in, *llm);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_FALSE(out->hook);
   EXPECT_EQ(out->embeddings.shape(), (Shape{2, 6, kHidden}));
@@ -81,7 +82,7 @@ TEST(SelfAttentionFusion, GradientsReachVisualTokensAndTextEmbeddings) {
   Tensor visual = Tensor::RandN({3, 2, kHidden}, 7);
   visual.set_requires_grad(true);
   Tensor w = Tensor::RandN({2, 6, kHidden}, 8);
-  FusedSequence out = *fusion->Fuse(FusionInputs{Ids(), visual, kImage}, *llm);
+  FusedSequence out = *FuseText(*fusion, FusionInputs{Ids(), visual, kImage}, *llm);
   ASSERT_TRUE(Backward(*ops::Sum(*ops::Mul(out.embeddings, w))).ok());
   // d/dvisual[image, token] = w at its row.
   EXPECT_EQ(Row(visual.grad(), 0, 1), Row(w, 0, 2));
@@ -102,7 +103,8 @@ TEST(SelfAttentionFusion, GradCheckThroughTheMerge) {
   auto llm = MakeLlm();
   absl::Status s = GradCheck(
       [&](const std::vector<Tensor>& in) -> absl::StatusOr<Tensor> {
-        absl::StatusOr<FusedSequence> out = fusion->Fuse(FusionInputs{Ids(), in[0], kImage}, *llm);
+        absl::StatusOr<FusedSequence> out =
+            FuseText(*fusion, FusionInputs{Ids(), in[0], kImage}, *llm);
         if (!out.ok()) return out.status();
         return out->embeddings;
       },
@@ -113,7 +115,7 @@ TEST(SelfAttentionFusion, GradCheckThroughTheMerge) {
 absl::Status FuseStatus(Fusion& f, Llm& llm, const Tensor& ids, int64_t images,
                         int32_t image_id = kImage) {
   Tensor visual = images > 0 ? Tensor::RandN({images, 2, kHidden}, 1) : Tensor();
-  return f.Fuse(FusionInputs{ids, visual, image_id}, llm).status();
+  return FuseText(f, FusionInputs{ids, visual, image_id}, llm).status();
 }
 
 TEST(SelfAttentionFusion, WrongPlaceholderCountsNameTheSample) {
@@ -143,7 +145,7 @@ TEST(SelfAttentionFusion, WrongPlaceholderCountsNameTheSample) {
   s = FuseStatus(*fusion8, *llm, Ids(), 3, -1);
   EXPECT_THAT(s.message(), HasSubstr("image_token_id"));
   // Visual tokens of the wrong width.
-  s = fusion8->Fuse(FusionInputs{Ids(), Tensor::Zeros({3, 2, 4}), kImage}, *llm).status();
+  s = FuseText(*fusion8, FusionInputs{Ids(), Tensor::Zeros({3, 2, 4}), kImage}, *llm).status();
   EXPECT_THAT(s.message(), HasSubstr("LLM's hidden size"));
 }
 
@@ -158,7 +160,8 @@ TEST(SelfAttentionFusion, PackedRowsCountImagesPerSample) {
                                          3, kImage, kImage, 4, 0, 0});
   Tensor seg = Tensor::FromInts({2, 6}, {0, 0, 0, 1, 1, 1, 2, 2, 2, 2, -1, -1});
   Tensor visual = Tensor::RandN({3, 2, kHidden}, 7);
-  absl::StatusOr<FusedSequence> out = fusion->Fuse(FusionInputs{ids, visual, kImage, seg}, *llm);
+  absl::StatusOr<FusedSequence> out =
+      FuseText(*fusion, FusionInputs{ids, visual, kImage, seg}, *llm);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(Row(out->embeddings, 0, 3), Row(visual, 1, 0));  // sample 1's image, in order
   EXPECT_EQ(Row(out->embeddings, 1, 2), Row(visual, 2, 1));
@@ -167,16 +170,16 @@ TEST(SelfAttentionFusion, PackedRowsCountImagesPerSample) {
   EXPECT_THAT(s.message(), HasSubstr("sample 0 has 2 images, more than max_images_per_sample 1"));
   // A packed sample over the limit is named by its segment and row.
   Tensor two = Tensor::FromInts({1, 6}, {kImage, kImage, 1, kImage, kImage, 2});
-  s = fusion
-          ->Fuse(FusionInputs{two, Tensor::RandN({2, 2, kHidden}, 1), kImage,
-                              Tensor::FromInts({1, 6}, {4, 4, 4, 4, 4, 5})},
-                 *llm)
+  s = FuseText(*fusion,
+               FusionInputs{two, Tensor::RandN({2, 2, kHidden}, 1), kImage,
+                            Tensor::FromInts({1, 6}, {4, 4, 4, 4, 4, 5})},
+               *llm)
           .status();
   EXPECT_THAT(s.message(), HasSubstr("sample 4 (packed in row 0) has 2 images"));
-  s = fusion
-          ->Fuse(FusionInputs{two, Tensor::RandN({2, 2, kHidden}, 1), kImage,
-                              Tensor::Zeros({1, 5}, DType::kI32)},
-                 *llm)
+  s = FuseText(*fusion,
+               FusionInputs{two, Tensor::RandN({2, 2, kHidden}, 1), kImage,
+                            Tensor::Zeros({1, 5}, DType::kI32)},
+               *llm)
           .status();
   EXPECT_THAT(s.message(), HasSubstr("segment_ids i32[1, 5]"));
 }
@@ -190,11 +193,12 @@ TEST(SelfAttentionFusion, ASplitImageCountsOnceAgainstMaxImagesPerSample) {
   Tensor ids = Tensor::FromInts({1, 6}, {kImage, kImage, 1, kImage, kImage, 2});
   Tensor visual = Tensor::RandN({2, 2, kHidden}, 7);
   absl::StatusOr<FusedSequence> out =
-      fusion->Fuse(FusionInputs{ids, visual, kImage, Tensor(), {2}}, *llm);
+      FuseText(*fusion, FusionInputs{ids, visual, kImage, Tensor(), {2}}, *llm);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(Row(out->embeddings, 0, 4), Row(visual, 1, 1));
   // The same tensors as two whole images are over the limit.
-  absl::Status s = fusion->Fuse(FusionInputs{ids, visual, kImage, Tensor(), {1, 1}}, *llm).status();
+  absl::Status s =
+      FuseText(*fusion, FusionInputs{ids, visual, kImage, Tensor(), {1, 1}}, *llm).status();
   EXPECT_THAT(s.message(), HasSubstr("sample 0 has 2 images, more than max_images_per_sample 1"));
 }
 
@@ -202,7 +206,7 @@ TEST(SelfAttentionFusion, TextOnlyBatchIsTheLlmEmbedding) {
   auto fusion = MakeFusion({});
   auto llm = MakeLlm();
   Tensor ids = Tensor::FromInts({1, 3}, {1, 2, 3});
-  FusedSequence out = *fusion->Fuse(FusionInputs{ids, Tensor(), kImage}, *llm);
+  FusedSequence out = *FuseText(*fusion, FusionInputs{ids, Tensor(), kImage}, *llm);
   EXPECT_EQ(out.embeddings.ToVector(), llm->Embed(ids)->ToVector());
 }
 
