@@ -14,12 +14,11 @@
 #include "platform/nn/norm_layers.h"
 #include "platform/nn/transformer_block.h"
 #include "platform/ops/elementwise_ops.h"
-#include "platform/ops/embedding_ops.h"
-#include "platform/ops/matmul_ops.h"
 #include "platform/plugin_api/validation_context.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/llms.pb.h"
 #include "platform/tensor/counter_random.h"
+#include "plugins/llms/decoder_llm.h"
 #include "plugins/llms/decoder_stack.h"
 #include "plugins/llms/hf_gpt2_names.h"
 
@@ -38,9 +37,10 @@ int64_t MlpHidden(const Gpt2Options& o) {
   return std::max<int64_t>(1, std::llround(static_cast<double>(o.mlp_ratio()) * o.hidden()));
 }
 
-class Gpt2Llm : public Llm {
+class Gpt2Llm : public DecoderLlm {
  public:
-  Gpt2Llm(const Gpt2Options& options, uint64_t seed) : options_(options), seed_(seed) {}
+  Gpt2Llm(const Gpt2Options& options, uint64_t seed)
+      : DecoderLlm(kName, options.hidden()), options_(options), seed_(seed) {}
 
   // Hugging Face GPT-2 checkpoints (hf_gpt2_names.h).
   absl::StatusOr<nn::TensorMap> ImportWeights(const std::string& naming,
@@ -55,12 +55,12 @@ class Gpt2Llm : public Llm {
                     options_.layers(),
                     options_.heads(),
                     options_.heads(),
-                    vocab_ > 0 ? vocab_ : options_.vocab_size(),
+                    vocab() > 0 ? vocab() : options_.vocab_size(),
                     options_.max_seq_len()};
   }
 
   absl::Status Build(int64_t vocab_size) override {
-    if (built_) return absl::FailedPreconditionError("gpt2: Build called twice");
+    if (built()) return absl::FailedPreconditionError("gpt2: Build called twice");
     const Gpt2Options& o = options_;
     if (o.hidden() <= 0 || o.heads() <= 0 || o.layers() <= 0 || o.max_seq_len() <= 0 ||
         o.hidden() % o.heads() != 0 || !(o.mlp_ratio() > 0) || !(o.layer_norm_eps() > 0) ||
@@ -71,17 +71,7 @@ class Gpt2Llm : public Llm {
           " mlp_ratio and layer_norm_eps must be > 0, heads must divide hidden and dropout (",
           o.dropout(), ") be in [0, 1)"));
     }
-    if (vocab_size <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "gpt2: vocabulary size ", vocab_size, " must be > 0 (set vocab_size or a tokenizer)"));
-    }
-    if (o.vocab_size() > 0 && o.vocab_size() != vocab_size) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("gpt2: Build(vocab_size = ", vocab_size,
-                       ") differs from the option vocab_size = ", o.vocab_size()));
-    }
-    vocab_ = vocab_size;
-    embed_ = RegisterModule("embed", std::make_unique<nn::Embedding>(vocab_, o.hidden()));
+    VLMLAB_RETURN_IF_ERROR(BeginBuild(vocab_size, o.vocab_size()));
     pos_embed_ = RegisterModule(
         "pos_embed", std::make_unique<nn::Embedding>(o.max_seq_len(), o.hidden(), 0.01f));
     nn::BlockConfig c;
@@ -96,20 +86,8 @@ class Gpt2Llm : public Llm {
     for (int i = 0; i < o.layers(); ++i) {
       blocks->Append(std::make_unique<nn::TransformerBlock>(c));
     }
-    blocks_ = RegisterModule("blocks", std::move(blocks));
-    norm_ = RegisterModule("norm", std::make_unique<nn::LayerNorm>(o.hidden(), o.layer_norm_eps()));
-    built_ = true;
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<Tensor> Embed(const Tensor& ids) override {
-    VLMLAB_RETURN_IF_ERROR(CheckBuilt());
-    if (!ids.defined() || ids.dtype() != DType::kI32 || ids.dim() != 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("gpt2: token ids ", ids.defined() ? ids.DebugString() : "undefined",
-                       " must be i32 [B, T]"));
-    }
-    return embed_->Forward(ids);  // [B, T, H]
+    return FinishBuild(std::move(blocks),
+                       std::make_unique<nn::LayerNorm>(o.hidden(), o.layer_norm_eps()), nullptr);
   }
 
   absl::StatusOr<Tensor> Run(const LlmInputs& inputs) override {
@@ -123,27 +101,7 @@ class Gpt2Llm : public Llm {
       dropout_seed = Mix64(seed_ ^ Mix64(training_runs_++)) & ~uint64_t{0xffff};
     }
     VLMLAB_ASSIGN_OR_RETURN(h, RunBlocks(kName, *blocks(), h, inputs, checked, dropout_seed));
-    return norm_->Forward(h);  // [B, T, H]
-  }
-
-  absl::StatusOr<Tensor> Logits(const Tensor& hidden) override {
-    VLMLAB_RETURN_IF_ERROR(CheckBuilt());
-    if (!hidden.defined() || hidden.dim() < 1 || hidden.size(-1) != options_.hidden()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "gpt2: hidden states ", hidden.defined() ? hidden.DebugString() : "undefined",
-          " must be [..., ", options_.hidden(), "]"));
-    }
-    auto* embed = embed_.As<nn::Embedding>();
-    if (embed == nullptr) {
-      return absl::FailedPreconditionError(
-          "gpt2: the tied output head needs 'embed' to be an Embedding");
-    }
-    return ops::Linear(hidden, embed->weight());  // [B, T, V]
-  }
-
-  std::unique_ptr<KvCache> NewCache(int64_t batch, int64_t max_len) const override {
-    if (!built_) return nullptr;
-    return NewStackCache(*blocks(), batch, max_len, this);
+    return norm().Forward(h);  // [B, T, H]
   }
 
   Flops ForwardFlops(int64_t tokens) const override {
@@ -157,18 +115,10 @@ class Gpt2Llm : public Llm {
   }
 
  private:
-  nn::ModuleList* blocks() const { return blocks_.As<nn::ModuleList>(); }
-  absl::Status CheckBuilt() const {
-    if (!built_) return absl::FailedPreconditionError("gpt2: call Build(vocab_size) first");
-    return absl::OkStatus();
-  }
-
   Gpt2Options options_;
   uint64_t seed_;
   uint64_t training_runs_ = 0;
-  bool built_ = false;
-  int64_t vocab_ = 0;
-  nn::Submodule embed_, pos_embed_, blocks_, norm_;
+  nn::Submodule pos_embed_;
 };
 
 VLMLAB_REGISTER_PLUGIN(

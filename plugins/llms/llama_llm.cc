@@ -9,14 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "platform/base/status_macros.h"
-#include "platform/nn/embedding_layer.h"
 #include "platform/nn/linear.h"
 #include "platform/nn/norm_layers.h"
 #include "platform/nn/transformer_block.h"
-#include "platform/ops/matmul_ops.h"
 #include "platform/plugin_api/validation_context.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/llms.pb.h"
+#include "plugins/llms/decoder_llm.h"
 #include "plugins/llms/decoder_stack.h"
 #include "plugins/llms/hf_llama_names.h"
 
@@ -39,9 +38,10 @@ void ValidateLlama(const LlamaOptions& o, ValidationContext& ctx) {
   }
 }
 
-class LlamaLlm : public Llm {
+class LlamaLlm : public DecoderLlm {
  public:
-  explicit LlamaLlm(const LlamaOptions& options) : options_(options) {}
+  explicit LlamaLlm(const LlamaOptions& options)
+      : DecoderLlm(kName, options.hidden()), options_(options) {}
 
   // Hugging Face Llama-family checkpoints (hf_llama_names.h).
   absl::StatusOr<nn::TensorMap> ImportWeights(const std::string& naming,
@@ -56,26 +56,15 @@ class LlamaLlm : public Llm {
                     options_.layers(),
                     options_.heads(),
                     kv_heads(),
-                    vocab_ > 0 ? vocab_ : options_.vocab_size(),
+                    vocab() > 0 ? vocab() : options_.vocab_size(),
                     options_.max_seq_len()};
   }
 
   absl::Status Build(int64_t vocab_size) override {
-    if (built_) return absl::FailedPreconditionError("llama: Build called twice");
+    if (built()) return absl::FailedPreconditionError("llama: Build called twice");
     VLMLAB_RETURN_IF_ERROR(CheckOptions());
-    if (vocab_size <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "llama: vocabulary size ", vocab_size, " must be > 0 (set vocab_size or a tokenizer)"));
-    }
-    if (options_.vocab_size() > 0 && options_.vocab_size() != vocab_size) {
-      return absl::InvalidArgumentError(absl::StrCat("llama: Build(vocab_size = ", vocab_size,
-                                                     ") differs from the option "
-                                                     "vocab_size = ",
-                                                     options_.vocab_size()));
-    }
-    vocab_ = vocab_size;
+    VLMLAB_RETURN_IF_ERROR(BeginBuild(vocab_size, options_.vocab_size()));
     const int64_t hidden = options_.hidden();
-    embed_ = RegisterModule("embed", std::make_unique<nn::Embedding>(vocab_, hidden));
     nn::BlockConfig c;
     c.dim = hidden;
     c.heads = options_.heads();
@@ -89,23 +78,11 @@ class LlamaLlm : public Llm {
     for (int i = 0; i < options_.layers(); ++i) {
       blocks->Append(std::make_unique<nn::TransformerBlock>(c));
     }
-    blocks_ = RegisterModule("blocks", std::move(blocks));
-    norm_ = RegisterModule("norm", std::make_unique<nn::RmsNorm>(hidden, options_.rms_norm_eps()));
-    if (!options_.tie_embeddings()) {
-      head_ = RegisterModule("head", std::make_unique<nn::Linear>(hidden, vocab_, false));
-    }
-    built_ = true;
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<Tensor> Embed(const Tensor& ids) override {
-    VLMLAB_RETURN_IF_ERROR(CheckBuilt());
-    if (!ids.defined() || ids.dtype() != DType::kI32 || ids.dim() != 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("llama: token ids ", ids.defined() ? ids.DebugString() : "undefined",
-                       " must be i32 [B, T]"));
-    }
-    return embed_->Forward(ids);  // [B, T, H]
+    return FinishBuild(std::move(blocks),
+                       std::make_unique<nn::RmsNorm>(hidden, options_.rms_norm_eps()),
+                       options_.tie_embeddings()
+                           ? nullptr
+                           : std::make_unique<nn::Linear>(hidden, vocab(), false));
   }
 
   absl::StatusOr<Tensor> Run(const LlmInputs& inputs) override {
@@ -114,28 +91,7 @@ class LlamaLlm : public Llm {
                                                                 options_.max_seq_len(), this));
     VLMLAB_ASSIGN_OR_RETURN(Tensor h,
                             RunBlocks(kName, *blocks(), inputs.embeddings, inputs, checked, 0));
-    return norm_->Forward(h);  // [B, T, H]
-  }
-
-  absl::StatusOr<Tensor> Logits(const Tensor& hidden) override {
-    VLMLAB_RETURN_IF_ERROR(CheckBuilt());
-    if (!hidden.defined() || hidden.dim() < 1 || hidden.size(-1) != options_.hidden()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "llama: hidden states ", hidden.defined() ? hidden.DebugString() : "undefined",
-          " must be [..., ", options_.hidden(), "]"));
-    }
-    if (head_) return head_->Forward(hidden);  // [B, T, V]
-    auto* embed = embed_.As<nn::Embedding>();
-    if (embed == nullptr) {
-      return absl::FailedPreconditionError(
-          "llama: the tied output head needs 'embed' to be an Embedding");
-    }
-    return ops::Linear(hidden, embed->weight());  // [B, T, V]
-  }
-
-  std::unique_ptr<KvCache> NewCache(int64_t batch, int64_t max_len) const override {
-    if (!built_) return nullptr;
-    return NewStackCache(*blocks(), batch, max_len, this);
+    return norm().Forward(h);  // [B, T, H]
   }
 
   Flops ForwardFlops(int64_t tokens) const override {
@@ -153,11 +109,6 @@ class LlamaLlm : public Llm {
   int64_t kv_heads() const {
     return options_.kv_heads() > 0 ? options_.kv_heads() : options_.heads();
   }
-  nn::ModuleList* blocks() const { return blocks_.As<nn::ModuleList>(); }
-  absl::Status CheckBuilt() const {
-    if (!built_) return absl::FailedPreconditionError("llama: call Build(vocab_size) first");
-    return absl::OkStatus();
-  }
   absl::Status CheckOptions() const {
     ValidationContext ctx;
     if (options_.hidden() <= 0 || options_.heads() <= 0 || options_.layers() <= 0 ||
@@ -173,9 +124,6 @@ class LlamaLlm : public Llm {
   }
 
   LlamaOptions options_;
-  bool built_ = false;
-  int64_t vocab_ = 0;
-  nn::Submodule embed_, blocks_, norm_, head_;
 };
 
 VLMLAB_REGISTER_PLUGIN(
