@@ -11,8 +11,8 @@
 #include "gtest/gtest.h"
 #include "kernels/api/conv.h"
 #include "kernels/cpu/onednn_common.h"
-#include "kernels/cpu/test_util.h"
 #include "kernels/cpu/threads.h"
+#include "platform/testing/matchers.h"
 
 namespace vlmlab {
 namespace {
@@ -50,7 +50,7 @@ void CompareCase(const Case& c, uint64_t seed) {
     Tensor bb = bias ? b : Tensor();
     ASSERT_TRUE(Impl(Conv2dKernels(), "onednn")(x, w, bb, p, &got).ok());
     ASSERT_TRUE(Impl(Conv2dKernels(), "reference")(x, w, bb, p, &want).ok());
-    EXPECT_TRUE(AllClose(got, want, 1e-4, fwd_tol)) << "forward, bias " << bias;
+    EXPECT_THAT(got, IsClose(want, fwd_tol, 1e-4)) << "forward, bias " << bias;
 
     Tensor gw = Tensor::Zeros(w.shape()), gw_ref = Tensor::Zeros(w.shape());
     Tensor gb = Tensor::Zeros(b.shape()), gb_ref = Tensor::Zeros(b.shape());
@@ -59,13 +59,13 @@ void CompareCase(const Case& c, uint64_t seed) {
     ASSERT_TRUE(Impl(Conv2dBackwardWeightsKernels(), "reference")(x, gy, p, &gw_ref,
                                                                   bias ? &gb_ref : nullptr)
                     .ok());
-    EXPECT_TRUE(AllClose(gw, gw_ref, 1e-4, bwd_tol)) << "weights gradient, bias " << bias;
-    EXPECT_TRUE(AllClose(gb, gb_ref, 1e-4, bwd_tol)) << "bias gradient";
+    EXPECT_THAT(gw, IsClose(gw_ref, bwd_tol, 1e-4)) << "weights gradient, bias " << bias;
+    EXPECT_THAT(gb, IsClose(gb_ref, bwd_tol, 1e-4)) << "bias gradient";
   }
   Tensor gx = Tensor::Zeros(x.shape()), gx_ref = Tensor::Zeros(x.shape());
   ASSERT_TRUE(Impl(Conv2dBackwardDataKernels(), "onednn")(gy, w, p, &gx).ok());
   ASSERT_TRUE(Impl(Conv2dBackwardDataKernels(), "reference")(gy, w, p, &gx_ref).ok());
-  EXPECT_TRUE(AllClose(gx, gx_ref, 1e-4, fwd_tol * std::sqrt(static_cast<double>(c.cout))))
+  EXPECT_THAT(gx, IsClose(gx_ref, fwd_tol * std::sqrt(static_cast<double>(c.cout)), 1e-4))
       << "data gradient";
 }
 
@@ -88,7 +88,7 @@ TEST(ConvOnednn, RepeatedCallsAreBitwiseIdentical) {
   Tensor a = Tensor::Zeros({2, 8, 8, 16}), b = Tensor::Zeros({2, 8, 8, 16});
   ASSERT_TRUE(Impl(Conv2dKernels(), "onednn")(x, w, Tensor(), p, &a).ok());
   ASSERT_TRUE(Impl(Conv2dKernels(), "onednn")(x, w, Tensor(), p, &b).ok());
-  EXPECT_TRUE(AllClose(a, b, 0, 0));
+  EXPECT_THAT(a, IsClose(b, 0, 0));
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include "gtest/gtest.h"
 #include "kernels/api/copy.h"
 #include "kernels/cpu/onednn_common.h"
-#include "kernels/cpu/test_util.h"
+#include "platform/testing/matchers.h"
 
 namespace vlmlab {
 namespace {
@@ -21,7 +21,7 @@ void ExpectSameCopy(const Tensor& view, const std::string& what) {
   ASSERT_TRUE(CopyWith("reference", view, &want).ok());
   absl::Status s = CopyWith("onednn", view, &got);
   ASSERT_TRUE(s.ok()) << what << ": " << s;
-  EXPECT_TRUE(AllClose(got, want, 0, 0)) << what;
+  EXPECT_THAT(got, IsClose(want, 0, 0)) << what;
 }
 
 TEST(CopyOnednn, IsPreferredForEveryDtype) {

@@ -12,8 +12,8 @@
 #include "gtest/gtest.h"
 #include "kernels/api/elementwise.h"
 #include "kernels/cpu/onednn_common.h"
-#include "kernels/cpu/test_util.h"
 #include "kernels/cpu/threads.h"
+#include "platform/testing/matchers.h"
 
 namespace vlmlab {
 namespace {
@@ -60,8 +60,8 @@ TEST(ElementwiseOnednn, BinaryBroadcastingMatchesReference) {
         ASSERT_TRUE(BinaryKernels().FindBackend("reference", dt)->fn(op, a, b, &want).ok());
         absl::Status s = BinaryKernels().FindBackend("onednn", dt)->fn(op, a, b, &got);
         ASSERT_TRUE(s.ok()) << s;
-        EXPECT_TRUE(AllClose(got, want, 0, 0)) << DTypeName(dt) << " " << ShapeString(as) << " "
-                                               << BinaryOpName(op) << " " << ShapeString(bs);
+        EXPECT_THAT(got, IsClose(want, 0, 0)) << DTypeName(dt) << " " << ShapeString(as) << " "
+                                              << BinaryOpName(op) << " " << ShapeString(bs);
       }
     }
   }
@@ -93,13 +93,13 @@ TEST(ElementwiseOnednn, EveryUnaryOpForwardAndBackwardMatchesReference) {
         ASSERT_TRUE(UnaryKernels().FindBackend("reference", dt)->fn(op, alpha, x, &want).ok());
         absl::Status s = UnaryKernels().FindBackend("onednn", dt)->fn(op, alpha, x, &got);
         ASSERT_TRUE(s.ok()) << what << ": " << s;
-        EXPECT_TRUE(AllClose(got, want, rtol, atol)) << what << " forward";
+        EXPECT_THAT(got, IsClose(want, atol, rtol)) << what << " forward";
         Tensor gwant = Tensor::Zeros(shape, dt), ggot = Tensor::Zeros(shape, dt);
         ASSERT_TRUE(
             UnaryBackwardKernels().FindBackend("reference", dt)->fn(op, alpha, x, gy, &gwant).ok());
         s = UnaryBackwardKernels().FindBackend("onednn", dt)->fn(op, alpha, x, gy, &ggot);
         ASSERT_TRUE(s.ok()) << what << " backward: " << s;
-        EXPECT_TRUE(AllClose(ggot, gwant, rtol, atol)) << what << " backward";
+        EXPECT_THAT(ggot, IsClose(gwant, atol, rtol)) << what << " backward";
       }
     }
   }
@@ -124,7 +124,7 @@ TEST(ElementwiseOnednn, SumToMatchesReference) {
       ASSERT_TRUE(s.ok()) << s;
       double count = static_cast<double>(NumElements(xs)) / std::max<int64_t>(1, NumElements(os));
       double tol = dt == DType::kF32 ? 1e-5 : 1e-2;
-      EXPECT_TRUE(AllClose(got, want, tol, tol * std::sqrt(count)))
+      EXPECT_THAT(got, IsClose(want, tol * std::sqrt(count), tol))
           << DTypeName(dt) << " " << ShapeString(xs) << " -> " << ShapeString(os);
     }
   }
@@ -142,7 +142,7 @@ TEST(ElementwiseOnednn, RankOverTwelveFallsBackToReference) {
   ASSERT_TRUE(
       BinaryKernels().FindBackend("reference", DType::kF32)->fn(BinaryOp::kMul, a, b, &want).ok());
   EXPECT_EQ(cpu::FallbackCount().load(), fallbacks + 1);
-  EXPECT_TRUE(AllClose(got, want, 0, 0));
+  EXPECT_THAT(got, IsClose(want, 0, 0));
 }
 
 TEST(ElementwiseOnednn, SumToHandChecked) {

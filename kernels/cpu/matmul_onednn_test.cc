@@ -11,8 +11,8 @@
 #include "gtest/gtest.h"
 #include "kernels/api/matmul.h"
 #include "kernels/cpu/onednn_common.h"
-#include "kernels/cpu/test_util.h"
 #include "kernels/cpu/threads.h"
+#include "platform/testing/matchers.h"
 
 namespace vlmlab {
 namespace {
@@ -61,7 +61,7 @@ void CompareAll(DType dtype, double tol) {
             Tensor want = Run("reference", dtype, a, b, p, init);
             Tensor got = Run("onednn", dtype, a, b, p, init);
             double scale = std::sqrt(static_cast<double>(c.k));
-            EXPECT_TRUE(AllClose(got, want, tol, tol * scale))
+            EXPECT_THAT(got, IsClose(want, tol * scale, tol))
                 << DTypeName(dtype) << " " << ShapeString(as) << (ta ? "^T" : "") << " x "
                 << ShapeString(bs) << (tb ? "^T" : "") << " beta " << beta;
           }

@@ -6,7 +6,6 @@
 #include "gtest/gtest.h"
 #include "kernels/api/matmul.h"
 #include "kernels/cpu/onednn_common.h"
-#include "kernels/cpu/test_util.h"
 #include "kernels/cpu/threads.h"
 #include "platform/autograd/backward.h"
 #include "platform/ops/conv_ops.h"
@@ -14,6 +13,7 @@
 #include "platform/ops/matmul_ops.h"
 #include "platform/ops/precision.h"
 #include "platform/ops/testing/gradcheck.h"
+#include "platform/testing/matchers.h"
 
 namespace vlmlab {
 namespace {
@@ -53,9 +53,9 @@ TEST(OpsOnednn, Bf16PrecisionUsesBf16KernelOrFallsBackToF32) {
     // bf16 x bf16 -> f32 equals f32 matmul on bf16-rounded inputs up to accumulation order.
     Tensor rounded =
         ops::Linear(x.To(DType::kBF16).To(DType::kF32), w.To(DType::kBF16).To(DType::kF32)).value();
-    EXPECT_TRUE(AllClose(mixed, rounded, 1e-4, 1e-4 * 6));
+    EXPECT_THAT(mixed, IsClose(rounded, 1e-4 * 6, 1e-4));
   } else {
-    EXPECT_TRUE(AllClose(mixed, f32, 0, 0)) << "without avx512_bf16 matmuls stay f32";
+    EXPECT_THAT(mixed, IsClose(f32, 0, 0)) << "without avx512_bf16 matmuls stay f32";
   }
 }
 
@@ -87,16 +87,17 @@ TEST(OpsOnednn, Bf16PrecisionConvolvesInBf16WithF32Outputs) {
   }
   for (const Tensor& t : mixed) EXPECT_EQ(t.dtype(), DType::kF32);
   if (!ops::HasFastBf16Conv(DeviceType::kCpu)) {
-    for (size_t i = 0; i < f32.size(); ++i) EXPECT_TRUE(AllClose(mixed[i], f32[i], 0, 0)) << i;
+    for (size_t i = 0; i < f32.size(); ++i) EXPECT_THAT(mixed[i], IsClose(f32[i], 0, 0)) << i;
     return;
   }
   std::vector<Tensor> rounded =
       run(x.To(DType::kBF16).To(DType::kF32), w.To(DType::kBF16).To(DType::kF32), true);
   const char* names[] = {"y", "grad x", "grad w", "grad b"};
   for (size_t i = 0; i < f32.size(); ++i) {
-    EXPECT_TRUE(AllClose(mixed[i], rounded[i], 1e-3, 1e-3)) << names[i];
+    EXPECT_THAT(mixed[i], IsClose(rounded[i], 1e-3, 1e-3)) << names[i];
   }
-  EXPECT_FALSE(AllClose(mixed[0], f32[0], 0, 0)) << "bf16 rounding must show in the output";
+  EXPECT_THAT(mixed[0], ::testing::Not(IsClose(f32[0], 0, 0)))
+      << "bf16 rounding must show in the output";
 }
 
 TEST(OpsOnednn, DnnlErrorsBecomeStatusesWithFileAndLine) {

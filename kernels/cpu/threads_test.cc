@@ -11,7 +11,7 @@
 #include "gtest/gtest.h"
 #include "kernels/api/elementwise.h"
 #include "kernels/api/matmul.h"
-#include "kernels/cpu/test_util.h"
+#include "platform/testing/matchers.h"
 
 namespace vlmlab {
 namespace {
@@ -53,7 +53,7 @@ TEST(Threads, ResultsAreBitwiseIdenticalRunToRun) {
     SetCpuThreads(threads);
     std::vector<Tensor> first = RunAll(), second = RunAll();
     for (size_t i = 0; i < first.size(); ++i) {
-      EXPECT_TRUE(AllClose(first[i], second[i], 0, 0)) << "threads " << threads << " #" << i;
+      EXPECT_THAT(first[i], IsClose(second[i], 0, 0)) << "threads " << threads << " #" << i;
     }
   }
 }
@@ -68,7 +68,7 @@ TEST(Threads, ConcurrentCallersShareTheCacheSafely) {
   for (auto& g : got) threads.emplace_back([&g] { g = RunAll(); });
   for (std::thread& t : threads) t.join();
   for (const auto& g : got) {
-    for (size_t i = 0; i < want.size(); ++i) EXPECT_TRUE(AllClose(g[i], want[i], 0, 0)) << i;
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_THAT(g[i], IsClose(want[i], 0, 0)) << i;
   }
   SetCpuThreads(0);
 }

@@ -15,6 +15,7 @@
 #include "kernels/api/attention.h"
 #include "platform/ops/attention_ops.h"
 #include "platform/ops/testing/gradcheck.h"
+#include "platform/testing/matchers.h"
 
 namespace vlmlab {
 namespace {
@@ -68,8 +69,9 @@ Result RunKernels(absl::string_view backend, const Case& c, const AttentionParam
 }
 
 // Checks |got - want| <= tol (1 + |want|) everywhere; returns the largest |got - want| / (1 +
-// |want|).
-double ExpectClose(const Tensor& got, const Tensor& want, double tol, const std::string& what) {
+// |want|), which the test reports.
+double CheckScaledError(const Tensor& got, const Tensor& want, double tol,
+                        const std::string& what) {
   std::vector<float> a = got.ToVector(), b = want.ToVector();
   EXPECT_EQ(a.size(), b.size()) << what;
   double worst = 0;
@@ -101,11 +103,11 @@ TEST(CpuFusedAttention, MatchesReferenceOnOddShapesAndMasks) {
         absl::StrCat("B", c.b, " Hq", c.hq, " Hkv", c.hkv, " Tq", c.tq, " Tk", c.tk, " D", c.d,
                      " Dv", c.dv, " causal", c.causal, " mask", c.mask, " pad", c.pad);
     Result fused = RunKernels(kCpuFusedAttentionBackend, c, p), ref = RunKernels("reference", c, p);
-    double fwd = std::max(ExpectClose(fused.out, ref.out, 1e-5, what + " out"),
-                          ExpectClose(fused.lse, ref.lse, 1e-5, what + " lse"));
-    double bwd = std::max({ExpectClose(fused.dq, ref.dq, 2e-5, what + " dq"),
-                           ExpectClose(fused.dk, ref.dk, 2e-5, what + " dk"),
-                           ExpectClose(fused.dv, ref.dv, 2e-5, what + " dv")});
+    double fwd = std::max(CheckScaledError(fused.out, ref.out, 1e-5, what + " out"),
+                          CheckScaledError(fused.lse, ref.lse, 1e-5, what + " lse"));
+    double bwd = std::max({CheckScaledError(fused.dq, ref.dq, 2e-5, what + " dq"),
+                           CheckScaledError(fused.dk, ref.dk, 2e-5, what + " dk"),
+                           CheckScaledError(fused.dv, ref.dv, 2e-5, what + " dv")});
     std::printf("%s: worst scaled error forward %.2g, backward %.2g\n", what.c_str(), fwd, bwd);
   }
 }
@@ -168,11 +170,11 @@ TEST(CpuFusedAttention, SegmentIdsMatchAnExplicitBlockDiagonalMask) {
     for (absl::string_view backend : {kCpuFusedAttentionBackend, "reference"}) {
       Result got = RunKernels(backend, c, p);
       const std::string w = absl::StrCat(what, " ", backend);
-      ExpectClose(got.out, want.out, 1e-5, w + " out");
-      ExpectClose(got.lse, want.lse, 1e-5, w + " lse");
-      ExpectClose(got.dq, want.dq, 2e-5, w + " dq");
-      ExpectClose(got.dk, want.dk, 2e-5, w + " dk");
-      ExpectClose(got.dv, want.dv, 2e-5, w + " dv");
+      EXPECT_THAT(got.out, IsClose(want.out, 1e-5, 1e-5)) << w << " out";
+      EXPECT_THAT(got.lse, IsClose(want.lse, 1e-5, 1e-5)) << w << " lse";
+      EXPECT_THAT(got.dq, IsClose(want.dq, 2e-5, 2e-5)) << w << " dq";
+      EXPECT_THAT(got.dk, IsClose(want.dk, 2e-5, 2e-5)) << w << " dk";
+      EXPECT_THAT(got.dv, IsClose(want.dv, 2e-5, 2e-5)) << w << " dv";
     }
   }
 }

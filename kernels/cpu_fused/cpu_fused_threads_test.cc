@@ -68,12 +68,12 @@ TEST(CpuFusedThreads, SoftmaxIsDeterministic) {
       Tensor y = Tensor::Zeros(shape), y_ref = Tensor::Zeros(shape);
       ASSERT_TRUE(fused(kind, x, &y).ok());
       ASSERT_TRUE(BackendKernel(SoftmaxKernels(), "reference")(kind, x, &y_ref).ok());
-      ExpectClose(y, y_ref, 1e-6, 1e-5, what + " forward");
+      EXPECT_THAT(y, IsClose(y_ref, 1e-6, 1e-5)) << what + " forward";
       Tensor gx = Tensor::Zeros(shape), gx_ref = Tensor::Zeros(shape);
       ASSERT_TRUE(fused_bwd(kind, y_ref, gy, &gx).ok());
       ASSERT_TRUE(
           BackendKernel(SoftmaxBackwardKernels(), "reference")(kind, y_ref, gy, &gx_ref).ok());
-      ExpectClose(gx, gx_ref, 1e-5, 1e-4, what + " backward");
+      EXPECT_THAT(gx, IsClose(gx_ref, 1e-5, 1e-4)) << what + " backward";
     }
   }
 }
@@ -107,12 +107,12 @@ TEST(CpuFusedThreads, LayerNormIsDeterministic) {
     ASSERT_TRUE(
         BackendKernel(LayerNormBackwardKernels(), "reference")(x, w, mean, rstd, gy, &gx, &gw, &gb)
             .ok());
-    ExpectClose(got[0], y, 1e-5, 1e-5, what + " y");
-    ExpectClose(got[1], mean, 1e-5, 1e-6, what + " mean");
-    ExpectClose(got[2], rstd, 1e-5, 1e-4, what + " rstd");
-    ExpectClose(got[3], gx, 1e-4, 1e-4, what + " gx");
-    ExpectClose(got[4], gw, 1e-4, 1e-4, what + " gweight");
-    ExpectClose(got[5], gb, 1e-4, 1e-4, what + " gbias");
+    EXPECT_THAT(got[0], IsClose(y, 1e-5, 1e-5)) << what + " y";
+    EXPECT_THAT(got[1], IsClose(mean, 1e-5, 1e-6)) << what + " mean";
+    EXPECT_THAT(got[2], IsClose(rstd, 1e-5, 1e-4)) << what + " rstd";
+    EXPECT_THAT(got[3], IsClose(gx, 1e-4, 1e-4)) << what + " gx";
+    EXPECT_THAT(got[4], IsClose(gw, 1e-4, 1e-4)) << what + " gweight";
+    EXPECT_THAT(got[5], IsClose(gb, 1e-4, 1e-4)) << what + " gbias";
   }
 }
 
@@ -140,10 +140,10 @@ TEST(CpuFusedThreads, RmsNormIsDeterministic) {
     ASSERT_TRUE(BackendKernel(RmsNormKernels(), "reference")(x, w, 1e-6f, &y, &rstd).ok());
     ASSERT_TRUE(
         BackendKernel(RmsNormBackwardKernels(), "reference")(x, w, rstd, gy, &gx, &gw).ok());
-    ExpectClose(got[0], y, 1e-5, 1e-5, what + " y");
-    ExpectClose(got[1], rstd, 1e-5, 1e-5, what + " rstd");
-    ExpectClose(got[2], gx, 1e-4, 1e-4, what + " gx");
-    ExpectClose(got[3], gw, 1e-4, 1e-4, what + " gweight");
+    EXPECT_THAT(got[0], IsClose(y, 1e-5, 1e-5)) << what + " y";
+    EXPECT_THAT(got[1], IsClose(rstd, 1e-5, 1e-5)) << what + " rstd";
+    EXPECT_THAT(got[2], IsClose(gx, 1e-4, 1e-4)) << what + " gx";
+    EXPECT_THAT(got[3], IsClose(gw, 1e-4, 1e-4)) << what + " gweight";
   }
 }
 
@@ -188,10 +188,10 @@ TEST(CpuFusedThreads, CrossEntropyIsDeterministic) {
       ASSERT_TRUE(BackendKernel(CrossEntropyBackwardKernels(), "reference")(logits, targets, lse,
                                                                             grad_loss, p, &grad)
                       .ok());
-      ExpectClose(got[0], loss, 1e-5, 1e-5, what + " loss");
-      ExpectClose(got[1], lse, 1e-5, 1e-5, what + " lse");
+      EXPECT_THAT(got[0], IsClose(loss, 1e-5, 1e-5)) << what + " loss";
+      EXPECT_THAT(got[1], IsClose(lse, 1e-5, 1e-5)) << what + " lse";
       // The fused backward ran on its own lse, within 1e-5 of the reference's.
-      ExpectClose(got[2], grad, 1e-6, 1e-4, what + " grad");
+      EXPECT_THAT(got[2], IsClose(grad, 1e-6, 1e-4)) << what + " grad";
     }
   }
 }

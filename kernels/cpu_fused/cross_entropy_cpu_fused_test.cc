@@ -50,9 +50,9 @@ TEST(CrossEntropyCpuFused, MatchesReference) {
                           logits, targets, lse[1], grad_loss, p, &grad[k])
                           .ok());
         }
-        ExpectClose(loss[0], loss[1], 1e-5, 1e-5, what + " loss");
-        ExpectClose(lse[0], lse[1], 1e-5, 1e-5, what + " lse");
-        ExpectClose(grad[0], grad[1], 1e-6, 1e-4, what + " grad");
+        EXPECT_THAT(loss[0], IsClose(loss[1], 1e-5, 1e-5)) << what + " loss";
+        EXPECT_THAT(lse[0], IsClose(lse[1], 1e-5, 1e-5)) << what + " lse";
+        EXPECT_THAT(grad[0], IsClose(grad[1], 1e-6, 1e-4)) << what + " grad";
       }
     }
   }

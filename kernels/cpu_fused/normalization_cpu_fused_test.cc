@@ -42,12 +42,12 @@ TEST(NormalizationCpuFused, LayerNormMatchesReference) {
                         affine ? &gb[k] : nullptr)
                         .ok());
       }
-      ExpectClose(y[0], y[1], 1e-5, 1e-5, what + " y");
-      ExpectClose(mean[0], mean[1], 1e-5, 1e-6, what + " mean");
-      ExpectClose(rstd[0], rstd[1], 1e-5, 1e-4, what + " rstd");
-      ExpectClose(gx[0], gx[1], 1e-4, 1e-4, what + " gx");
-      ExpectClose(gw[0], gw[1], 1e-4, 1e-4, what + " gweight");
-      ExpectClose(gb[0], gb[1], 1e-4, 1e-4, what + " gbias");
+      EXPECT_THAT(y[0], IsClose(y[1], 1e-5, 1e-5)) << what + " y";
+      EXPECT_THAT(mean[0], IsClose(mean[1], 1e-5, 1e-6)) << what + " mean";
+      EXPECT_THAT(rstd[0], IsClose(rstd[1], 1e-5, 1e-4)) << what + " rstd";
+      EXPECT_THAT(gx[0], IsClose(gx[1], 1e-4, 1e-4)) << what + " gx";
+      EXPECT_THAT(gw[0], IsClose(gw[1], 1e-4, 1e-4)) << what + " gweight";
+      EXPECT_THAT(gb[0], IsClose(gb[1], 1e-4, 1e-4)) << what + " gbias";
     }
   }
 }
@@ -65,7 +65,7 @@ TEST(NormalizationCpuFused, LayerNormPartialGradients) {
   ASSERT_TRUE(BackendKernel(LayerNormBackwardKernels(), "reference")(x, w, mean, rstd, gy, &gx,
                                                                      &gw_ref, nullptr)
                   .ok());
-  ExpectClose(gw_fused, gw_ref, 1e-5, 1e-5, "gweight alone");
+  EXPECT_THAT(gw_fused, IsClose(gw_ref, 1e-5, 1e-5)) << "gweight alone";
 }
 
 TEST(NormalizationCpuFused, RmsNormMatchesReference) {
@@ -91,10 +91,10 @@ TEST(NormalizationCpuFused, RmsNormMatchesReference) {
                                                                          affine ? &gw[k] : nullptr)
                         .ok());
       }
-      ExpectClose(y[0], y[1], 1e-5, 1e-5, what + " y");
-      ExpectClose(rstd[0], rstd[1], 1e-5, 1e-5, what + " rstd");
-      ExpectClose(gx[0], gx[1], 1e-4, 1e-4, what + " gx");
-      ExpectClose(gw[0], gw[1], 1e-4, 1e-4, what + " gweight");
+      EXPECT_THAT(y[0], IsClose(y[1], 1e-5, 1e-5)) << what + " y";
+      EXPECT_THAT(rstd[0], IsClose(rstd[1], 1e-5, 1e-5)) << what + " rstd";
+      EXPECT_THAT(gx[0], IsClose(gx[1], 1e-4, 1e-4)) << what + " gx";
+      EXPECT_THAT(gw[0], IsClose(gw[1], 1e-4, 1e-4)) << what + " gweight";
     }
   }
 }

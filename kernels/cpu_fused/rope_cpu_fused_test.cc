@@ -55,7 +55,7 @@ TEST(RopeCpuFused, MatchesReference) {
         Tensor y_fused = Tensor::Zeros(c.x), y_ref = Tensor::Zeros(c.x);
         ASSERT_TRUE(fused(x, pos, theta, inverse, &y_fused).ok()) << what;
         ASSERT_TRUE(ref(x, pos, theta, inverse, &y_ref).ok()) << what;
-        ExpectClose(y_fused, y_ref, 1e-6, 1e-6, what);
+        EXPECT_THAT(y_fused, IsClose(y_ref, 1e-6, 1e-6)) << what;
       }
     }
   }
@@ -75,7 +75,7 @@ TEST(RopeCpuFused, HandCheckedRotation) {
   // The inverse undoes it.
   Tensor back = Tensor::Zeros({1, 1, 2, 4});
   ASSERT_TRUE(BackendKernel(RopeKernels(), "cpu_fused")(y, pos, 16.0f, true, &back).ok());
-  ExpectClose(back, x, 1e-6, 1e-6, "inverse of the rotation");
+  EXPECT_THAT(back, IsClose(x, 1e-6, 1e-6)) << "inverse of the rotation";
 }
 
 TEST(RopeCpuFused, IsTheDefaultF32Kernel) {

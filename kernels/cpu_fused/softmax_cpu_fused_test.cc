@@ -26,13 +26,13 @@ TEST(SoftmaxCpuFused, MatchesReference) {
       Tensor y_fused = Tensor::Zeros(shape), y_ref = Tensor::Zeros(shape);
       ASSERT_TRUE(BackendKernel(SoftmaxKernels(), "cpu_fused")(kind, x, &y_fused).ok());
       ASSERT_TRUE(BackendKernel(SoftmaxKernels(), "reference")(kind, x, &y_ref).ok());
-      ExpectClose(y_fused, y_ref, 1e-6, 1e-5, what + " forward");
+      EXPECT_THAT(y_fused, IsClose(y_ref, 1e-6, 1e-5)) << what + " forward";
       Tensor g_fused = Tensor::Zeros(shape), g_ref = Tensor::Zeros(shape);
       ASSERT_TRUE(
           BackendKernel(SoftmaxBackwardKernels(), "cpu_fused")(kind, y_ref, gy, &g_fused).ok());
       ASSERT_TRUE(
           BackendKernel(SoftmaxBackwardKernels(), "reference")(kind, y_ref, gy, &g_ref).ok());
-      ExpectClose(g_fused, g_ref, 1e-5, 1e-4, what + " backward");
+      EXPECT_THAT(g_fused, IsClose(g_ref, 1e-5, 1e-4)) << what + " backward";
     }
   }
 }
@@ -44,7 +44,7 @@ TEST(SoftmaxCpuFused, ExtremeRowsMatchReference) {
     Tensor y_fused = Tensor::Zeros({3, 3}), y_ref = Tensor::Zeros({3, 3});
     ASSERT_TRUE(BackendKernel(SoftmaxKernels(), "cpu_fused")(kind, x, &y_fused).ok());
     ASSERT_TRUE(BackendKernel(SoftmaxKernels(), "reference")(kind, x, &y_ref).ok());
-    ExpectClose(y_fused, y_ref, 1e-6, 1e-5, SoftmaxKindName(kind));
+    EXPECT_THAT(y_fused, IsClose(y_ref, 1e-6, 1e-5)) << SoftmaxKindName(kind);
   }
 }
 

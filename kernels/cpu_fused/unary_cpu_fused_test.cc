@@ -50,8 +50,8 @@ TEST(UnaryCpuFused, MatchesReference) {
       ASSERT_TRUE(ref(op, 0.0f, x, &y[1]).ok());
       ASSERT_TRUE(fused_bwd(op, 0.0f, x_finite, gy, &gx[0]).ok());
       ASSERT_TRUE(ref_bwd(op, 0.0f, x_finite, gy, &gx[1]).ok());
-      ExpectClose(y[0], y[1], 1e-6, 2e-6, what + " forward");
-      ExpectClose(gx[0], gx[1], 1e-6, 2e-6, what + " backward");
+      EXPECT_THAT(y[0], IsClose(y[1], 1e-6, 2e-6)) << what + " forward";
+      EXPECT_THAT(gx[0], IsClose(gx[1], 1e-6, 2e-6)) << what + " backward";
     }
   }
 }
