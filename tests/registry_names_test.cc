@@ -15,13 +15,14 @@ namespace {
 TEST(BuiltinRegistry, RegistersExactlyTheBuiltinPlugins) {
   const std::map<PluginKind, std::vector<std::string>> expected = {
       {PluginKind::kEncoder, {"conv", "multi", "vit"}},
-      {PluginKind::kProjector, {"avg_pool", "linear", "mlp", "perceiver", "pixel_shuffle", "qformer"}},
+      {PluginKind::kProjector,
+       {"avg_pool", "linear", "mlp", "perceiver", "pixel_shuffle", "qformer"}},
       {PluginKind::kFusion, {"cross_attention", "self_attention"}},
       {PluginKind::kLlm, {"gpt2", "llama"}},
       {PluginKind::kStage, {"contrastive", "dpo", "mim", "pretrain", "sft"}},
       {PluginKind::kEvaluator,
-       {"anls", "caption", "exact_match", "llm_judge", "mcq", "pope", "preference",
-        "vqa_accuracy", "zero_shot"}},
+       {"anls", "caption", "exact_match", "llm_judge", "mcq", "pope", "preference", "vqa_accuracy",
+        "zero_shot"}},
       {PluginKind::kDataset,
        {"coco_captions", "docvqa", "image_folder", "synthetic", "textvqa", "vqav2", "webdataset"}},
       {PluginKind::kTokenizer, {"bpe", "byte"}},
@@ -53,8 +54,8 @@ TEST(Registry, RefusesDuplicateNamesAndNamesTheirOrigins) {
   registries.set_origin("libother.so");
   absl::Status dup = AddPlugin<Stage, google::protobuf::Empty>(registries, "s", "d", create);
   EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_NE(dup.message().find("libother.so"), std::string::npos) << dup;
-  EXPECT_NE(dup.message().find("built-in"), std::string::npos) << dup;
+  EXPECT_THAT(dup.message(), ::testing::HasSubstr("libother.so")) << dup;
+  EXPECT_THAT(dup.message(), ::testing::HasSubstr("built-in")) << dup;
   EXPECT_FALSE((AddPlugin<Stage, google::protobuf::Empty>(registries, "", "d", create)).ok());
 }
 

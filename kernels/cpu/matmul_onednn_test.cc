@@ -8,6 +8,7 @@
 // same bf16-rounded values for both kernels, so only accumulation differs: 1e-3 on that scale.
 #include <cmath>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kernels/api/matmul.h"
 #include "kernels/cpu/onednn_common.h"
@@ -103,7 +104,7 @@ TEST(MatmulOnednn, ErrorsNameShapes) {
   Tensor out = Tensor::Zeros({2, 4});
   absl::Status s = impl->fn(Tensor::Zeros({2, 3}), Tensor::Zeros({5, 4}), MatmulParams{}, &out);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("f32[2, 3] cpu x f32[5, 4] cpu"), std::string::npos) << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("f32[2, 3] cpu x f32[5, 4] cpu")) << s;
   Tensor out_bf16 = Tensor::Zeros({2, 4}, DType::kBF16);
   EXPECT_FALSE(
       impl->fn(Tensor::Zeros({2, 3}), Tensor::Zeros({3, 4}), MatmulParams{}, &out_bf16).ok());

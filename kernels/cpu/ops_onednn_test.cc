@@ -3,6 +3,7 @@
 //
 //   bazel test //kernels/cpu:ops_onednn_test
 // (The platform/ops op tests also run against this backend: //kernels/cpu:onednn_*_ops_test.)
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kernels/api/matmul.h"
 #include "kernels/cpu/onednn_common.h"
@@ -115,7 +116,7 @@ TEST(OpsOnednn, DnnlErrorsBecomeStatusesWithFileAndLine) {
     return absl::OkStatus();
   }();
   EXPECT_FALSE(real.ok());
-  EXPECT_NE(real.message().find("kernels/cpu/ops_onednn_test.cc:"), std::string::npos) << real;
+  EXPECT_THAT(real.message(), ::testing::HasSubstr("kernels/cpu/ops_onednn_test.cc:")) << real;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // cpu_fused cross-entropy against the reference kernels on random odd shapes, for every
 // reduction, with label smoothing and ignored positions.
 // Tolerances: loss and lse |d| <= 1e-5 + 1e-5 |ref|; gradient |d| <= 1e-6 + 1e-4 |ref|.
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kernels/api/cross_entropy.h"
 #include "kernels/cpu_fused/fused_testing.h"
@@ -71,7 +72,7 @@ TEST(CrossEntropyCpuFused, AllIgnoredAndBadTargets) {
   EXPECT_EQ(grad.ToVector(), std::vector<float>(12, 0.0f));
   absl::Status s = forward(logits, Tensor::FromInts({3}, {0, 4, 1}), p, &loss, &lse);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("target 4 at position 1 is outside [0, 4)"), std::string::npos) << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("target 4 at position 1 is outside [0, 4)")) << s;
   s = backward(logits, Tensor::FromInts({3}, {0, -5, 1}), lse, Tensor::Full({}, 1.0f), p, &grad);
   EXPECT_FALSE(s.ok());
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace vlmlab::cuda {
@@ -31,7 +32,7 @@ TEST(CudaSmokeTest, ReportsStatusInsteadOfCrashingWithoutDevice) {
     for (const absl::Status& s : {count.status(), VectorAdd(a.data(), b.data(), out.data(), 8),
                                   Sgemm(2, 2, 2, a.data(), b.data(), out.data())}) {
       EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
-      EXPECT_NE(std::string(s.message()).find("--config=cuda"), std::string::npos) << s;
+      EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("--config=cuda")) << s;
     }
     return;
   }
@@ -42,15 +43,15 @@ TEST(CudaSmokeTest, ReportsStatusInsteadOfCrashingWithoutDevice) {
             absl::StatusCode::kInvalidArgument);
   if (count.ok() && *count > 0) return;  // A real device: the numeric tests cover it.
   if (!count.ok()) {
-    EXPECT_NE(std::string(count.status().message()).find("cuda_smoke.cu:"), std::string::npos)
+    EXPECT_THAT(std::string(count.status().message()), ::testing::HasSubstr("cuda_smoke.cu:"))
         << "error should carry file:line: " << count.status();
   }
   absl::Status add = VectorAdd(a.data(), b.data(), out.data(), 8);
   absl::Status gemm = Sgemm(2, 2, 2, a.data(), b.data(), out.data());
   EXPECT_FALSE(add.ok());
   EXPECT_FALSE(gemm.ok());
-  EXPECT_NE(std::string(add.message()).find("cuda_smoke.cu:"), std::string::npos) << add;
-  EXPECT_NE(std::string(gemm.message()).find("cuda_smoke.cu:"), std::string::npos) << gemm;
+  EXPECT_THAT(std::string(add.message()), ::testing::HasSubstr("cuda_smoke.cu:")) << add;
+  EXPECT_THAT(std::string(gemm.message()), ::testing::HasSubstr("cuda_smoke.cu:")) << gemm;
 }
 
 TEST(CudaSmokeTest, VectorAddMatchesLoop) {

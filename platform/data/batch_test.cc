@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/data_testing.h"
 
@@ -120,7 +121,7 @@ TEST(SampleRowsTest, StripImagesAndPreferenceRows) {
   s.preference.reset();
   absl::Status none = PreferenceRows(s).status();
   EXPECT_TRUE(absl::IsNotFound(none));
-  EXPECT_NE(none.message().find(kNoPreference), std::string::npos);
+  EXPECT_THAT(none.message(), ::testing::HasSubstr(kNoPreference));
 }
 
 TEST(ProcessSampleTest, PreprocessesAndTokenizes) {
@@ -140,7 +141,7 @@ TEST(ProcessSampleTest, PreprocessesAndTokenizes) {
   EXPECT_EQ(p->tokens.input_ids.size(), 1u + 1 + 4 + 1 + 1 + 1);
   s.turns[0].text = "<image>";
   absl::Status bad = ProcessSample(s, tok, image, chat).status();
-  EXPECT_NE(bad.message().find("sample \"s1\""), std::string::npos) << bad;
+  EXPECT_THAT(bad.message(), ::testing::HasSubstr("sample \"s1\"")) << bad;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/data_testing.h"
 
@@ -140,7 +141,7 @@ TEST(ChatTemplateTest, TruncationNeverCutsAnImage) {
   o.max_length = 5;
   absl::Status s = ApplyChatTemplate(kCaption, kOne, tok, o).status();
   EXPECT_TRUE(absl::IsResourceExhausted(s)) << s;
-  EXPECT_NE(s.message().find("max_length 5"), std::string::npos);
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("max_length 5"));
 }
 
 TEST(ChatTemplateTest, Mismatches) {
@@ -151,7 +152,7 @@ TEST(ChatTemplateTest, Mismatches) {
   EXPECT_FALSE(ApplyChatTemplate(kCaption, {ImageGrid{0, 1}}, tok, Options(1, false)).ok());
   testing::TestTokenizer plain(/*has_special=*/false);  // has kImage but no delimiters
   absl::Status s = ApplyChatTemplate(kCaption, kOne, plain, Options(1, true)).status();
-  EXPECT_NE(s.message().find("image_start/image_end"), std::string::npos) << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("image_start/image_end")) << s;
 }
 
 }  // namespace

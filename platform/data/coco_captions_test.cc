@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/data_testing.h"
 
@@ -62,8 +63,8 @@ TEST_F(CocoTest, OneSamplePerImageWithAllCaptions) {
   // A corrupt image fails the task with the image id and path.
   absl::Status bad = (*source)->Get(1).status();
   EXPECT_FALSE(bad.ok());
-  EXPECT_NE(bad.message().find("COCO image 7"), std::string::npos) << bad;
-  EXPECT_NE(bad.message().find("seven.png"), std::string::npos) << bad;
+  EXPECT_THAT(bad.message(), ::testing::HasSubstr("COCO image 7")) << bad;
+  EXPECT_THAT(bad.message(), ::testing::HasSubstr("seven.png")) << bad;
 }
 
 TEST_F(CocoTest, OneSamplePerCaption) {
@@ -81,15 +82,15 @@ TEST_F(CocoTest, OneSamplePerCaption) {
 TEST_F(CocoTest, StrictAndMalformedFiles) {
   options_.strict = true;
   absl::Status strict = CreateCocoCaptionsSource(options_).status();
-  EXPECT_NE(strict.message().find("images[3]"), std::string::npos) << strict;
+  EXPECT_THAT(strict.message(), ::testing::HasSubstr("images[3]")) << strict;
   testing::WriteFile(dir_ + "/broken.json", "{\"images\": [");
   options_.annotations = dir_ + "/broken.json";
   absl::Status broken = CreateCocoCaptionsSource(options_).status();
-  EXPECT_NE(broken.message().find("broken.json"), std::string::npos) << broken;
+  EXPECT_THAT(broken.message(), ::testing::HasSubstr("broken.json")) << broken;
   testing::WriteFile(dir_ + "/wrong.json", "[1, 2]");
   options_.annotations = dir_ + "/wrong.json";
   absl::Status wrong = CreateCocoCaptionsSource(options_).status();
-  EXPECT_NE(wrong.message().find("\"images\" and \"annotations\""), std::string::npos) << wrong;
+  EXPECT_THAT(wrong.message(), ::testing::HasSubstr("\"images\" and \"annotations\"")) << wrong;
   options_.annotations = dir_ + "/absent.json";
   EXPECT_TRUE(absl::IsNotFound(CreateCocoCaptionsSource(options_).status()));
 }

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/data_testing.h"
 #include "platform/data/webdataset.h"
@@ -194,7 +195,7 @@ TEST(DataLoaderTest, BadSamplesAreSkippedOrFatalWhenStrict) {
   loader = DataLoader::Create(MakeMixture({{"a", 12, false, 3}}), &tok, strict);
   absl::StatusOr<std::optional<Batch>> b = (*loader)->Next();
   ASSERT_FALSE(b.ok());
-  EXPECT_NE(b.status().message().find("a sample 2 is corrupt"), std::string::npos) << b.status();
+  EXPECT_THAT(b.status().message(), ::testing::HasSubstr("a sample 2 is corrupt")) << b.status();
   EXPECT_EQ((*loader)->Next().status(), b.status());  // sticky
 }
 
@@ -244,8 +245,8 @@ TEST(DataLoaderTest, AStrictWebDatasetMakesACorruptImageAnError) {
   EXPECT_EQ(lenient_skipped, 1);
   auto [strict_rows, strict_status, strict_skipped] = loader_for(true);
   ASSERT_FALSE(strict_status.ok());
-  EXPECT_NE(strict_status.message().find("000001"), std::string::npos) << strict_status;
-  EXPECT_NE(strict_status.message().find("strict"), std::string::npos) << strict_status;
+  EXPECT_THAT(strict_status.message(), ::testing::HasSubstr("000001")) << strict_status;
+  EXPECT_THAT(strict_status.message(), ::testing::HasSubstr("strict")) << strict_status;
   EXPECT_EQ(strict_skipped, 0);
 }
 
@@ -263,7 +264,7 @@ TEST(DataLoaderTest, ImagesThatDoNotFitAreDroppedAndCounted) {
   o.max_consecutive_failures = 50;
   loader = DataLoader::Create(MakeMixture({{"a", 10, false, 0, /*long_every=*/1}}), &tok, o);
   absl::Status s = (*loader)->Next().status();
-  EXPECT_NE(s.message().find("the last 50 samples all failed"), std::string::npos) << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("the last 50 samples all failed")) << s;
 }
 
 TEST(DataLoaderTest, FiniteStreamsEndWithAShortBatch) {
@@ -557,11 +558,11 @@ TEST(DataLoaderTest, BadOptions) {
   o = Options(1);
   o.packing = true;  // without chat.max_length, the row length
   absl::Status s = DataLoader::Create(MakeMixture({{"a"}}), &tok, o).status();
-  EXPECT_NE(s.message().find("packing needs chat.max_length"), std::string::npos) << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("packing needs chat.max_length")) << s;
   o.chat.max_length = 64;
   o.preference_pairs = true;
   s = DataLoader::Create(MakeMixture({{"a"}}), &tok, o).status();
-  EXPECT_NE(s.message().find("packing cannot be combined with preference_pairs"), std::string::npos)
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("packing cannot be combined with preference_pairs"))
       << s;
   MixturePosition wrong;
   wrong.sources = {{0, 0}, {0, 0}};

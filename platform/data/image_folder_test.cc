@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/data_testing.h"
 #include "platform/data/sample_json.h"
@@ -62,13 +63,13 @@ TEST(ImageFolderTest, RecordsShorthandsAndBadLines) {
   EXPECT_TRUE(text->images.empty());
 
   absl::Status gone = (*source)->Get(4).status();
-  EXPECT_NE(gone.message().find("data.jsonl:9"), std::string::npos) << gone;
-  EXPECT_NE(gone.message().find("gone.png"), std::string::npos) << gone;
+  EXPECT_THAT(gone.message(), ::testing::HasSubstr("data.jsonl:9")) << gone;
+  EXPECT_THAT(gone.message(), ::testing::HasSubstr("gone.png")) << gone;
 
   o.strict = true;
   absl::Status strict = CreateImageFolderSource(o).status();
-  EXPECT_NE(strict.message().find("data.jsonl:4"), std::string::npos) << strict;
-  EXPECT_NE(strict.message().find("invalid JSON"), std::string::npos) << strict;
+  EXPECT_THAT(strict.message(), ::testing::HasSubstr("data.jsonl:4")) << strict;
+  EXPECT_THAT(strict.message(), ::testing::HasSubstr("invalid JSON")) << strict;
 }
 
 TEST(SampleJsonTest, HelpersAndHostileInput) {
@@ -78,14 +79,14 @@ TEST(SampleJsonTest, HelpersAndHostileInput) {
   Sample s;
   std::vector<std::string> refs;
   absl::Status deep = ParseSampleJson(std::string(100000, '['), {}, &s, &refs);
-  EXPECT_NE(deep.message().find("nested"), std::string::npos);
+  EXPECT_THAT(deep.message(), ::testing::HasSubstr("nested"));
   s = Sample();
   absl::Status type = ParseSampleJson(R"({"key": 5, "turns": []})", {}, &s, &refs);
   EXPECT_EQ(type.message(), "key: expected a string");
   s = Sample();
   absl::Status bad_choice = ParseSampleJson(
       R"({"key": "k", "turns": [], "choice": {"options": ["a"], "correct": 3}})", {}, &s, &refs);
-  EXPECT_NE(bad_choice.message().find("choice.correct"), std::string::npos);
+  EXPECT_THAT(bad_choice.message(), ::testing::HasSubstr("choice.correct"));
   s = Sample();
   absl::Status bad_meta =
       ParseSampleJson(R"({"key": "k", "turns": [], "meta": {"x": 1}})", {}, &s, &refs);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/data_testing.h"
 
@@ -164,10 +165,10 @@ TEST(PreprocessTest, BadOptionsAndImagesAreErrors) {
   ImagePreprocessOptions o;
   Image img = testing::TestImage(4, 4);
   o.size = 0;
-  EXPECT_NE(PreprocessImage(img, o).status().message().find("size 0"), std::string::npos);
+  EXPECT_THAT(PreprocessImage(img, o).status().message(), ::testing::HasSubstr("size 0"));
   o = ImagePreprocessOptions();
   o.norm.std[1] = 0;
-  EXPECT_NE(PreprocessImage(img, o).status().message().find("channel 1"), std::string::npos);
+  EXPECT_THAT(PreprocessImage(img, o).status().message(), ::testing::HasSubstr("channel 1"));
   o = ImagePreprocessOptions();
   o.channels = 2;
   EXPECT_FALSE(PreprocessImage(img, o).ok());

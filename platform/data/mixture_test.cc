@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace vlmlab::data {
@@ -91,7 +92,7 @@ TEST(MixtureTest, PositionStrings) {
   for (const char* bad : {"", "step=x", "step=1;0=1", "step=1;1=0/0", "step=1;0=a/b", "step=-1"}) {
     absl::Status s = MixturePosition::Parse(bad).status();
     EXPECT_FALSE(s.ok()) << bad;
-    EXPECT_NE(s.message().find("data position"), std::string::npos);
+    EXPECT_THAT(s.message(), ::testing::HasSubstr("data position"));
   }
   std::unique_ptr<Mixture> m = Mix(1, 1, 0, true);
   MixturePosition one;
@@ -104,12 +105,12 @@ TEST(MixtureTest, BadConfigurations) {
   std::vector<MixtureEntry> e;
   e.push_back({Source("a", 3), 0.0});
   absl::Status zero = Mixture::Create(std::move(e), 0).status();
-  EXPECT_NE(zero.message().find("weight 0"), std::string::npos) << zero;
+  EXPECT_THAT(zero.message(), ::testing::HasSubstr("weight 0")) << zero;
   std::vector<MixtureEntry> empty;
   empty.push_back({Source("empty", 0), 1.0});
   std::unique_ptr<Mixture> m = std::move(*Mixture::Create(std::move(empty), 0, true));
   absl::Status none = m->Next().status();
-  EXPECT_NE(none.message().find("empty yields no samples"), std::string::npos) << none;
+  EXPECT_THAT(none.message(), ::testing::HasSubstr("empty yields no samples")) << none;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/data_testing.h"
 
@@ -94,9 +95,9 @@ TEST(TarReaderTest, BadChecksumIsReportedAndTheReaderResyncs) {
   tar += MakeTar({{"c.txt", "ccc"}});
   ReadResult r = ReadBytes(tar);
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_NE(r.errors[0].find("t.tar"), std::string::npos);
-  EXPECT_NE(r.errors[0].find("checksum"), std::string::npos);
-  EXPECT_NE(r.errors[0].find("byte 1024"), std::string::npos);
+  EXPECT_THAT(r.errors[0], ::testing::HasSubstr("t.tar"));
+  EXPECT_THAT(r.errors[0], ::testing::HasSubstr("checksum"));
+  EXPECT_THAT(r.errors[0], ::testing::HasSubstr("byte 1024"));
   ASSERT_EQ(r.members.size(), 2u);
   EXPECT_EQ(r.members[0].name, "a.txt");
   EXPECT_EQ(r.members[1].name, "c.txt");
@@ -109,8 +110,8 @@ TEST(TarReaderTest, TruncatedMemberEndsTheStreamWithAnError) {
   ReadResult r = ReadBytes(tar);
   ASSERT_EQ(r.members.size(), 1u);
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_NE(r.errors[0].find("member \"b.bin\""), std::string::npos);
-  EXPECT_NE(r.errors[0].find("truncated"), std::string::npos);
+  EXPECT_THAT(r.errors[0], ::testing::HasSubstr("member \"b.bin\""));
+  EXPECT_THAT(r.errors[0], ::testing::HasSubstr("truncated"));
 }
 
 TEST(TarReaderTest, TruncatedHeader) {
@@ -118,7 +119,7 @@ TEST(TarReaderTest, TruncatedHeader) {
   ReadResult r = ReadBytes(tar);
   ASSERT_EQ(r.members.size(), 1u);
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_NE(r.errors[0].find("100 bytes left"), std::string::npos);
+  EXPECT_THAT(r.errors[0], ::testing::HasSubstr("100 bytes left"));
 }
 
 TEST(TarReaderTest, MalformedSizeFieldWithValidChecksum) {
@@ -131,7 +132,7 @@ TEST(TarReaderTest, MalformedSizeFieldWithValidChecksum) {
   h[155] = ' ';
   ReadResult r = ReadBytes(h + MakeTar({{"ok.txt", "ok"}}));
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_NE(r.errors[0].find("malformed size"), std::string::npos);
+  EXPECT_THAT(r.errors[0], ::testing::HasSubstr("malformed size"));
   ASSERT_EQ(r.members.size(), 1u);
   EXPECT_EQ(r.members[0].name, "ok.txt");
 }
@@ -141,7 +142,7 @@ TEST(TarReaderTest, HugeDeclaredSizeIsTruncationNotAnAllocation) {
   ReadResult r = ReadBytes(h + std::string(512, 'z'));
   EXPECT_TRUE(r.members.empty());
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_NE(r.errors[0].find("4294967296 bytes"), std::string::npos);
+  EXPECT_THAT(r.errors[0], ::testing::HasSubstr("4294967296 bytes"));
 }
 
 TEST(TarReaderTest, MemberOverTheLimitIsSkipped) {
@@ -151,7 +152,7 @@ TEST(TarReaderTest, MemberOverTheLimitIsSkipped) {
       MakeTar({{"big.bin", std::string(101, 'b')}, {"small.txt", "s"}}), "t.tar", options);
   ReadResult r = ReadAll(*reader);
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_NE(r.errors[0].find("limit"), std::string::npos);
+  EXPECT_THAT(r.errors[0], ::testing::HasSubstr("limit"));
   ASSERT_EQ(r.members.size(), 1u);
   EXPECT_EQ(r.members[0].name, "small.txt");
 }
@@ -194,7 +195,7 @@ TEST(TarReaderTest, OpensFilesAndNamesMissingOnes) {
   EXPECT_EQ(r.members[0].data, "xyz");
   absl::StatusOr<std::unique_ptr<TarReader>> missing = TarReader::Open(dir + "/nope.tar");
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("nope.tar"), std::string::npos);
+  EXPECT_THAT(missing.status().message(), ::testing::HasSubstr("nope.tar"));
 }
 
 // Random corruption (byte flips, zeroed runs, truncation) never crashes or hangs, and every

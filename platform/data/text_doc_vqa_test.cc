@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/data_testing.h"
 
@@ -75,11 +76,11 @@ TEST_F(TextDocVqaTest, TextVqaRecordsBecomeVqaSamples) {
   EXPECT_EQ(s->images.at(0).width, 3);
   absl::Status missing = (*source)->Get(2).status();
   EXPECT_TRUE(absl::IsNotFound(missing));
-  EXPECT_NE(missing.message().find("textvqa question 34605: no image (tried "), std::string::npos)
+  EXPECT_THAT(missing.message(), ::testing::HasSubstr("textvqa question 34605: no image (tried "))
       << missing;
   o.strict = true;
   absl::Status strict = CreateTextVqaSource(o).status();
-  EXPECT_NE(strict.message().find("data[2]: needs an integer question_id"), std::string::npos)
+  EXPECT_THAT(strict.message(), ::testing::HasSubstr("data[2]: needs an integer question_id"))
       << strict;
 }
 
@@ -116,7 +117,7 @@ TEST_F(TextDocVqaTest, DocVqaRecordsBecomeAnlsSamples) {
   EXPECT_EQ((*other)->size(), 0);
   EXPECT_EQ((*other)->stats().skipped, 4);
   o.annotations = dir_ + "/nope.json";
-  EXPECT_NE(CreateDocVqaSource(o).status().message().find("nope.json"), std::string::npos);
+  EXPECT_THAT(CreateDocVqaSource(o).status().message(), ::testing::HasSubstr("nope.json"));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/data_testing.h"
 
@@ -103,7 +104,7 @@ TEST_F(VqaTest, WithoutAnnotationsOnlyTheQuestion) {
 TEST_F(VqaTest, StrictAndCandidates) {
   options_.strict = true;
   absl::Status strict = CreateVqav2Source(options_).status();
-  EXPECT_NE(strict.message().find("question_id 51"), std::string::npos) << strict;
+  EXPECT_THAT(strict.message(), ::testing::HasSubstr("question_id 51")) << strict;
   EXPECT_EQ(VqaImageCandidates("train2014", 9),
             (std::vector<std::string>{"COCO_train2014_000000000009.jpg", "9.png", "9.jpg",
                                       "000000000009.jpg"}));

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/data_testing.h"
 #include "platform/data/sample_json.h"
@@ -73,7 +74,7 @@ TEST(ExpandBracesTest, RangesListsAndErrors) {
   EXPECT_FALSE(ExpandBraces("a-{a..c}.tar").ok());
   EXPECT_FALSE(ExpandBraces("{0..99}{0..99}", 1000).ok());
   absl::Status nested = ExpandBraces("{a,{b}}").status();
-  EXPECT_NE(nested.message().find("nested"), std::string::npos);
+  EXPECT_THAT(nested.message(), ::testing::HasSubstr("nested"));
 }
 
 TEST(SplitTarKeyTest, FirstDotOfTheFileName) {
@@ -191,16 +192,16 @@ TEST(WebDatasetTest, BadSamplesAreSkippedCountedAndNamed) {
   ASSERT_TRUE(NextSample(**strict, true).ok());
   absl::StatusOr<std::optional<Sample>> bad = NextSample(**strict, true);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("bad.tar"), std::string::npos);
-  EXPECT_NE(bad.status().message().find("000001"), std::string::npos);
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("bad.tar"));
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("000001"));
   // Each failure's message says what is wrong.
   RawSample raw{
       "s.tar", "000004", {{"json", R"({"key": "k", "turns": [{"role": "bot", "text": ""}]})"}}, ""};
   absl::Status role = DecodeRawSample(raw, 3).status();
-  EXPECT_NE(role.message().find("turns[0].role"), std::string::npos) << role;
+  EXPECT_THAT(role.message(), ::testing::HasSubstr("turns[0].role")) << role;
   raw.members = {{"json", R"({"key": "k", "images": ["png"], "turns": []})"}};
   absl::Status count = DecodeRawSample(raw, 3).status();
-  EXPECT_NE(count.message().find("0 <image> placeholders"), std::string::npos) << count;
+  EXPECT_THAT(count.message(), ::testing::HasSubstr("0 <image> placeholders")) << count;
 }
 
 TEST(WebDatasetTest, StrictFailsOnAMissingShard) {
@@ -211,7 +212,7 @@ TEST(WebDatasetTest, StrictFailsOnAMissingShard) {
   ASSERT_TRUE(source.ok());
   absl::StatusOr<std::optional<SampleTask>> t = (*source)->Next();
   ASSERT_FALSE(t.ok());
-  EXPECT_NE(t.status().message().find("/nonexistent/shard-"), std::string::npos);
+  EXPECT_THAT(t.status().message(), ::testing::HasSubstr("/nonexistent/shard-"));
 }
 
 TEST(WebDatasetTest, ShuffleIsSeededAPermutationAndVariesByEpoch) {

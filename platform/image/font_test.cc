@@ -1,5 +1,6 @@
 #include "platform/image/font.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace vlmlab {
@@ -54,7 +55,7 @@ TEST(FontTest, SpacesAndClippedTextGiveEmptyBoxes) {
 TEST(FontTest, MissingFontFileIsAnError) {
   absl::StatusOr<std::unique_ptr<Font>> font = Font::Load("/nonexistent/font.ttf");
   ASSERT_FALSE(font.ok());
-  EXPECT_NE(font.status().message().find("/nonexistent/font.ttf"), std::string::npos);
+  EXPECT_THAT(font.status().message(), ::testing::HasSubstr("/nonexistent/font.ttf"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "platform/metrics/exact_match.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace vlmlab::metrics {
@@ -33,7 +34,7 @@ TEST(ExactMatchTest, ParseNames) {
   EXPECT_EQ(*ParseMatchNormalization("vqa"), MatchNormalization::kVqa);
   absl::StatusOr<MatchNormalization> bad = ParseMatchNormalization("loose");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("none, simple, vqa"), std::string::npos);
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("none, simple, vqa"));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "platform/metrics/vqa_accuracy.h"
@@ -42,9 +43,13 @@ void ExpectMatchesScript(VqaScript script, const char* key) {
   EXPECT_GT(differ_from_other_version, 50);
 }
 
-TEST(VqaOfficialTest, CurrentScriptOnEveryCase) { ExpectMatchesScript(VqaScript::kCurrent, "current"); }
+TEST(VqaOfficialTest, CurrentScriptOnEveryCase) {
+  ExpectMatchesScript(VqaScript::kCurrent, "current");
+}
 
-TEST(VqaOfficialTest, Pre2021ScriptOnEveryCase) { ExpectMatchesScript(VqaScript::kPre2021, "pre2021"); }
+TEST(VqaOfficialTest, Pre2021ScriptOnEveryCase) {
+  ExpectMatchesScript(VqaScript::kPre2021, "pre2021");
+}
 
 TEST(VqaOfficialTest, ScriptNames) {
   EXPECT_EQ(*ParseVqaScript("current"), VqaScript::kCurrent);
@@ -52,7 +57,7 @@ TEST(VqaOfficialTest, ScriptNames) {
   EXPECT_STREQ(VqaScriptName(VqaScript::kPre2021), "pre2021");
   absl::StatusOr<VqaScript> bad = ParseVqaScript("2019");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("current"), std::string::npos);
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("current"));
 }
 
 }  // namespace

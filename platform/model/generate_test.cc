@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/autograd/grad_mode.h"
 #include "platform/base/status_macros.h"
@@ -321,21 +322,21 @@ TEST(Generate, ErrorsNameTheArgument) {
             std::string::npos);
   EXPECT_NE(message(prefix, Tensor::FromInts({2, 2}, {1, 1, 1, 1}), o).find("prefix_mask"),
             std::string::npos);
-  EXPECT_NE(message(Tensor::RandN({1, 2, 3}, 1), Tensor(), o).find("prefix"), std::string::npos);
+  EXPECT_THAT(message(Tensor::RandN({1, 2, 3}, 1), Tensor(), o), ::testing::HasSubstr("prefix"));
   GenerationOptions bad = o;
   bad.max_new_tokens = 0;
-  EXPECT_NE(message(prefix, Tensor(), bad).find("max_new_tokens"), std::string::npos);
+  EXPECT_THAT(message(prefix, Tensor(), bad), ::testing::HasSubstr("max_new_tokens"));
   bad = o;
   bad.sample = true;
   bad.temperature = 0;
-  EXPECT_NE(message(prefix, Tensor(), bad).find("temperature"), std::string::npos);
+  EXPECT_THAT(message(prefix, Tensor(), bad), ::testing::HasSubstr("temperature"));
   bad = o;
   bad.top_p = 0;
-  EXPECT_NE(message(prefix, Tensor(), bad).find("top_p"), std::string::npos);
+  EXPECT_THAT(message(prefix, Tensor(), bad), ::testing::HasSubstr("top_p"));
   bad = o;
   bad.num_beams = 2;
   bad.sample = true;
-  EXPECT_NE(message(prefix, Tensor(), bad).find("beam search is greedy only"), std::string::npos);
+  EXPECT_THAT(message(prefix, Tensor(), bad), ::testing::HasSubstr("beam search is greedy only"));
 }
 
 }  // namespace

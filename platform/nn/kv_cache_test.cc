@@ -3,6 +3,7 @@
 // and residual dropout in TransformerBlock.
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/autograd/grad_mode.h"
 #include "platform/base/status_macros.h"
@@ -93,13 +94,13 @@ TEST(KvCache, ErrorsNameTheProblem) {
   Tensor x = Tensor::RandN({1, 3, 8}, 2);
   absl::StatusOr<Tensor> with_grad = attn.Attend(x, Tensor(), in);
   ASSERT_FALSE(with_grad.ok());
-  EXPECT_NE(with_grad.status().message().find("NoGradScope"), std::string::npos);
+  EXPECT_THAT(with_grad.status().message(), ::testing::HasSubstr("NoGradScope"));
 
   NoGradScope no_grad;
   in.cache_length = 2;  // 2 + 3 > 4
   absl::StatusOr<Tensor> full = attn.Attend(x, Tensor(), in);
   ASSERT_FALSE(full.ok());
-  EXPECT_NE(full.status().message().find("exceed the KV cache capacity 4"), std::string::npos)
+  EXPECT_THAT(full.status().message(), ::testing::HasSubstr("exceed the KV cache capacity 4"))
       << full.status();
   in.cache_length = 0;
   EXPECT_FALSE(attn.Attend(x, Tensor::RandN({1, 2, 8}, 3), in).ok());  // cross-attention
@@ -107,7 +108,7 @@ TEST(KvCache, ErrorsNameTheProblem) {
   in.kv_cache = &wrong;
   absl::StatusOr<Tensor> batch = attn.Attend(x, Tensor(), in);
   ASSERT_FALSE(batch.ok());
-  EXPECT_NE(batch.status().message().find("must be [1, 2, 4, 4]"), std::string::npos)
+  EXPECT_THAT(batch.status().message(), ::testing::HasSubstr("must be [1, 2, 4, 4]"))
       << batch.status();
   EXPECT_FALSE(attn.NewCache(0, 4).ok());
 }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/autograd/backward.h"
 #include "platform/base/status_macros.h"
@@ -107,7 +108,7 @@ TEST(MultiHeadAttention, CrossAttentionToAnotherLengthAndWidth) {
   EXPECT_EQ(y->shape(), (Shape{2, 3, 8}));
   absl::StatusOr<Tensor> bad = attn.Attend(x, Tensor::RandN({2, 7, 5}, 2), {});
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("context [2, 7, 5] must be [2, Tk, 6]"), std::string::npos)
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("context [2, 7, 5] must be [2, Tk, 6]"))
       << bad.status();
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <functional>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/ops/matmul_ops.h"
 #include "platform/ops/shape_ops.h"
@@ -215,9 +216,9 @@ TEST(AttentionOps, ErrorsNameTheOpAndAllShapes) {
       << m;
   m = message(
       ops::ScaledDotProductAttention(q, Tensor::Zeros({2, 3, 7, 6}), Tensor::Zeros({2, 3, 7, 3})));
-  EXPECT_NE(m.find("multiple of kv heads"), std::string::npos) << m;
+  EXPECT_THAT(m, ::testing::HasSubstr("multiple of kv heads")) << m;
   m = message(ops::ScaledDotProductAttention(q, Tensor::Zeros({2, 2, 7, 5}), v));
-  EXPECT_NE(m.find("head size D"), std::string::npos) << m;
+  EXPECT_THAT(m, ::testing::HasSubstr("head size D")) << m;
   message(ops::ScaledDotProductAttention(Tensor::Zeros({4, 5, 6}), k, v));     // rank
   message(ops::ScaledDotProductAttention(q, k, Tensor::Zeros({2, 2, 6, 3})));  // Tk
   message(ops::ScaledDotProductAttention(q, k, Tensor::Zeros({1, 2, 7, 3})));  // B
@@ -239,19 +240,19 @@ TEST(AttentionOps, ErrorsNameTheOpAndAllShapes) {
     ops::AttentionOptions o;
     o.mask = Tensor::Zeros(s, DType::kI32);
     m = message(ops::ScaledDotProductAttention(q, k, v, o));
-    EXPECT_NE(m.find("mask must be"), std::string::npos) << m;
+    EXPECT_THAT(m, ::testing::HasSubstr("mask must be")) << m;
   }
   ops::AttentionOptions seg;
   seg.segment_ids = Tensor::Zeros({2, 5}, DType::kI32);
   m = message(ops::ScaledDotProductAttention(q, k, v, seg));
-  EXPECT_NE(m.find("segment_ids must be [B, Tk] = [2, 7]"), std::string::npos) << m;
+  EXPECT_THAT(m, ::testing::HasSubstr("segment_ids must be [B, Tk] = [2, 7]")) << m;
   seg.segment_ids = Tensor::Zeros({2, 7});  // f32
   m = message(ops::ScaledDotProductAttention(q, k, v, seg));
-  EXPECT_NE(m.find("segment_ids must be i32"), std::string::npos) << m;
+  EXPECT_THAT(m, ::testing::HasSubstr("segment_ids must be i32")) << m;
   seg.segment_ids = Tensor::Zeros({2, 5}, DType::kI32);  // Tq 7 > Tk 5
   m = message(ops::ScaledDotProductAttention(k, Tensor::Zeros({2, 2, 5, 6}),
                                              Tensor::Zeros({2, 2, 5, 3}), seg));
-  EXPECT_NE(m.find("segment_ids need Tq <= Tk"), std::string::npos) << m;
+  EXPECT_THAT(m, ::testing::HasSubstr("segment_ids need Tq <= Tk")) << m;
   ops::AttentionOptions f32_mask;
   f32_mask.mask = Tensor::Zeros({5, 7});
   message(ops::ScaledDotProductAttention(q, k, v, f32_mask));

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/autograd/backward.h"
 #include "platform/ops/testing/gradcheck.h"
@@ -12,7 +13,7 @@ namespace {
 
 void ExpectError(const absl::StatusOr<Tensor>& r, const std::string& text) {
   ASSERT_FALSE(r.ok()) << "expected an error containing: " << text;
-  EXPECT_NE(std::string(r.status().message()).find(text), std::string::npos) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr(text)) << r.status();
 }
 
 TEST(Conv2d, HandCheckedThreeByThreePaddedSumOfNeighbours) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/autograd/backward.h"
 #include "platform/ops/shape_ops.h"
@@ -151,7 +152,7 @@ TEST(CrossEntropyOps, Errors) {
       << r.status();
   r = ops::CrossEntropy(logits, Tensor::FromInts({3}, {0, 0, 0}));
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("targets must be [4]"), std::string::npos) << r.status();
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("targets must be [4]")) << r.status();
   EXPECT_FALSE(ops::CrossEntropy(logits, Tensor::Zeros({4})).ok());  // f32 targets
   EXPECT_FALSE(ops::CrossEntropy(logits, Tensor::FromInts({4}, {0, 0, 0, 0}),
                                  Params(CrossEntropyReduction::kMean, 1.5f))

@@ -1,5 +1,6 @@
 #include "platform/ops/embedding_ops.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/autograd/backward.h"
 #include "platform/ops/shape_ops.h"
@@ -62,7 +63,7 @@ TEST(EmbeddingOps, Errors) {
       << r.status();
   r = ops::Embedding(Tensor::FromInts({1}, {-1}), table);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("id -1 at position [0]"), std::string::npos) << r.status();
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("id -1 at position [0]")) << r.status();
   EXPECT_FALSE(ops::Embedding(Tensor::Zeros({2}), table).ok());                       // f32 ids
   EXPECT_FALSE(ops::Embedding(Tensor::FromInts({1}, {0}), Tensor::Zeros({4})).ok());  // 1-D
   EXPECT_FALSE(ops::Embedding(Tensor::FromInts({1}, {0}), Tensor::FromInts({1, 1}, {0})).ok());

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/autograd/backward.h"
 #include "platform/ops/shape_ops.h"
@@ -109,7 +110,7 @@ TEST(NormalizationOps, ErrorsNameTheOpAndShapes) {
       << r.status();
   r = ops::RmsNorm(x, Tensor::Zeros({6}));
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("rms_norm: input [2, 5] and weight [6]"), std::string::npos)
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("rms_norm: input [2, 5] and weight [6]"))
       << r.status();
   r = ops::LayerNorm(x, Tensor::Zeros({5}, DType::kBF16));
   ASSERT_FALSE(r.ok());
@@ -118,7 +119,7 @@ TEST(NormalizationOps, ErrorsNameTheOpAndShapes) {
       << r.status();
   r = ops::LayerNorm(x, Tensor(), Tensor(), -1.0f);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("layer_norm: eps -1"), std::string::npos) << r.status();
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("layer_norm: eps -1")) << r.status();
   EXPECT_FALSE(ops::RmsNorm(x, Tensor(), std::nanf("")).ok());
   EXPECT_FALSE(ops::RmsNorm(Tensor::Full({}, 1.0f)).ok());
   EXPECT_FALSE(ops::LayerNorm(Tensor::FromInts({2}, {1, 2})).ok());

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/ops/testing/gradcheck.h"
 
@@ -66,9 +67,9 @@ TEST(RopeOps, ErrorsNameTheOpAndShapes) {
   Tensor pos = Tensor::FromInts({4}, {0, 1, 2, 3});
   absl::StatusOr<Tensor> odd = ops::Rope(Tensor::Zeros({1, 2, 4, 5}), pos);
   ASSERT_FALSE(odd.ok());
-  EXPECT_NE(odd.status().message().find("rope: x f32[1, 2, 4, 5]"), std::string::npos)
+  EXPECT_THAT(odd.status().message(), ::testing::HasSubstr("rope: x f32[1, 2, 4, 5]"))
       << odd.status();
-  EXPECT_NE(odd.status().message().find("must be even"), std::string::npos) << odd.status();
+  EXPECT_THAT(odd.status().message(), ::testing::HasSubstr("must be even")) << odd.status();
   EXPECT_FALSE(ops::Rope(Tensor::Zeros({2, 4, 6}), pos).ok());     // rank 3
   EXPECT_FALSE(ops::Rope(Tensor::Zeros({1, 2, 5, 6}), pos).ok());  // T differs
   EXPECT_FALSE(ops::Rope(Tensor::Zeros({3, 2, 4, 6}),              // B differs

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/ops/testing/gradcheck.h"
@@ -78,7 +79,7 @@ TEST(SoftmaxOps, ErrorsNameTheOpAndShape) {
       << r.status();
   r = ops::LogSoftmax(Tensor::FromInts({2}, {1, 2}));
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("log_softmax"), std::string::npos) << r.status();
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("log_softmax")) << r.status();
   EXPECT_FALSE(ops::Softmax(Tensor()).ok());
   // An empty tensor is fine.
   EXPECT_TRUE(ops::Softmax(Tensor::Zeros({0, 3})).ok());

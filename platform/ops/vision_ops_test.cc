@@ -5,6 +5,7 @@
 #include <numeric>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/autograd/backward.h"
 #include "platform/base/status_macros.h"
@@ -23,7 +24,7 @@ std::vector<float> Iota(int64_t n) {
 // Expects an error whose message contains `text`.
 void ExpectError(const absl::StatusOr<Tensor>& r, const std::string& text) {
   ASSERT_FALSE(r.ok()) << "expected an error containing: " << text;
-  EXPECT_NE(std::string(r.status().message()).find(text), std::string::npos) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr(text)) << r.status();
 }
 
 TEST(ImageToPatches, HandCheckedOrderIsRowMajorPatchesThenChannelRowColumn) {

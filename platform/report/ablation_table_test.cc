@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/report/report_testing.h"
 
@@ -158,7 +159,7 @@ TEST(AblationTableTest, Errors) {
   EXPECT_FALSE(BuildAblationTable(*store, {}, {}).ok());
   absl::Status unknown = BuildAblationTable(*store, {"b-s0", "zz"}, {}).status();
   EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(unknown.message().find("'zz'"), std::string::npos) << unknown;
+  EXPECT_THAT(unknown.message(), ::testing::HasSubstr("'zz'")) << unknown;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "platform/report/run_selection.h"
 
+#include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "platform/report/report_testing.h"
@@ -64,7 +65,7 @@ TEST(RunSelectionTest, UnknownNames) {
             std::string::npos)
       << one;
   absl::Status two = SelectRuns(*store, {"b-s0", "nothing"}).status();
-  EXPECT_NE(two.message().find("'nothing' is not a run id in store"), std::string::npos) << two;
+  EXPECT_THAT(two.message(), ::testing::HasSubstr("'nothing' is not a run id in store")) << two;
   EXPECT_FALSE(SelectRuns(*store, {}).ok());
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/metrics/bootstrap.h"
 #include "platform/report/report_testing.h"
@@ -110,12 +111,12 @@ AblationTable Awkward() {
 TEST(TableFormatTest, EscapesNames) {
   AblationTable t = Awkward();
   std::string md = FormatAblationTable(t, TableFormat::kMarkdown);
-  EXPECT_NE(md.find("| a_b\\|c,d | 50% | 1 | 0.5000 | - |"), std::string::npos) << md;
+  EXPECT_THAT(md, ::testing::HasSubstr("| a_b\\|c,d | 50% | 1 | 0.5000 | - |")) << md;
   std::string tex = FormatAblationTable(t, TableFormat::kLatex);
-  EXPECT_NE(tex.find("a\\_b|c,d & 50\\% & 1 & 0.5000 & - &"), std::string::npos) << tex;
-  EXPECT_NE(tex.find("e/k\\_1"), std::string::npos) << tex;
+  EXPECT_THAT(tex, ::testing::HasSubstr("a\\_b|c,d & 50\\% & 1 & 0.5000 & - &")) << tex;
+  EXPECT_THAT(tex, ::testing::HasSubstr("e/k\\_1")) << tex;
   std::string csv = FormatAblationTable(t, TableFormat::kCsv);
-  EXPECT_NE(csv.find("\n\"a_b|c,d\",50%,1,1,0.5,,1,,,,,\n"), std::string::npos) << csv;
+  EXPECT_THAT(csv, ::testing::HasSubstr("\n\"a_b|c,d\",50%,1,1,0.5,,1,,,,,\n")) << csv;
   // No differences: the note says nothing about them.
   std::string text = FormatAblationTable(t, TableFormat::kText);
   EXPECT_EQ(text.find("Δ"), std::string::npos) << text;
@@ -136,11 +137,11 @@ TEST(TableFormatTest, CsvGuardsCellsASpreadsheetWouldRunAsFormulas) {
   t.rows[0].variant = "=HYPERLINK(\"x\")";
   t.rows[0].fields = {"-0.5"};
   std::string csv = FormatAblationTable(t, TableFormat::kCsv);
-  EXPECT_NE(csv.find("\n\"'=HYPERLINK(\"\"x\"\")\",-0.5,"), std::string::npos) << csv;
+  EXPECT_THAT(csv, ::testing::HasSubstr("\n\"'=HYPERLINK(\"\"x\"\")\",-0.5,")) << csv;
   t.rows[0].variant = "@SUM(A1)";
   t.rows[0].fields = {"+cmd"};
   csv = FormatAblationTable(t, TableFormat::kCsv);
-  EXPECT_NE(csv.find("\n\"'@SUM(A1)\",\"'+cmd\","), std::string::npos) << csv;
+  EXPECT_THAT(csv, ::testing::HasSubstr("\n\"'@SUM(A1)\",\"'+cmd\",")) << csv;
 }
 
 TEST(TableFormatTest, Precision) {

@@ -1,5 +1,6 @@
 #include "platform/spec/field_path.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/spec/closest_match.h"
 #include "platform/spec/experiment.pb.h"
@@ -55,11 +56,11 @@ TEST(ResolvePath, ErrorsNameTheProblemAndSuggest) {
   Experiment e = Sample();
   auto typo = ResolvePath(e, *ParsePathText("model.encoder.vit.dpeth"));
   ASSERT_FALSE(typo.ok());
-  EXPECT_NE(typo.status().message().find("VitOptions has no field 'dpeth'"), std::string::npos);
-  EXPECT_NE(typo.status().message().find("did you mean 'depth'"), std::string::npos);
+  EXPECT_THAT(typo.status().message(), ::testing::HasSubstr("VitOptions has no field 'dpeth'"));
+  EXPECT_THAT(typo.status().message(), ::testing::HasSubstr("did you mean 'depth'"));
   auto missing = ResolvePath(e, *ParsePathText("stages[stf].steps"));
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("did you mean 'sft'"), std::string::npos);
+  EXPECT_THAT(missing.status().message(), ::testing::HasSubstr("did you mean 'sft'"));
   EXPECT_FALSE(ResolvePath(e, *ParsePathText("stages[5]")).ok());
   EXPECT_FALSE(ResolvePath(e, *ParsePathText("tags[x]")).ok());  // strings have no key
   EXPECT_FALSE(ResolvePath(e, *ParsePathText("seed.x")).ok());

@@ -1,5 +1,6 @@
 #include "platform/spec/overrides.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/spec/experiment.pb.h"
 #include "platform/spec/spec_test_util.h"
@@ -118,7 +119,7 @@ TEST(ApplyOverride, ErrorsQuoteTheOverrideAndSayWhatIsWrong) {
   for (const Case& c : cases) {
     absl::Status s = ApplyOverride(c.text, &e);
     ASSERT_FALSE(s.ok()) << c.text;
-    EXPECT_NE(s.message().find(c.expected), std::string::npos) << s.message();
+    EXPECT_THAT(s.message(), ::testing::HasSubstr(c.expected)) << s.message();
     EXPECT_NE(s.message().find(std::string("override '") + c.text), std::string::npos)
         << s.message();
   }
@@ -135,10 +136,10 @@ TEST(ApplyMergeFragment, MergesByKeyAndReportsParseErrorsWithPosition) {
   EXPECT_EQ(e.tags_size(), 1);
   absl::Status bad = ApplyMergeFragment("model {\n  encoder { vit { depth: x } } }", &e);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.message().find("merge fragment:2:"), std::string::npos) << bad.message();
+  EXPECT_THAT(bad.message(), ::testing::HasSubstr("merge fragment:2:")) << bad.message();
   absl::Status unkeyed = ApplyMergeFragment("stages { steps: 3 }", &e);
   ASSERT_FALSE(unkeyed.ok());
-  EXPECT_NE(unkeyed.message().find("stages[0] has no name"), std::string::npos)
+  EXPECT_THAT(unkeyed.message(), ::testing::HasSubstr("stages[0] has no name"))
       << unkeyed.message();
 }
 

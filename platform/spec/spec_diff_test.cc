@@ -1,5 +1,6 @@
 #include "platform/spec/spec_diff.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/spec/experiment.pb.h"
 #include "platform/spec/spec_test_util.h"
@@ -44,8 +45,8 @@ TEST(DiffSpecs, RemovedValuesAreReportedAndUnsetScalarsReturnToDefault) {
   Experiment b = ParseExperimentForTest("tags: 'x'");
   std::vector<SpecChange> changes = DiffSpecs(a, b);
   std::string text = FormatSpecDiff(changes);
-  EXPECT_NE(text.find("~ seed: 4 -> 0"), std::string::npos) << text;  // back to its default
-  EXPECT_NE(text.find("tags"), std::string::npos) << text;
+  EXPECT_THAT(text, ::testing::HasSubstr("~ seed: 4 -> 0")) << text;  // back to its default
+  EXPECT_THAT(text, ::testing::HasSubstr("tags")) << text;
 }
 
 }  // namespace

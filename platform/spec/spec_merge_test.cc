@@ -1,5 +1,6 @@
 #include "platform/spec/spec_merge.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/spec/experiment.pb.h"
 #include "platform/spec/spec_test_util.h"
@@ -63,7 +64,7 @@ TEST(MergeSpec, KeyedElementWithoutKeyIsAnError) {
   Experiment src = ParseExperimentForTest("stages { steps: 3 }");
   absl::Status s = MergeSpec(src, &dst);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("stages[0] has no name"), std::string::npos) << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("stages[0] has no name")) << s;
 }
 
 }  // namespace

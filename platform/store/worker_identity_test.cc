@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace vlmlab::store {
@@ -36,7 +37,7 @@ TEST(WorkerIdentity, RunIdsNameADirectoryAndNothingElse) {
         std::string("a\0b", 3)}) {
     absl::Status s = CheckRunId(bad);
     EXPECT_FALSE(s.ok()) << bad;
-    EXPECT_NE(s.message().find("is not allowed: use 1 to 128 letters"), std::string::npos) << s;
+    EXPECT_THAT(s.message(), ::testing::HasSubstr("is not allowed: use 1 to 128 letters")) << s;
   }
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/sweep/worker_process.h"
 
@@ -76,7 +77,7 @@ TEST(RunLockTest, OtherWorkersDoNotInheritIt) {
 TEST(RunLockTest, UnwritableDirectoryIsAnError) {
   absl::StatusOr<std::optional<RunLock>> a = RunLock::TryAcquire("/proc/no/such/dir/sweep.lock");
   ASSERT_FALSE(a.ok());
-  EXPECT_NE(a.status().message().find("/proc/no/such/dir"), std::string::npos) << a.status();
+  EXPECT_THAT(a.status().message(), ::testing::HasSubstr("/proc/no/such/dir")) << a.status();
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/store/worker_identity.h"
 #include "platform/sweep/run_lock.h"
@@ -117,7 +118,7 @@ TEST(SchedulerTest, RecordsEveryKindOfFailureAndGoesOn) {
                             "impl_ != nullptr\n...\n"),
             std::string::npos)
       << f.Error(5);
-  EXPECT_NE(f.Error(5).find("frame39()"), std::string::npos);
+  EXPECT_THAT(f.Error(5), ::testing::HasSubstr("frame39()"));
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(s.runs[i].outcome, RunOutcome::kFailed) << i;
     EXPECT_EQ(f.Status(i), RunStatus::kFailed) << i;
@@ -128,15 +129,15 @@ TEST(SchedulerTest, RecordsEveryKindOfFailureAndGoesOn) {
   // The worker's own message.
   EXPECT_EQ(f.Error(0), "loss diverged at step 7");
   // Crashes without a word: exit status or signal, and the end of the log.
-  EXPECT_NE(f.Error(1).find("worker exited with status 3 without recording"), std::string::npos)
+  EXPECT_THAT(f.Error(1), ::testing::HasSubstr("worker exited with status 3 without recording"))
       << f.Error(1);
-  EXPECT_NE(f.Error(1).find("fake_worker: something went wrong"), std::string::npos);
+  EXPECT_THAT(f.Error(1), ::testing::HasSubstr("fake_worker: something went wrong"));
   EXPECT_NE(f.Error(1).find(f.RunDir(1) + "/log.txt"), std::string::npos);
-  EXPECT_NE(f.Error(2).find("killed by signal 6"), std::string::npos) << f.Error(2);
-  EXPECT_NE(f.Error(2).find("fake_worker: about to crash"), std::string::npos);
+  EXPECT_THAT(f.Error(2), ::testing::HasSubstr("killed by signal 6")) << f.Error(2);
+  EXPECT_THAT(f.Error(2), ::testing::HasSubstr("fake_worker: about to crash"));
   // Never claimed: the scheduler claims it to record the failure.
-  EXPECT_NE(f.Error(3).find("exited with status 4"), std::string::npos) << f.Error(3);
-  EXPECT_NE(f.Error(3).find("fake_worker: refusing to start"), std::string::npos);
+  EXPECT_THAT(f.Error(3), ::testing::HasSubstr("exited with status 4")) << f.Error(3);
+  EXPECT_THAT(f.Error(3), ::testing::HasSubstr("fake_worker: refusing to start"));
   // The log tail is this attempt's output only, without the sweep's header line.
   EXPECT_EQ(f.Error(3).find("vlmlab sweep starts"), std::string::npos) << f.Error(3);
   EXPECT_EQ(s.CountsLine(), "1 completed, 5 failed");
@@ -182,14 +183,14 @@ TEST(SchedulerTest, ResetsRunsWhoseWorkerIsGoneAndSkipsLiveOnes) {
       {.workers = 3, .progress = &progress});
   EXPECT_EQ(s.runs[0].outcome, RunOutcome::kCompleted);
   EXPECT_EQ(f.Status(0), RunStatus::kCompleted);
-  EXPECT_NE(progress.str().find("which is gone; reset to pending"), std::string::npos)
+  EXPECT_THAT(progress.str(), ::testing::HasSubstr("which is gone; reset to pending"))
       << progress.str();
   EXPECT_EQ(s.runs[1].outcome, RunOutcome::kBusy);
   EXPECT_NE(s.runs[1].detail.find(":" + std::to_string(getpid())), std::string::npos)
       << s.runs[1].detail;
   EXPECT_EQ(f.Status(1), RunStatus::kRunning);
   EXPECT_EQ(s.runs[2].outcome, RunOutcome::kBusy);
-  EXPECT_NE(s.runs[2].detail.find("(worker pid 4242)"), std::string::npos) << s.runs[2].detail;
+  EXPECT_THAT(s.runs[2].detail, ::testing::HasSubstr("(worker pid 4242)")) << s.runs[2].detail;
   EXPECT_EQ(f.Status(2), RunStatus::kPending);
   EXPECT_EQ(f.Log(1), "");  // never launched
   EXPECT_EQ(f.Log(2), "");
@@ -243,7 +244,7 @@ TEST(SchedulerTest, InterruptStopsLaunchingForwardsTheSignalAndRerunResumes) {
   EXPECT_TRUE(s.interrupted);
   EXPECT_EQ(s.runs[0].outcome, RunOutcome::kInterrupted);
   EXPECT_EQ(s.runs[1].outcome, RunOutcome::kInterrupted);
-  EXPECT_NE(s.runs[0].detail.find("signal 15"), std::string::npos) << s.runs[0].detail;
+  EXPECT_THAT(s.runs[0].detail, ::testing::HasSubstr("signal 15")) << s.runs[0].detail;
   EXPECT_EQ(s.runs[2].outcome, RunOutcome::kNotStarted);
   EXPECT_EQ(s.runs[3].outcome, RunOutcome::kNotStarted);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(f.Status(i), RunStatus::kPending) << i;
@@ -277,7 +278,7 @@ TEST(SchedulerTest, UnknownProgramIsAFailedRun) {
   c.argv[0] = f.Path("no_such_binary");
   SweepSummary s = MustRun(f, {c});
   EXPECT_EQ(s.runs[0].outcome, RunOutcome::kFailed);
-  EXPECT_NE(f.Error(0).find("exited with status 127"), std::string::npos) << f.Error(0);
+  EXPECT_THAT(f.Error(0), ::testing::HasSubstr("exited with status 127")) << f.Error(0);
   EXPECT_NE(f.Error(0).find("cannot execute " + f.Path("no_such_binary")), std::string::npos)
       << f.Error(0);
 }
@@ -288,7 +289,7 @@ TEST(SchedulerTest, RejectsBadArguments) {
             absl::StatusCode::kInvalidArgument);
   absl::Status dup =
       RunWorkers(f.db(), {f.Command(0, {"complete"}), f.Command(0, {"complete"})}, {}).status();
-  EXPECT_NE(dup.message().find("'r0' appears twice"), std::string::npos) << dup;
+  EXPECT_THAT(dup.message(), ::testing::HasSubstr("'r0' appears twice")) << dup;
 }
 
 TEST(SchedulerTest, LocalWorkerPid) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -112,7 +113,7 @@ TEST_F(SweepPlanTest, RunSpecIsTheCompleteExperiment) {
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), RunSpecText(*plan, r));
-  EXPECT_NE(text.str().find("# proto-message: vlmlab.Experiment\n"), std::string::npos);
+  EXPECT_THAT(text.str(), ::testing::HasSubstr("# proto-message: vlmlab.Experiment\n"));
   absl::StatusOr<LoadedExperiment> loaded = LoadExperimentFile(r.spec_path);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(loaded->experiment, r.experiment))
@@ -164,8 +165,8 @@ TEST_F(SweepPlanTest, DifferentStoresNeedAFlag) {
       "'runtime.store=other.sqlite' set: 'model.llm.llama.layers=4' }");
   ASSERT_TRUE(plan.ok()) << plan.status();
   absl::Status st = CommonStoreUrl(*plan).status();
-  EXPECT_NE(st.message().find("name different stores in runtime.store"), std::string::npos) << st;
-  EXPECT_NE(st.message().find("give one with --store"), std::string::npos);
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("name different stores in runtime.store")) << st;
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("give one with --store"));
 }
 
 TEST(SweepPlan, DefaultThreadsPerWorker) {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace vlmlab::sweep {
@@ -47,7 +48,7 @@ TEST(WorkerProcessTest, AppendsStdoutAndStderrAfterAHeader) {
   EXPECT_NE(text.find("vlmlab sweep starts: /bin/sh -c echo out; echo err >&2; exit 3\nout\nerr\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("\nstdin:.\n"), std::string::npos) << text;  // stdin is /dev/null
+  EXPECT_THAT(text, ::testing::HasSubstr("\nstdin:.\n")) << text;  // stdin is /dev/null
   std::string tail_a = LogTail(log, a.log_offset(), 1000, 10);
   EXPECT_EQ(tail_a.substr(0, 13), "out\nerr\n==== ") << tail_a;
   EXPECT_EQ(tail_a.substr(tail_a.size() - 8), "\nstdin:.") << tail_a;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace vlmlab::train {
@@ -136,20 +137,20 @@ TEST(Checkpoint, DamagedCheckpointIsAnErrorNamingTheFile) {
   std::ofstream(dir + "/ckpt-00000002/state.json") << "{not json";
   auto ck = LoadLatestCheckpoint(dir);
   ASSERT_FALSE(ck.ok());
-  EXPECT_NE(ck.status().message().find("state.json"), std::string::npos) << ck.status();
+  EXPECT_THAT(ck.status().message(), ::testing::HasSubstr("state.json")) << ck.status();
   std::ofstream(dir + "/LATEST") << "ckpt-00000099\n";
   ck = LoadLatestCheckpoint(dir);
   ASSERT_FALSE(ck.ok());
-  EXPECT_NE(ck.status().message().find("does not exist"), std::string::npos) << ck.status();
+  EXPECT_THAT(ck.status().message(), ::testing::HasSubstr("does not exist")) << ck.status();
 }
 
 TEST(Checkpoint, UnwritableDirectoryFailsUpFront) {
   std::string file = TempDir("a_file");
   std::ofstream(file) << "x";
-  absl::Status st = SaveCheckpoint(file + "/sub", CheckpointState(), {{"w", Tensor::Full({2}, 1.0f)}},
-                                   OptState(1));
+  absl::Status st = SaveCheckpoint(file + "/sub", CheckpointState(),
+                                   {{"w", Tensor::Full({2}, 1.0f)}}, OptState(1));
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("runtime.output_dir"), std::string::npos) << st;
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("runtime.output_dir")) << st;
 }
 
 }  // namespace

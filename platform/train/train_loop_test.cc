@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/base/status_macros.h"
 #include "platform/nn/linear.h"
@@ -97,24 +98,26 @@ TEST(TrainLoop, AccumulationOfHalvesEqualsTheFullBatch) {
   auto opt_full = full.Optimizer();
   auto opt_halves = halves.Optimizer();
   ASSERT_TRUE(TrainLoop(Options(3))
-                  .Run(*opt_full,
-                       [&]() -> absl::StatusOr<MicroResult> {
-                         VLMLAB_ASSIGN_OR_RETURN(Tensor l, full.Loss(0, 8));
-                         return MicroResult{l, 8, {}};
-                       },
-                       nullptr, nullptr)
+                  .Run(
+                      *opt_full,
+                      [&]() -> absl::StatusOr<MicroResult> {
+                        VLMLAB_ASSIGN_OR_RETURN(Tensor l, full.Loss(0, 8));
+                        return MicroResult{l, 8, {}};
+                      },
+                      nullptr, nullptr)
                   .ok());
   TrainLoopOptions o = Options(3);
   o.grad_accum = 2;
   int micro = 0;
   ASSERT_TRUE(TrainLoop(o)
-                  .Run(*opt_halves,
-                       [&]() -> absl::StatusOr<MicroResult> {
-                         int64_t begin = (micro++ % 2) * 4;
-                         VLMLAB_ASSIGN_OR_RETURN(Tensor l, halves.Loss(begin, begin + 4));
-                         return MicroResult{l, 4, {}};
-                       },
-                       nullptr, nullptr)
+                  .Run(
+                      *opt_halves,
+                      [&]() -> absl::StatusOr<MicroResult> {
+                        int64_t begin = (micro++ % 2) * 4;
+                        VLMLAB_ASSIGN_OR_RETURN(Tensor l, halves.Loss(begin, begin + 4));
+                        return MicroResult{l, 4, {}};
+                      },
+                      nullptr, nullptr)
                   .ok());
   std::vector<float> a = Weights(full.layer), b = Weights(halves.layer);
   ASSERT_EQ(a.size(), b.size());
@@ -126,19 +129,20 @@ TEST(TrainLoop, NanLossStopsBeforeTouchingTheWeights) {
   auto opt = p.Optimizer();
   int calls = 0;
   std::vector<float> before;
-  absl::Status st = TrainLoop(Options(10)).Run(
-      *opt,
-      [&]() -> absl::StatusOr<MicroResult> {
-        if (++calls == 4) {
-          before = Weights(p.layer);
-          return MicroResult{Tensor::Full({}, std::nanf("")), 8, {}};
-        }
-        VLMLAB_ASSIGN_OR_RETURN(Tensor l, p.Loss(0, 8));
-        return MicroResult{l, 8, {}};
-      },
-      nullptr, nullptr);
+  absl::Status st = TrainLoop(Options(10))
+                        .Run(
+                            *opt,
+                            [&]() -> absl::StatusOr<MicroResult> {
+                              if (++calls == 4) {
+                                before = Weights(p.layer);
+                                return MicroResult{Tensor::Full({}, std::nanf("")), 8, {}};
+                              }
+                              VLMLAB_ASSIGN_OR_RETURN(Tensor l, p.Loss(0, 8));
+                              return MicroResult{l, 8, {}};
+                            },
+                            nullptr, nullptr);
   ASSERT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(st.message().find("at step 4"), std::string::npos) << st.message();
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("at step 4")) << st.message();
   EXPECT_EQ(Weights(p.layer), before);
 }
 

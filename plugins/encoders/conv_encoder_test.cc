@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/ops/testing/gradcheck.h"
 #include "platform/registry/global_registries.h"
@@ -40,7 +41,7 @@ std::unique_ptr<Encoder> MakeConv(const ConvEncoderOptions& o, uint64_t seed = 3
 
 void ExpectError(const absl::StatusOr<EncodedImages>& r, const std::string& text) {
   ASSERT_FALSE(r.ok()) << "expected an error containing: " << text;
-  EXPECT_NE(std::string(r.status().message()).find(text), std::string::npos) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr(text)) << r.status();
 }
 
 TEST(Conv, OutputShapeMatchesEncodeForSeveralConfigs) {

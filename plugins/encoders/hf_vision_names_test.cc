@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/ops/elementwise_ops.h"
 #include "platform/ops/matmul_ops.h"
@@ -191,7 +192,7 @@ TEST(HfVision, ClipTowerLoadsLlavaStylePenultimateFeatures) {
   }
   EXPECT_EQ(skipped, 16 + 1);  // layer 2 (sixteen tensors) and post_layernorm.weight
   ASSERT_EQ(tower->notes.size(), 1u);
-  EXPECT_NE(tower->notes[0].find("patch_embed.bias is zeros"), std::string::npos);
+  EXPECT_THAT(tower->notes[0], ::testing::HasSubstr("patch_embed.bias is zeros"));
   Tensor pixels = Tensor::RandN({2, C, S, S}, 8);
   absl::StatusOr<EncodedImages> out = vit->Encode({pixels});
   ASSERT_TRUE(out.ok()) << out.status();
@@ -243,14 +244,14 @@ TEST(HfVision, ConfigErrors) {
   auto err = [](const std::string& json) {
     return std::string(VitOptionsFromHfConfig(json, "cfg.json").status().message());
   };
-  EXPECT_NE(err("[1]").find("cfg.json: not a JSON object"), std::string::npos);
-  EXPECT_NE(err(R"({"model_type": "vit"})").find("only SigLIP and CLIP"), std::string::npos);
+  EXPECT_THAT(err("[1]"), ::testing::HasSubstr("cfg.json: not a JSON object"));
+  EXPECT_THAT(err(R"({"model_type": "vit"})"), ::testing::HasSubstr("only SigLIP and CLIP"));
   EXPECT_NE(err(R"({"model_type": "siglip_vision_model", "hidden_size": 8})")
                 .find("cfg.json: \"num_hidden_layers\" is missing"),
             std::string::npos);
   std::string bad_act = kSiglipConfig;
   bad_act.replace(bad_act.find("gelu_pytorch_tanh"), 17, "silu");
-  EXPECT_NE(err(bad_act).find("\"hidden_act\" is \"silu\""), std::string::npos);
+  EXPECT_THAT(err(bad_act), ::testing::HasSubstr("\"hidden_act\" is \"silu\""));
   EXPECT_EQ(ReadHfVisionConfig("/no/such/config.json").status().code(),
             absl::StatusCode::kNotFound);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/ops/matmul_ops.h"
 #include "platform/ops/shape_ops.h"
@@ -49,7 +50,7 @@ std::set<std::string> ParamNames(const Encoder& e) {
 
 void ExpectError(const absl::StatusOr<EncodedImages>& r, const std::string& text) {
   ASSERT_FALSE(r.ok()) << "expected an error containing: " << text;
-  EXPECT_NE(std::string(r.status().message()).find(text), std::string::npos) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr(text)) << r.status();
 }
 
 TEST(Vit, OutputShapeMatchesEncodeForSeveralConfigs) {
@@ -156,7 +157,7 @@ TEST(Vit, BadImagesAndOptionsAreErrorsNotCrashes) {
   VitOptions bad = Tiny();
   bad.set_heads(3);  // does not divide 8: the validator's error, not a CHECK in attention
   absl::Status s = MakeVit(bad, 1, /*build=*/false)->Build();
-  EXPECT_NE(std::string(s.message()).find("3 heads do not divide width 8"), std::string::npos) << s;
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("3 heads do not divide width 8")) << s;
 }
 
 // Encode as a function of the pixels and the named parameters, for GradCheck.

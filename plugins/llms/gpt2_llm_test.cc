@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/base/status_macros.h"
 #include "platform/ops/testing/gradcheck.h"
@@ -55,7 +56,7 @@ TEST(Gpt2, VocabSizeAndLayerNormEpsOptionsTakeEffect) {
   EXPECT_EQ(sized->StateDict()["embed.weight"].shape(), (Shape{kVocab, 16}));
   o.set_vocab_size(kVocab + 5);
   absl::Status mismatch = NewGpt2Llm(o, 3)->Build(kVocab);
-  EXPECT_NE(mismatch.message().find("differs from the option vocab_size"), std::string::npos)
+  EXPECT_THAT(mismatch.message(), ::testing::HasSubstr("differs from the option vocab_size"))
       << mismatch;
   // layer_norm_eps reaches every LayerNorm: a large eps shrinks the normalised activations, so
   // the logits change (same weights, same input).
@@ -156,7 +157,7 @@ TEST(Gpt2, PositionLimitAndFlops) {
   absl::StatusOr<Tensor> bad =
       TokenLogits(*llm, Tensor::FromInts({1, 1}, {1}), Tensor::FromInts({1, 1}, {32}));
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("max_seq_len = 32"), std::string::npos) << bad.status();
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("max_seq_len = 32")) << bad.status();
   // Per layer: 4 projections 2*5*16*64 = 10240; MLP 2*5*2*16*64 = 20480; attention 960.
   EXPECT_DOUBLE_EQ(llm->ForwardFlops(5), 2 * (10240 + 20480 + 960) + 2 * 5 * 16 * kVocab);
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/weights/safetensors.h"
 #include "plugins/llms/llama_llm.h"
@@ -287,9 +288,9 @@ TEST(HfLlama, NamesRoundTripAndUnknownNamesAreErrors) {
   hf["model.layers.5.mlp.up_proj.weight"] = Tensor::Zeros({kInter, kHidden});
   absl::StatusOr<nn::TensorMap> bad = HfLlamaToVlmlab(hf, o);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("model.layers.0.self_attn.q_proj.bias"), std::string::npos)
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("model.layers.0.self_attn.q_proj.bias"))
       << bad.status();
-  EXPECT_NE(bad.status().message().find("model.layers.5.mlp.up_proj.weight"), std::string::npos);
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("model.layers.5.mlp.up_proj.weight"));
 }
 
 TEST(HfLlama, ConfigDefaultsAndErrors) {
@@ -322,15 +323,15 @@ TEST(HfLlama, ConfigDefaultsAndErrors) {
             std::string::npos);
   EXPECT_NE(error("{" + base + R"(, "attention_bias": true})").find("no biases"),
             std::string::npos);
-  EXPECT_NE(error("{" + base + R"(, "head_dim": 16})").find("head_dim"), std::string::npos);
+  EXPECT_THAT(error("{" + base + R"(, "head_dim": 16})"), ::testing::HasSubstr("head_dim"));
   EXPECT_NE(error("{" + base + R"(, "rope_theta": "big"})").find("must be a number"),
             std::string::npos);
-  EXPECT_NE(error(R"({"hidden_size": 64.5})").find("must be an integer"), std::string::npos);
-  EXPECT_NE(error("[1, 2]").find("not a JSON object"), std::string::npos);
-  EXPECT_NE(error("{").find("not a JSON object"), std::string::npos);
+  EXPECT_THAT(error(R"({"hidden_size": 64.5})"), ::testing::HasSubstr("must be an integer"));
+  EXPECT_THAT(error("[1, 2]"), ::testing::HasSubstr("not a JSON object"));
+  EXPECT_THAT(error("{"), ::testing::HasSubstr("not a JSON object"));
   absl::StatusOr<LlamaOptions> missing = ReadHfLlamaConfig("/nonexistent/config.json");
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("/nonexistent/config.json"), std::string::npos);
+  EXPECT_THAT(missing.status().message(), ::testing::HasSubstr("/nonexistent/config.json"));
 }
 
 }  // namespace

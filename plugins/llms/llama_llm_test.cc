@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/base/status_macros.h"
 #include "platform/ops/testing/gradcheck.h"
@@ -193,7 +194,7 @@ TEST(Llama, HookRunsBeforeEveryBlockWithThePositions) {
   };
   absl::StatusOr<Tensor> err = TokenLogits(*llm, ids, pos, Tensor(), &bad);
   ASSERT_FALSE(err.ok());
-  EXPECT_NE(err.status().message().find("hook before block 0 returned"), std::string::npos)
+  EXPECT_THAT(err.status().message(), ::testing::HasSubstr("hook before block 0 returned"))
       << err.status();
 }
 
@@ -228,17 +229,17 @@ TEST(Llama, BadInputsAreErrorsNotCrashes) {
   in.key_padding_mask = Tensor::FromInts({1, 3}, {1, 1, 1});
   absl::StatusOr<Tensor> mask = llm->Run(in);
   ASSERT_FALSE(mask.ok());
-  EXPECT_NE(mask.status().message().find("key_padding_mask"), std::string::npos);
+  EXPECT_THAT(mask.status().message(), ::testing::HasSubstr("key_padding_mask"));
   EXPECT_FALSE(llm->Logits(Tensor::RandN({1, 2, 15}, 1)).ok());
 
   LlamaOptions o = TinyLlamaOptions();
   o.set_heads(3);
   absl::Status s = NewLlamaLlm(o)->Build(kVocab);
-  EXPECT_NE(s.message().find("heads: 3 heads do not divide hidden 16"), std::string::npos) << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("heads: 3 heads do not divide hidden 16")) << s;
   o = TinyLlamaOptions();
   o.set_vocab_size(20);
   s = NewLlamaLlm(o)->Build(kVocab);
-  EXPECT_NE(s.message().find("differs from the option vocab_size = 20"), std::string::npos) << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("differs from the option vocab_size = 20")) << s;
   EXPECT_FALSE(NewLlamaLlm(TinyLlamaOptions())->Build(0).ok());
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kernels/cpu/threads.h"
 #include "platform/autograd/grad_mode.h"
@@ -240,20 +241,20 @@ TEST(LlmKvCache, CacheErrors) {
   in.cache = cache.get();
   absl::StatusOr<Tensor> grad = llm->Run(in);
   ASSERT_FALSE(grad.ok());
-  EXPECT_NE(grad.status().message().find("NoGradScope"), std::string::npos) << grad.status();
+  EXPECT_THAT(grad.status().message(), ::testing::HasSubstr("NoGradScope")) << grad.status();
   EXPECT_EQ(cache->length, 0);  // a failed step does not advance the cache
   NoGradScope no_grad;
   ASSERT_TRUE(llm->Run(in).ok());
   EXPECT_EQ(cache->length, 3);
   absl::StatusOr<Tensor> full = llm->Run(in);
   ASSERT_FALSE(full.ok());
-  EXPECT_NE(full.status().message().find("exceed the KV cache's max_len 4"), std::string::npos)
+  EXPECT_THAT(full.status().message(), ::testing::HasSubstr("exceed the KV cache's max_len 4"))
       << full.status();
   std::unique_ptr<KvCache> foreign = other->NewCache(1, 4);
   in.cache = foreign.get();
   absl::StatusOr<Tensor> wrong = llm->Run(in);
   ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.status().message().find("not made by this model"), std::string::npos);
+  EXPECT_THAT(wrong.status().message(), ::testing::HasSubstr("not made by this model"));
   in.cache = cache.get();
   in.embeddings = Tensor::RandN({2, 1, 16}, 1);
   EXPECT_FALSE(llm->Run(in).ok());  // batch 2, cache 1

@@ -3,6 +3,7 @@
 // tokens and the latents / attention / input MLP, FLOPs.
 #include <numeric>
 
+#include "gmock/gmock.h"
 #include "platform/ops/embedding_ops.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/spec/projectors.pb.h"
@@ -37,7 +38,7 @@ TEST(PerceiverProjector, ShapesAndFitErrors) {
   no_mlp.set_input_mlp(false);
   absl::StatusOr<VisualShape> bad = CreateProjector("perceiver", no_mlp)->OutputShape(kIn, Llm(8));
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(std::string(bad.status().message()).find("set input_mlp: true"), std::string::npos);
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::HasSubstr("set input_mlp: true"));
   const VisualShape same{10, 8, 0, 0, false};
   std::unique_ptr<Projector> q = BuildProjector("perceiver", no_mlp, same, Llm(8));
   ExpectProjectShape(*q, same, Llm(8), 1);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "platform/data/synth/synth_random.h"
@@ -166,7 +167,7 @@ TEST(GeneratorTest, BadIndexOrConfigIsAnError) {
   c.num_images = 10;
   absl::Status s = GenerateSample(c, 10).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kOutOfRange);
-  EXPECT_NE(s.message().find("num_images"), std::string::npos);
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("num_images"));
   EXPECT_FALSE(GenerateSample(c, -1).ok());
   c.image_size = 2;
   EXPECT_FALSE(GenerateSample(c, 0).ok());

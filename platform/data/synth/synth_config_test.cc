@@ -1,5 +1,6 @@
 #include "platform/data/synth/synth_config.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/synth/generator.h"
 
@@ -17,8 +18,8 @@ TEST(SynthConfigTest, ParsesTaskListsAndSplits) {
   }
   EXPECT_EQ(ParseSynthSplit("val").value(), SynthSplit::kVal);
   absl::Status bad = ParseSynthTasks("vqa,captions").status();
-  EXPECT_NE(bad.message().find("'captions'"), std::string::npos) << bad;
-  EXPECT_NE(bad.message().find("caption, alt_text"), std::string::npos) << bad;
+  EXPECT_THAT(bad.message(), ::testing::HasSubstr("'captions'")) << bad;
+  EXPECT_THAT(bad.message(), ::testing::HasSubstr("caption, alt_text")) << bad;
   EXPECT_FALSE(ParseSynthTasks(" , ").ok());
   EXPECT_FALSE(ParseSynthSplit("validation").ok());
 }
@@ -27,21 +28,21 @@ TEST(SynthConfigTest, ValidationNamesTheField) {
   SynthConfig c;
   EXPECT_TRUE(ValidateSynthConfig(c).ok());
   c.image_size = 4;
-  EXPECT_NE(ValidateSynthConfig(c).message().find("image_size"), std::string::npos);
+  EXPECT_THAT(ValidateSynthConfig(c).message(), ::testing::HasSubstr("image_size"));
   c = SynthConfig();
   c.max_objects = 33;
-  EXPECT_NE(ValidateSynthConfig(c).message().find("max_objects"), std::string::npos);
+  EXPECT_THAT(ValidateSynthConfig(c).message(), ::testing::HasSubstr("max_objects"));
   c = SynthConfig();
   c.tasks.clear();
-  EXPECT_NE(ValidateSynthConfig(c).message().find("tasks"), std::string::npos);
+  EXPECT_THAT(ValidateSynthConfig(c).message(), ::testing::HasSubstr("tasks"));
   c = SynthConfig();
   c.task_weights = {1, 2};
-  EXPECT_NE(ValidateSynthConfig(c).message().find("task_weights"), std::string::npos);
+  EXPECT_THAT(ValidateSynthConfig(c).message(), ::testing::HasSubstr("task_weights"));
   c.task_weights = {0};
   EXPECT_FALSE(ValidateSynthConfig(c).ok());
   c = SynthConfig();
   c.num_images = 0;
-  EXPECT_NE(ValidateSynthConfig(c).message().find("num_images"), std::string::npos);
+  EXPECT_THAT(ValidateSynthConfig(c).message(), ::testing::HasSubstr("num_images"));
 }
 
 TEST(SynthConfigTest, MirrorsTheSpecOptions) {

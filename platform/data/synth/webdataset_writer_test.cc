@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/data/synth/generator.h"
 #include "platform/data/synth/write_dataset.h"
@@ -219,7 +220,7 @@ TEST(WriteSynthDatasetTest, OutputIsIdenticalWhateverTheThreadCount) {
   for (size_t i = 0; i < a.shards.size(); ++i)
     EXPECT_EQ(ReadFile(a.shards[i]), ReadFile(b.shards[i]));
   one.formats = {"parquet"};
-  EXPECT_NE(WriteSynthDataset(c, one).status().message().find("parquet"), std::string::npos);
+  EXPECT_THAT(WriteSynthDataset(c, one).status().message(), ::testing::HasSubstr("parquet"));
 }
 
 }  // namespace
