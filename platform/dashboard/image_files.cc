@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <system_error>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "platform/base/file_io.h"
 
 namespace vlmlab::dashboard {
 namespace fs = std::filesystem;
@@ -65,11 +65,11 @@ absl::StatusOr<HttpResponse> ImageRoot::Serve(absl::string_view relative_path) c
     return absl::InvalidArgumentError(absl::StrCat(
         "image '", relative_path, "' is unreadable or larger than ", kMaxImageBytes >> 20, " MiB"));
   }
-  std::ifstream in(file, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
+  absl::StatusOr<std::string> read = ReadFileToString(file.string(), kMaxImageBytes);
+  if (!read.ok()) {
     return absl::NotFoundError(absl::StrCat("image '", relative_path, "' could not be read"));
   }
+  const std::string& bytes = *read;
   HttpResponse response;
   response.content_type = SniffImageType(bytes);
   if (response.content_type.empty()) {

@@ -4,10 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +13,7 @@
 #include "glog/logging.h"
 #include "nlohmann/json.hpp"
 #include "platform/base/atomic_file.h"
+#include "platform/base/file_io.h"
 #include "platform/base/status_macros.h"
 #include "platform/data/mixture.h"
 #include "platform/eval/eval_batches.h"
@@ -171,11 +170,8 @@ absl::Status Record(const EvaluatorSpec& spec, const EvalOutput& out, store::Sto
 absl::Status WriteMetricsJson(const std::string& path,
                               const std::vector<EvaluatorResult>& results) {
   json all = json::object();
-  std::ifstream in(path);
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    json old = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  if (absl::StatusOr<std::string> text = ReadFileToString(path, 64 << 20); text.ok()) {
+    json old = json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (old.is_object()) all = std::move(old);
   }
   for (const EvaluatorResult& r : results) {

@@ -1,26 +1,20 @@
 #include "platform/weights/checkpoint_files.h"
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "platform/base/file_io.h"
 #include "platform/base/status_macros.h"
 
 namespace vlmlab::weights {
 namespace {
 
 absl::StatusOr<std::vector<std::string>> ShardNames(const std::string& index_path) {
-  std::ifstream in(index_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    return absl::NotFoundError(absl::StrCat(index_path, ": cannot be read"));
-  }
-  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  VLMLAB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(index_path, 256 << 20));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object() || !j.contains("weight_map") ||
       !j["weight_map"].is_object()) {
     return absl::InvalidArgumentError(

@@ -2,10 +2,8 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -14,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
+#include "platform/base/file_io.h"
 #include "platform/base/status_macros.h"
 #include "platform/weights/safetensors.h"
 
@@ -138,11 +137,8 @@ absl::StatusOr<VitOptions> VitOptionsFromHfConfig(absl::string_view json_text,
 }
 
 absl::StatusOr<VitOptions> ReadHfVisionConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return VitOptionsFromHfConfig(ss.str(), path);
+  VLMLAB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, 64 << 20));
+  return VitOptionsFromHfConfig(text, path);
 }
 
 std::string VitNameForHf(absl::string_view name) {

@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -15,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
+#include "platform/base/file_io.h"
 #include "platform/base/status_macros.h"
 #include "platform/weights/checkpoint_files.h"
 
@@ -22,14 +21,6 @@ namespace vlmlab::llms {
 namespace {
 
 using Json = nlohmann::json;
-
-absl::StatusOr<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Reads config fields with errors naming the source and the field.
 class ConfigReader {
@@ -202,7 +193,7 @@ absl::StatusOr<LlamaOptions> LlamaOptionsFromHfConfig(absl::string_view json_tex
 }
 
 absl::StatusOr<LlamaOptions> ReadHfLlamaConfig(const std::string& path) {
-  VLMLAB_ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  VLMLAB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, 64 << 20));
   return LlamaOptionsFromHfConfig(text, path);
 }
 
