@@ -14,10 +14,10 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "platform/data/batch.h"
+#include "platform/model/model_inputs.h"
 #include "platform/model/testing/order_one_weights.h"
 #include "platform/model/vlm_model.h"
 #include "platform/registry/global_registries.h"
-#include "plugins/stages/model_inputs.h"
 
 namespace vlmlab {
 namespace {

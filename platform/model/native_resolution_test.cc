@@ -15,11 +15,11 @@
 #include "platform/autograd/grad_mode.h"
 #include "platform/data/batch.h"
 #include "platform/data/data_testing.h"
+#include "platform/model/model_inputs.h"
 #include "platform/model/testing/order_one_weights.h"
 #include "platform/model/vlm_model.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/registry/global_registries.h"
-#include "plugins/stages/model_inputs.h"
 
 namespace vlmlab {
 namespace {

@@ -16,11 +16,11 @@
 #include "kernels/cpu/threads.h"
 #include "platform/autograd/backward.h"
 #include "platform/data/batch.h"
+#include "platform/model/model_inputs.h"
 #include "platform/model/vlm_model.h"
 #include "platform/nn/init.h"
 #include "platform/ops/cross_entropy_ops.h"
 #include "platform/registry/global_registries.h"
-#include "plugins/stages/model_inputs.h"
 
 namespace vlmlab {
 namespace {

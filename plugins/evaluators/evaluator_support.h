@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "platform/data/sample.h"
 #include "platform/eval/few_shot.h"
+#include "platform/eval/metric_intervals.h"
 #include "platform/metrics/bootstrap.h"
 #include "platform/model/vlm_model.h"
 #include "platform/plugin_api/pipeline_plugins.h"
@@ -22,14 +23,7 @@
 
 namespace vlmlab {
 
-metrics::BootstrapOptions BootstrapFor(const EvaluatorSpec& spec, uint64_t seed);
-
-// The mean of `scores` with its bootstrap interval (no interval when resamples is 0 or there
-// are no scores: low = high = the mean).
-MetricValue MeanWithCi(const std::vector<double>& scores, const metrics::BootstrapOptions& b);
-// Any statistic of a resampled index set, with its interval.
-MetricValue StatisticWithCi(size_t n, const metrics::Statistic& statistic,
-                            const metrics::BootstrapOptions& b);
+// BootstrapFor, MeanWithCi, StatisticWithCi: platform/eval/metric_intervals.h.
 
 // The text of the sample's first user turn (image placeholders included): the prompt the
 // sample itself asks, for evaluators without a prompt template.

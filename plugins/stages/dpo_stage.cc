@@ -15,6 +15,7 @@
 #include "platform/autograd/grad_mode.h"
 #include "platform/base/status_macros.h"
 #include "platform/data/batch.h"
+#include "platform/model/model_inputs.h"
 #include "platform/model/vlm_model.h"
 #include "platform/ops/shape_ops.h"
 #include "platform/plugin_api/pipeline_plugins.h"
@@ -22,7 +23,6 @@
 #include "platform/spec/stages.pb.h"
 #include "platform/weights/safetensors.h"
 #include "plugins/stages/dpo_loss.h"
-#include "plugins/stages/model_inputs.h"
 
 namespace vlmlab {
 namespace {

@@ -8,11 +8,11 @@
 
 #include "platform/base/status_macros.h"
 #include "platform/data/batch.h"
+#include "platform/model/model_inputs.h"
 #include "platform/model/vlm_model.h"
 #include "platform/plugin_api/pipeline_plugins.h"
 #include "platform/registry/global_registries.h"
 #include "platform/spec/stages.pb.h"
-#include "plugins/stages/model_inputs.h"
 
 namespace vlmlab {
 namespace {

@@ -1,10 +1,10 @@
-// The model inputs of a collated data batch, shared by the stage plugins. A packed batch
+// The model inputs of a collated data batch, for stage plugins (built-in and out-of-tree). A packed batch
 // (several samples per row) also passes its segment ids and per-sample positions.
 //
 //   ModelInputs in = ToModelInputs(batch);
 //   absl::StatusOr<Tensor> loss = model.Loss(in);
-#ifndef VLMLAB_PLUGINS_STAGES_MODEL_INPUTS_H_
-#define VLMLAB_PLUGINS_STAGES_MODEL_INPUTS_H_
+#ifndef VLMLAB_PLATFORM_MODEL_MODEL_INPUTS_H_
+#define VLMLAB_PLATFORM_MODEL_MODEL_INPUTS_H_
 
 #include "platform/data/batch.h"
 #include "platform/model/vlm_model.h"
@@ -28,4 +28,4 @@ inline ModelInputs ToModelInputs(const data::Batch& batch) {
 
 }  // namespace vlmlab
 
-#endif  // VLMLAB_PLUGINS_STAGES_MODEL_INPUTS_H_
+#endif  // VLMLAB_PLATFORM_MODEL_MODEL_INPUTS_H_
