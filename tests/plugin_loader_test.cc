@@ -21,6 +21,7 @@ namespace {
 constexpr char kToy[] = "plugins/examples/libtoy_encoder_plugin.so";
 constexpr char kFuture[] = "plugins/examples/libfuture_api_plugin.so";
 constexpr char kNotAPlugin[] = "plugins/examples/libnot_a_plugin.so";
+constexpr char kWrongLayout[] = "plugins/examples/libwrong_layout_plugin.so";
 
 int CountEntries(const PluginRegistries& r) {
   int n = 0;
@@ -92,6 +93,17 @@ TEST(PluginLoader, RefusesAnotherPluginApiVersion) {
   EXPECT_CONTAINS(st.message(), absl::StrCat("implements version ", VLMLAB_PLUGIN_API_VERSION));
   EXPECT_CONTAINS(st.message(), "rebuild the plugin");
   EXPECT_EQ(CountEntries(registries), 0);
+}
+
+TEST(PluginLoader, RefusesAnotherLayoutOfThePluginTypes) {
+  PluginRegistries registries;
+  absl::Status st = LoadPluginLibrary(kWrongLayout, registries);
+  ASSERT_FALSE(st.ok());
+  EXPECT_CONTAINS(st.message(), "built with a different memory layout of the plugin types");
+  EXPECT_CONTAINS(st.message(), absl::StrCat(absl::Hex(PluginLayoutFingerprint())));
+  EXPECT_CONTAINS(st.message(), "rebuild it against this checkout's headers");
+  EXPECT_EQ(CountEntries(registries), 0);
+  EXPECT_NE(PluginLayoutFingerprint(), 0u);
 }
 
 TEST(PluginLoader, RefusesALibraryWithoutTheEntryPoint) {

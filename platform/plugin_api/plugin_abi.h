@@ -10,7 +10,8 @@
 //
 // Then `vlmlab --plugin_lib=libacme_toy.so ...`. The host reads api_version first and refuses
 // a library built for another version of this interface (the struct layout after the first
-// field, and the C++ interfaces, may change between versions).
+// field, and the C++ interfaces, may change between versions), then the protobuf version, then
+// the layout fingerprint of the C++ types that cross the boundary (layout_fingerprint.h).
 #ifndef VLMLAB_PLATFORM_PLUGIN_API_PLUGIN_ABI_H_
 #define VLMLAB_PLATFORM_PLUGIN_API_PLUGIN_ABI_H_
 
@@ -20,11 +21,15 @@
 #include <cstring>
 
 #include "google/protobuf/stubs/common.h"
+#include "platform/plugin_api/layout_fingerprint.h"
 
 // Bump when anything under platform/plugin_api changes incompatibly.
-#define VLMLAB_PLUGIN_API_VERSION 5
+#define VLMLAB_PLUGIN_API_VERSION 6
 
 #define VLMLAB_PLUGIN_ENTRY_SYMBOL "vlmlab_plugin_info"
+
+// What a library records as its layout fingerprint (a test library overrides it to be refused).
+#define VLMLAB_PLUGIN_LAYOUT_FINGERPRINT (::vlmlab::PluginLayoutFingerprint())
 
 extern "C" {
 
@@ -35,6 +40,7 @@ typedef struct VlmlabPluginInfo {
   // Registers the library's plugins into `registries` (a vlmlab::PluginRegistries*). Returns 0
   // on success; otherwise writes a NUL-terminated reason into error (at most error_size bytes).
   int (*register_plugins)(void* registries, char* error, size_t error_size);
+  uint64_t layout_fingerprint;  // vlmlab::PluginLayoutFingerprint() of the library's build
 } VlmlabPluginInfo;
 
 typedef const VlmlabPluginInfo* (*VlmlabPluginInfoFn)(void);
@@ -57,7 +63,8 @@ typedef const VlmlabPluginInfo* (*VlmlabPluginInfoFn)(void);
   extern "C" __attribute__((visibility("default"))) const VlmlabPluginInfo* vlmlab_plugin_info( \
       void) {                                                                                   \
     static const VlmlabPluginInfo info = {VLMLAB_PLUGIN_API_VERSION, GOOGLE_PROTOBUF_VERSION,   \
-                                          plugin_name, &VlmlabRegisterTrampoline};              \
+                                          plugin_name, &VlmlabRegisterTrampoline,               \
+                                          VLMLAB_PLUGIN_LAYOUT_FINGERPRINT};                    \
     return &info;                                                                               \
   }
 

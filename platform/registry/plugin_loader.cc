@@ -59,6 +59,14 @@ absl::Status LoadPluginLibrary(const std::string& path, PluginRegistries& regist
                      " but vlmlab uses ", GOOGLE_PROTOBUF_VERSION,
                      "; rebuild the plugin with the same protobuf"));
   }
+  if (info->layout_fingerprint != PluginLayoutFingerprint()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "plugin library '", path, "' was built with a different memory layout of the plugin "
+        "types (fingerprint ", absl::Hex(info->layout_fingerprint), ", this vlmlab ",
+        absl::Hex(PluginLayoutFingerprint()),
+        "): rebuild it against this checkout's headers (the plugin SDK, docs/plugins.md) with "
+        "the same compiler and flags"));
+  }
   // Loading one library twice is a no-op (dlopen returned the same handle).
   static auto* loaded = new std::set<std::pair<void*, PluginRegistries*>>();
   if (loaded->count({handle, &registries}) > 0) return absl::OkStatus();
