@@ -1,6 +1,6 @@
 // Wall time of one full training step of a small VLM on the CPU: forward, language-modelling
 // loss, backward, gradient clipping and an AdamW update, for a model built with BuildVlm from a
-// spec text (default: the model of experiments/quickstart.textproto, batch 32, 100 tokens).
+// spec (default: the model of experiments/quickstart.textproto, batch 32, 100 tokens).
 // Prints each phase's median over --steps steps after --warmup steps, ms/step (wall and
 // process CPU time: on a shared, loaded machine CPU time is the stable figure) and samples/s;
 // --profile (or VLMLAB_KERNEL_PROFILE=1) adds the per-kernel breakdown of the timed steps
@@ -9,6 +9,8 @@
 //   bazel run -c opt //benchmarks:vlm_step_benchmark -- --steps=10 --threads=2 --profile
 //   bazel run -c opt //benchmarks:vlm_step_benchmark -- --experiment=experiments/x.textproto
 //   bazel run -c opt //benchmarks:vlm_step_benchmark -- --model='encoder { vit { ... } } ...'
+//   vlm_step_benchmark --experiment=experiments/bench/small.textproto --batch=16 --tokens=128 \
+//       --json                      # one JSON line, for benchmarks/peer_benchmark.py
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -27,6 +29,7 @@
 #include "kernels/cpu/threads.h"
 #include "platform/autograd/backward.h"
 #include "platform/base/status_macros.h"
+#include "platform/model/costs.h"
 #include "platform/model/vlm_model.h"
 #include "platform/optim/clip.h"
 #include "platform/optim/optimizer.h"
@@ -35,25 +38,20 @@
 #include "platform/spec/spec_loader.h"
 #include "platform/tensor/cpu_allocator.h"
 
-// The model of experiments/quickstart.textproto (copied: --experiment reads a file instead).
-ABSL_FLAG(std::string, model,
-          "encoder { conv { image_size: 64 width: 32 stages: 3 blocks_per_stage: 1 "
-          "stem_stride: 2 } } "
-          "projector { avg_pool { kernel: 2 } } "
-          "fusion { self_attention { image_delimiters: false max_images_per_sample: 1 } } "
-          "llm { llama { hidden: 128 layers: 3 heads: 4 max_seq_len: 192 } } "
-          "tokenizer { byte {} }",
-          "the experiment's `model` section, in protobuf text format");
-ABSL_FLAG(std::string, experiment, "",
-          "an experiment file whose model to use instead of --model (e.g. "
-          "experiments/quickstart.textproto, relative to the working directory)");
+ABSL_FLAG(std::string, model, "",
+          "a `model` section in protobuf text format, used instead of --experiment");
+ABSL_FLAG(std::string, experiment, "experiments/quickstart.textproto",
+          "the experiment file whose model to build (relative to the working directory)");
 ABSL_FLAG(int, batch, 32, "samples per step (one image each)");
-ABSL_FLAG(int, image_size, 64, "side of the square RGB images");
+ABSL_FLAG(int, image_size, 0, "side of the square RGB images; 0 = the encoder's resolution");
 ABSL_FLAG(int, tokens, 100, "sequence length: image tokens and delimiters, then text");
 ABSL_FLAG(int, steps, 10, "timed steps");
 ABSL_FLAG(int, warmup, 2, "untimed steps first (oneDNN primitive creation, allocator warm-up)");
 ABSL_FLAG(int, threads, 0, "kernel threads; 0 = OMP_NUM_THREADS, else all cores");
 ABSL_FLAG(bool, profile, false, "time every kernel call and print the breakdown by op");
+ABSL_FLAG(bool, json, false,
+          "print one JSON line (median step, samples/s, parameters, training FLOPs per step) "
+          "instead of the text report, for benchmarks/peer_benchmark.py");
 
 namespace vlmlab {
 namespace {
@@ -97,7 +95,11 @@ absl::StatusOr<ModelInputs> MakeBatch(const VlmModel& m, int64_t batch, int64_t 
   ModelInputs in;
   in.input_ids = Tensor::FromInts({batch, tokens}, ids);
   in.labels = Tensor::FromInts({batch, tokens}, labels);
-  const int64_t side = absl::GetFlag(FLAGS_image_size);
+  int64_t side = absl::GetFlag(FLAGS_image_size);
+  if (side <= 0) {
+    VLMLAB_ASSIGN_OR_RETURN(Encoder * encoder, m.encoder());
+    side = encoder->InputSpec().size;
+  }
   in.images = Tensor::RandN({batch, 3, side, side}, 7);
   return in;
 }
@@ -107,7 +109,7 @@ absl::Status Main() {
   if (threads > 0) SetCpuThreads(threads);
   Model spec;
   std::string model_text = absl::GetFlag(FLAGS_model);
-  if (std::string path = absl::GetFlag(FLAGS_experiment); !path.empty()) {
+  if (std::string path = absl::GetFlag(FLAGS_experiment); model_text.empty()) {
     // Under `bazel run` the working directory is the runfiles tree: resolve against the
     // caller's.
     const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
@@ -128,8 +130,15 @@ absl::Status Main() {
   VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<optim::AdamW> opt,
                           optim::AdamW::Create(std::move(groups), optim::AdamWOptions{}));
   model->SetTraining(true);
-  std::printf("model: %s\n", model_text.c_str());
-  std::printf("%lld parameters, batch %lld x %lld tokens (%lld visual per image), %d threads\n",
+  const bool json = absl::GetFlag(FLAGS_json);
+  // Text tokens: the sequence minus the image's placeholders and delimiters (costs.h counts
+  // those per image itself).
+  const int64_t image_tokens =
+      model->layout().placeholders + (model->layout().delimiters ? 2 : 0);
+  const double train_flops =
+      batch * TrainingFlopsPerSample(*model, tokens - image_tokens, /*images=*/1);
+  if (!json) std::printf("model: %s\n", model_text.c_str());
+  if (!json) std::printf("%lld parameters, batch %lld x %lld tokens (%lld visual per image), %d threads\n",
               static_cast<long long>(model->NumParameters()), static_cast<long long>(batch),
               static_cast<long long>(tokens),
               static_cast<long long>(model->summary().visual_tokens.tokens), CpuThreads());
@@ -164,6 +173,16 @@ absl::Status Main() {
   }
   SetKernelProfiling(false);
   const double step = Median(total);
+  if (json) {
+    std::printf(
+        "{\"system\": \"vlmlab\", \"params\": %lld, \"batch\": %lld, \"tokens\": %lld, "
+        "\"threads\": %d, \"steps\": %d, \"median_step_ms\": %.3f, \"samples_per_s\": %.3f, "
+        "\"train_flops_per_step\": %.6g, \"final_loss\": %.5f}\n",
+        static_cast<long long>(model->NumParameters()), static_cast<long long>(batch),
+        static_cast<long long>(tokens), CpuThreads(), steps, step, 1000.0 * batch / step,
+        train_flops, last_loss);
+    return absl::OkStatus();
+  }
   std::printf("median of %d steps: forward %.1f ms, backward %.1f ms, clip+adamw %.1f ms\n", steps,
               Median(fwd), Median(bwd), Median(upd));
   std::printf("step %.1f ms (min %.1f, cpu %.1f ms), %.1f samples/s, final loss %.4f\n", step,
