@@ -14,11 +14,6 @@ std::vector<float> Resample1D(const std::vector<float>& row, int out) {
   return ResampleRegion(row, 1, static_cast<int>(row.size()), 1, 0, 0, row.size(), 1, out, 1);
 }
 
-void ExpectNear(const std::vector<float>& got, const std::vector<float>& want, float tol = 1e-5f) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "at " << i;
-}
-
 TEST(ResampleTest, IdentityIsExact) {
   std::vector<float> planes(2 * 5 * 3);
   for (size_t i = 0; i < planes.size(); ++i) planes[i] = static_cast<float>(i * 0.37);
@@ -27,14 +22,16 @@ TEST(ResampleTest, IdentityIsExact) {
 
 TEST(ResampleTest, UpscaleIsBilinearWithHalfPixelCentres) {
   // Output centres map to source -0.25, 0.25, 0.75, 1.25; edges clamp.
-  ExpectNear(Resample1D({0, 1}, 4), {0, 0.25f, 0.75f, 1});
+  EXPECT_THAT(Resample1D({0, 1}, 4), ::testing::Pointwise(::testing::FloatNear(1e-5),
+                                                          std::vector<float>{0, 0.25f, 0.75f, 1}));
 }
 
 TEST(ResampleTest, DownscaleAveragesEverySourcePixel) {
   // Halving: triangle of half-width 2 centred at 0.5 and 2.5 gives weights 1/8, 3/8, 3/8, 1/8
   // (clamped at the edges): out0 = (1/8 + 3/8) * 0 + 3/8 * 1 + 1/8 * 2 = 0.625,
   // out1 = 1/8 * 1 + 3/8 * 2 + (3/8 + 1/8) * 3 = 2.375.
-  ExpectNear(Resample1D({0, 1, 2, 3}, 2), {0.625f, 2.375f});
+  EXPECT_THAT(Resample1D({0, 1, 2, 3}, 2),
+              ::testing::Pointwise(::testing::FloatNear(1e-5), std::vector<float>{0.625f, 2.375f}));
   // A 1-pixel stripe still counts when shrinking 8 -> 2 (plain bilinear would miss it).
   std::vector<float> stripe = {0, 0, 0, 0, 0, 0, 0, 8};
   std::vector<float> out = Resample1D(stripe, 2);
@@ -132,9 +129,11 @@ TEST(PreprocessTest, SplittingIntoTilesPlusAGlobalView) {
   const int64_t view = 3 * 32 * 32;
   std::vector<float> all = p->pixels.ToVector();
   std::vector<float> tile = ResampleRegion(planes, 3, 100, 50, 50, 25, 25, 25, 32, 32);
-  ExpectNear(std::vector<float>(all.begin() + 6 * view, all.begin() + 7 * view), tile);
+  EXPECT_THAT(std::vector<float>(all.begin() + 6 * view, all.begin() + 7 * view),
+              ::testing::Pointwise(::testing::FloatNear(1e-5), tile));
   std::vector<float> whole = ResampleRegion(planes, 3, 100, 50, 0, 0, 100, 50, 32, 32);
-  ExpectNear(std::vector<float>(all.begin() + 8 * view, all.end()), whole);
+  EXPECT_THAT(std::vector<float>(all.begin() + 8 * view, all.end()),
+              ::testing::Pointwise(::testing::FloatNear(1e-5), whole));
   // Large images are shrunk to at most 4 tiles a side; small ones give only the global view.
   p = PreprocessImage(testing::TestImage(400, 100), o);
   EXPECT_EQ(p->rows * p->cols, 4);  // 128 x 32 after the shrink: 4 x 1
@@ -151,14 +150,16 @@ TEST(PreprocessTest, ChannelConversion) {
   o.norm = Normalization::Identity();
   absl::StatusOr<PreprocessedImage> p = PreprocessImage(gray, o);
   ASSERT_TRUE(p.ok());
-  ExpectNear(p->pixels.ToVector(), {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1});
+  EXPECT_THAT(p->pixels.ToVector(), ::testing::Pointwise(::testing::FloatNear(1e-5),
+                                                         {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}));
   Image rgba(1, 1, 4);
   rgba.pixels = {255, 0, 0, 7};
   o.size = 1;
   o.channels = 1;
   p = PreprocessImage(rgba, o);
   ASSERT_TRUE(p.ok());
-  ExpectNear(p->pixels.ToVector(), {0.299f});
+  EXPECT_THAT(p->pixels.ToVector(),
+              ::testing::Pointwise(::testing::FloatNear(1e-5), std::vector<float>{0.299f}));
 }
 
 TEST(PreprocessTest, BadOptionsAndImagesAreErrors) {

@@ -49,15 +49,6 @@ std::vector<double> Composed(const Tensor& q, const Tensor& k, const Tensor& v, 
   return out;
 }
 
-void ExpectNear(const Tensor& got, const std::vector<double>& want, double tol) {
-  std::vector<float> g = got.ToVector();
-  ASSERT_EQ(g.size(), want.size());
-  for (size_t i = 0; i < g.size(); ++i) {
-    ASSERT_TRUE(std::isfinite(g[i])) << "at " << i;
-    EXPECT_NEAR(g[i], want[i], tol) << "at " << i;
-  }
-}
-
 Tensor RandomMask(const Shape& shape, uint64_t seed) {
   std::vector<float> u = Tensor::RandUniform(shape, seed, 0, 1).ToVector();
   std::vector<int32_t> m(u.size());
@@ -74,10 +65,12 @@ TEST(AttentionOps, HandCheckedOneQueryTwoKeys) {
   opt.scale = 1.0f;
   Tensor out = ops::ScaledDotProductAttention(q, k, v, opt).value();
   EXPECT_EQ(out.shape(), (Shape{1, 1, 1, 2}));
-  ExpectNear(out, {7, 3}, 1e-5);
+  EXPECT_THAT(out.ToVector(),
+              ::testing::Pointwise(::testing::FloatNear(1e-5), std::vector<float>{7, 3}));
   // Default scale 1/sqrt(2) on q scaled by sqrt(2) is the same.
   Tensor q2 = Tensor::FromVector({1, 1, 1, 2}, {static_cast<float>(std::sqrt(2.0)), 0});
-  ExpectNear(ops::ScaledDotProductAttention(q2, k, v).value(), {7, 3}, 1e-5);
+  EXPECT_THAT((ops::ScaledDotProductAttention(q2, k, v).value()).ToVector(),
+              ::testing::Pointwise(::testing::FloatNear(1e-5), std::vector<float>{7, 3}));
 }
 
 TEST(AttentionOps, MatchesMatmulAndSoftmaxWithGqaCrossAndMasks) {
@@ -85,9 +78,11 @@ TEST(AttentionOps, MatchesMatmulAndSoftmaxWithGqaCrossAndMasks) {
   Tensor q = Tensor::RandN({B, Hq, Tq, 6}, 1), k = Tensor::RandN({B, Hkv, Tk, 6}, 2);
   Tensor v = Tensor::RandN({B, Hkv, Tk, 3}, 3);
   const double scale = 1 / std::sqrt(6.0);
-  ExpectNear(ops::ScaledDotProductAttention(q, k, v).value(),
-             Composed(q, k, v, scale, [](int64_t, int64_t, int64_t, int64_t) { return true; }),
-             1e-5);
+  EXPECT_THAT((ops::ScaledDotProductAttention(q, k, v).value()).ToVector(),
+              ::testing::Pointwise(::testing::FloatNear(1e-5),
+                                   Composed(q, k, v, scale, [](int64_t, int64_t, int64_t, int64_t) {
+                                     return true;
+                                   })));
   Tensor pad = Tensor::FromInts({B, Tk}, {1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0});
   Tensor mask = RandomMask({B, Hq, Tq, Tk}, 4);
   std::vector<int32_t> pv = pad.ToInts(), mv = mask.ToInts();
@@ -96,13 +91,13 @@ TEST(AttentionOps, MatchesMatmulAndSoftmaxWithGqaCrossAndMasks) {
   opt.key_padding_mask = pad;
   opt.mask = mask;
   // Batch 1 attends no key at all: its rows must be zeros.
-  ExpectNear(ops::ScaledDotProductAttention(q, k, v, opt).value(),
-             Composed(q, k, v, scale,
-                      [&](int64_t b, int64_t h, int64_t i, int64_t j) {
-                        return j <= i + Tk - Tq && pv[b * Tk + j] &&
-                               mv[((b * Hq + h) * Tq + i) * Tk + j];
-                      }),
-             1e-5);
+  EXPECT_THAT((ops::ScaledDotProductAttention(q, k, v, opt).value()).ToVector(),
+              ::testing::Pointwise(
+                  ::testing::FloatNear(1e-5),
+                  Composed(q, k, v, scale, [&](int64_t b, int64_t h, int64_t i, int64_t j) {
+                    return j <= i + Tk - Tq && pv[b * Tk + j] &&
+                           mv[((b * Hq + h) * Tq + i) * Tk + j];
+                  })));
 }
 
 TEST(AttentionOps, CausalEqualsExplicitLowerTriangularMask) {
@@ -199,7 +194,8 @@ TEST(AttentionOps, LargeScoresAreStable) {
   Tensor v = Tensor::FromVector({1, 1, 3, 1}, {1, 2, 3});
   ops::AttentionOptions opt;
   opt.scale = 1.0f;
-  ExpectNear(ops::ScaledDotProductAttention(q, k, v, opt).value(), {1, 3}, 1e-6);
+  EXPECT_THAT((ops::ScaledDotProductAttention(q, k, v, opt).value()).ToVector(),
+              ::testing::Pointwise(::testing::FloatNear(1e-6), std::vector<float>{1, 3}));
 }
 
 TEST(AttentionOps, ErrorsNameTheOpAndAllShapes) {

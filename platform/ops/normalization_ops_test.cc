@@ -19,33 +19,32 @@ GradCheckOptions Tight() {
   return o;
 }
 
-void ExpectNear(const std::vector<float>& got, const std::vector<float>& want, double tol) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "at " << i;
-}
-
 TEST(NormalizationOps, LayerNormOfAKnownRow) {
   // [1, 2, 3, 4]: mean 2.5, biased variance 1.25.
   Tensor x = Tensor::FromVector({1, 4}, {1, 2, 3, 4});
   const float k = 1 / std::sqrt(1.25f);
-  ExpectNear(ops::LayerNorm(x, Tensor(), Tensor(), 0.0f)->ToVector(),
-             {-1.5f * k, -0.5f * k, 0.5f * k, 1.5f * k}, 1e-6);
+  EXPECT_THAT(ops::LayerNorm(x, Tensor(), Tensor(), 0.0f)->ToVector(),
+              ::testing::Pointwise(::testing::FloatNear(1e-6),
+                                   std::vector<float>{-1.5f * k, -0.5f * k, 0.5f * k, 1.5f * k}));
   Tensor w = Tensor::FromVector({4}, {1, 2, 1, -1}), b = Tensor::FromVector({4}, {0, 0, 1, 0.5});
-  ExpectNear(ops::LayerNorm(x, w, b, 0.0f)->ToVector(),
-             {-1.5f * k, -1.0f * k, 0.5f * k + 1, -1.5f * k + 0.5f}, 1e-6);
+  EXPECT_THAT(ops::LayerNorm(x, w, b, 0.0f)->ToVector(),
+              ::testing::Pointwise(::testing::FloatNear(1e-6),
+                                   {-1.5f * k, -1.0f * k, 0.5f * k + 1, -1.5f * k + 0.5f}));
   // eps enters under the square root: a constant row maps to the bias.
   Tensor c = Tensor::Full({2, 3}, 7.0f);
-  ExpectNear(ops::LayerNorm(c, Tensor(), Tensor::FromVector({3}, {1, 2, 3}))->ToVector(),
-             {1, 2, 3, 1, 2, 3}, 1e-6);
+  EXPECT_THAT(
+      ops::LayerNorm(c, Tensor(), Tensor::FromVector({3}, {1, 2, 3}))->ToVector(),
+      ::testing::Pointwise(::testing::FloatNear(1e-6), std::vector<float>{1, 2, 3, 1, 2, 3}));
 }
 
 TEST(NormalizationOps, RmsNormOfAKnownRow) {
   // [3, 4]: mean square 12.5.
   Tensor x = Tensor::FromVector({1, 2}, {3, 4});
   const float r = 1 / std::sqrt(12.5f);
-  ExpectNear(ops::RmsNorm(x, Tensor(), 0.0f)->ToVector(), {3 * r, 4 * r}, 1e-6);
-  ExpectNear(ops::RmsNorm(x, Tensor::FromVector({2}, {2, -1}), 0.0f)->ToVector(), {6 * r, -4 * r},
-             1e-6);
+  EXPECT_THAT(ops::RmsNorm(x, Tensor(), 0.0f)->ToVector(),
+              ::testing::Pointwise(::testing::FloatNear(1e-6), std::vector<float>{3 * r, 4 * r}));
+  EXPECT_THAT(ops::RmsNorm(x, Tensor::FromVector({2}, {2, -1}), 0.0f)->ToVector(),
+              ::testing::Pointwise(::testing::FloatNear(1e-6), std::vector<float>{6 * r, -4 * r}));
 }
 
 TEST(NormalizationOps, LayerNormGradients) {

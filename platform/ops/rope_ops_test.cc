@@ -28,28 +28,26 @@ std::vector<double> TorchStyleRope(const Tensor& x, const std::vector<int32_t>& 
   return out;
 }
 
-void ExpectNear(const std::vector<float>& got, const std::vector<double>& want, double tol) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "at " << i;
-}
-
 TEST(RopeOps, HandCheckedRotation) {
   // D = 4, theta = 100: pair 0 turns by pos * 1 rad, pair 1 by pos * 0.1 rad.
   Tensor x = Tensor::FromVector({1, 1, 2, 4}, {1, 2, 3, 4, 1, 0, 0, 1});
   Tensor pos = Tensor::FromInts({2}, {0, 1});
   std::vector<float> y = ops::Rope(x, pos, 100.0f)->ToVector();
   const double c1 = std::cos(1.0), s1 = std::sin(1.0), c2 = std::cos(0.1), s2 = std::sin(0.1);
-  ExpectNear(y, {1, 2, 3, 4, c1, s1, -s2, c2}, 1e-6);
+  EXPECT_THAT(y, ::testing::Pointwise(::testing::FloatNear(1e-6),
+                                      std::vector<float>{1, 2, 3, 4, c1, s1, -s2, c2}));
 }
 
 TEST(RopeOps, MatchesTorchReferenceForSharedAndPerBatchPositions) {
   Tensor x = Tensor::RandN({2, 3, 5, 8}, 7);
   std::vector<int32_t> shared = {0, 1, 2, 7, 100};
   std::vector<int32_t> per_batch = {3, 4, 5, 6, 7, 0, 0, 1, 2, 4096};
-  ExpectNear(ops::Rope(x, Tensor::FromInts({5}, shared))->ToVector(),
-             TorchStyleRope(x, shared, false, 10000), 2e-6);
-  ExpectNear(ops::Rope(x, Tensor::FromInts({2, 5}, per_batch), 500000.0f)->ToVector(),
-             TorchStyleRope(x, per_batch, true, 500000), 2e-6);
+  EXPECT_THAT(
+      ops::Rope(x, Tensor::FromInts({5}, shared))->ToVector(),
+      ::testing::Pointwise(::testing::FloatNear(2e-6), TorchStyleRope(x, shared, false, 10000)));
+  EXPECT_THAT(
+      ops::Rope(x, Tensor::FromInts({2, 5}, per_batch), 500000.0f)->ToVector(),
+      ::testing::Pointwise(::testing::FloatNear(2e-6), TorchStyleRope(x, per_batch, true, 500000)));
 }
 
 TEST(RopeOps, NonContiguousInputAndBf16) {
