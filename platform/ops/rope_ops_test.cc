@@ -35,7 +35,7 @@ TEST(RopeOps, HandCheckedRotation) {
   std::vector<float> y = ops::Rope(x, pos, 100.0f)->ToVector();
   const double c1 = std::cos(1.0), s1 = std::sin(1.0), c2 = std::cos(0.1), s2 = std::sin(0.1);
   EXPECT_THAT(y, ::testing::Pointwise(::testing::FloatNear(1e-6),
-                                      std::vector<float>{1, 2, 3, 4, c1, s1, -s2, c2}));
+                                      std::vector<double>{1, 2, 3, 4, c1, s1, -s2, c2}));
 }
 
 TEST(RopeOps, MatchesTorchReferenceForSharedAndPerBatchPositions) {
