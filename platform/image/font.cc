@@ -64,7 +64,7 @@ absl::StatusOr<std::unique_ptr<Font>> Font::Load(const std::string& path) {
 }
 
 const Font::GlyphSet& Font::Glyphs(int pixel_size) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = sets_.find(pixel_size);
   if (it != sets_.end()) return *it->second;
   auto set = std::make_unique<GlyphSet>();

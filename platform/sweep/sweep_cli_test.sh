@@ -56,6 +56,33 @@ if [[ "$(cat out/*/log.txt | grep -c 'vlmlab sweep starts')" != 4 ]]; then
   echo "FAIL: completed runs were started again"; failures=$((failures + 1))
 fi
 
+# Eight real `vlmlab run` workers at once on one SQLite store: every run completes and every
+# run's metrics reach the store (report counts two seeds per variant, each with a VQA score).
+sed -e 's|store: "out/store.sqlite"|store: "out8/store.sqlite"|' -e 's|output_dir: "out"|output_dir: "out8"|' \
+  base.textproto > base8.textproto
+cat >> base8.textproto <<'SPEC'
+data { name: "val" components { dataset { synthetic { tasks: VQA split: VAL num_images: 8 } } } }
+evaluators { name: "vqa" vqa_accuracy {} data: "val" generation { max_new_tokens: 2 } bootstrap_samples: 0 }
+SPEC
+cat > eight.sweep.textproto <<'SPEC'
+name: "eight"
+base: "base8.textproto"
+variants { name: "linear" merge: "model { projector { linear {} } }" }
+variants { name: "wide" merge: "model { llm { llama { hidden: 48 } } }" }
+variants { name: "deep" merge: "model { llm { llama { layers: 2 } } }" }
+seeds: 0
+seeds: 1
+SPEC
+expect 0 "sweep 'eight': 8 completed" -- "$VLMLAB" sweep eight.sweep.textproto --workers 8
+csv="$("$VLMLAB" report eight.sweep.textproto --format csv 2>&1)"
+# Per variant: seeds_completed and the number of runs with a vqa/overall value, by header name.
+counts="$(awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) col[$i] = i; next }
+  { print $1, $col["seeds_completed"], $col["vqa/overall n"] }' <<<"$csv" | sort | tr '\n' ';')"
+if [[ "$counts" != "baseline 2 2;deep 2 2;linear 2 2;wide 2 2;" ]]; then
+  echo "FAIL: each variant should have 2 completed seeds and 2 VQA results, got: $counts"
+  echo "$csv"; failures=$((failures + 1))
+fi
+
 expect 0 "| baseline | mlp | 2 |" -- "$VLMLAB" report tiny_sweep --store out/store.sqlite --format markdown
 expect 0 "variant,model.projector,seeds_completed,runs" -- "$VLMLAB" report tiny.sweep.textproto --format csv
 expect 0 "\\toprule" -- "$VLMLAB" report tiny.sweep.textproto --format latex
