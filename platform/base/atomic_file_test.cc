@@ -3,8 +3,6 @@
 #include "platform/base/atomic_file.h"
 
 #include <dirent.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -16,6 +14,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "platform/testing/temp_files.h"
 
 namespace vlmlab {
 namespace {
@@ -76,17 +75,9 @@ TEST(AtomicFileTest, FailedWriteKeepsOldFileAndRemovesTemporary) {
   std::string path = dir + "/m.bin";
   ASSERT_TRUE(WriteFileAtomically(path, "old contents").ok());
   const std::string old_bytes = ReadBytes(path);
-  // Simulate a full disk (works as root too): a 4 KiB file size limit makes write() fail with
-  // EFBIG; SIGXFSZ is ignored so the process survives.
-  struct rlimit saved;
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
-  struct rlimit small = saved;
-  small.rlim_cur = 4096;
-  sighandler_t old_handler = signal(SIGXFSZ, SIG_IGN);
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
-  absl::Status s = WriteFileAtomically(path, std::string(400000, 'z'));
-  setrlimit(RLIMIT_FSIZE, &saved);
-  signal(SIGXFSZ, old_handler);
+  // A full disk (works as root too): a 4 KiB file size limit makes write() fail with EFBIG.
+  absl::Status s =
+      WithFileSizeLimit(4096, [&] { return WriteFileAtomically(path, std::string(400000, 'z')); });
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr(path));
   EXPECT_THAT(s.message(), HasSubstr("File too large"));

@@ -14,6 +14,7 @@
 #include "platform/data/chat_template.h"
 #include "platform/image/codec.h"
 #include "platform/model/generate.h"
+#include "platform/model/model_inputs.h"
 
 namespace vlmlab::eval {
 namespace {
@@ -325,14 +326,7 @@ absl::StatusOr<std::vector<std::vector<double>>> ScoreReplies(
       counts.push_back(std::max<int64_t>(n, 1));
     }
     data::Batch batch = data::CollateBatch(std::move(rows), data::PadId(model.tokenizer()));
-    ModelInputs in;
-    in.input_ids = batch.input_ids;
-    in.labels = batch.labels;
-    in.key_padding_mask = batch.attention_mask;
-    in.images = batch.images;
-    in.image_crops = batch.image_crops;
-    in.image_sizes = batch.image_sizes;
-    VLMLAB_ASSIGN_OR_RETURN(Tensor logp, model.SequenceLogProbs(in));
+    VLMLAB_ASSIGN_OR_RETURN(Tensor logp, model.SequenceLogProbs(ToModelInputs(batch)));
     ProgressScope::Report(static_cast<int64_t>(end), static_cast<int64_t>(pairs.size()));
     std::vector<float> v = logp.ToVector();
     for (size_t k = begin; k < end; ++k) {

@@ -4,8 +4,12 @@
 //   std::string path = TempPath("spec.textproto");                  // not created
 //   std::string spec = WriteTempFile("spec.textproto", "name: 'x'"); // written, path returned
 //   std::string dir = MakeTempDir("runs");                           // created, fresh
+//   absl::Status s = WithFileSizeLimit(4096, [&] { return Write(big); });  // a full disk
 #ifndef VLMLAB_PLATFORM_TESTING_TEMP_FILES_H_
 #define VLMLAB_PLATFORM_TESTING_TEMP_FILES_H_
+
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <fstream>
@@ -38,6 +42,24 @@ inline std::string MakeTempDir(absl::string_view name) {
   std::filesystem::remove_all(path);
   std::filesystem::create_directories(path);
   return path;
+}
+
+// Runs `f` with this process's file size limit (RLIMIT_FSIZE) at `max_bytes`, SIGXFSZ ignored,
+// so writes past it fail with EFBIG as on a full disk (no root or tmpfs needed); the limit and
+// the signal's handler are restored afterwards. Single-threaded tests only: the limit is
+// process-wide.
+template <typename F>
+auto WithFileSizeLimit(rlim_t max_bytes, F&& f) -> decltype(f()) {
+  struct rlimit saved;
+  EXPECT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct rlimit small = saved;
+  small.rlim_cur = max_bytes;
+  sighandler_t old_handler = signal(SIGXFSZ, SIG_IGN);
+  EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto result = f();
+  setrlimit(RLIMIT_FSIZE, &saved);
+  signal(SIGXFSZ, old_handler);
+  return result;
 }
 
 }  // namespace vlmlab

@@ -1,8 +1,6 @@
 // Round trips, the exact bytes of small files, and dtype conversions of safetensors files.
 #include "platform/weights/safetensors.h"
 
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cmath>
@@ -15,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "platform/tensor/tensor.h"
+#include "platform/testing/temp_files.h"
 
 namespace vlmlab::weights {
 namespace {
@@ -227,15 +226,9 @@ TEST(SafetensorsTest, FailedWriteKeepsThePreviousFile) {
   std::string path = dir + "/m.safetensors";
   ASSERT_TRUE(WriteSafetensors(path, {{"old", Tensor::Full({4}, 1.0f)}}).ok());
   const std::string old_bytes = ReadBytes(path);
-  struct rlimit saved;
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
-  struct rlimit small = saved;
-  small.rlim_cur = 4096;
-  sighandler_t old_handler = signal(SIGXFSZ, SIG_IGN);
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
-  absl::Status s = WriteSafetensors(path, {{"big", Tensor::Zeros({100000})}});
-  setrlimit(RLIMIT_FSIZE, &saved);
-  signal(SIGXFSZ, old_handler);
+  absl::Status s = WithFileSizeLimit(4096, [&] {
+    return WriteSafetensors(path, {{"big", Tensor::Zeros({100000})}});
+  });
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr(path));
   EXPECT_EQ(ReadBytes(path), old_bytes);
