@@ -81,11 +81,14 @@ def main():
         for inc in INCLUDE.findall(text):
             if inc.startswith(pkg + "/") and "/" not in inc[len(pkg) + 1:]:
                 other = inc[len(pkg) + 1:-2]
-                if other != c and other not in skip:
-                    d.add(":" + other)
-                elif other in skip:
-                    d.add(owners.get(inc, ":" + other))
-                continue
+                if other in components:
+                    if other != c:
+                        d.add(":" + other)
+                    continue
+                # A skipped component or a generated header (x.pb.h): whoever exports it.
+                if inc in owners:
+                    d.add(owners[inc])
+                    continue
             if inc in owners:
                 d.add(owners[inc])
                 continue
