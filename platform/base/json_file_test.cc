@@ -42,7 +42,8 @@ TEST(JsonFileTest, ParsesAndNamesTheFileInErrors) {
   absl::StatusOr<nlohmann::json> nested = ReadJsonFile(deep);
   EXPECT_THAT(nested.status().message(), HasSubstr(deep + ": JSON nested deeper than 64"));
 
-  absl::StatusOr<nlohmann::json> missing = ReadJsonFile("/nonexistent/x.json", "VQAv2 questions");
+  const std::string absent = ::testing::TempDir() + "/no_such_dir/x.json";
+  absl::StatusOr<nlohmann::json> missing = ReadJsonFile(absent, "VQAv2 questions");
   EXPECT_TRUE(absl::IsNotFound(missing.status()));
   EXPECT_THAT(missing.status().message(), HasSubstr("VQAv2 questions: cannot open"));
 }
