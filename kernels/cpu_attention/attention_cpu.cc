@@ -58,38 +58,63 @@ __attribute__((always_inline)) inline float Exp(float x) {
   return x < -87.0f ? 0.0f : p * scale;
 }
 
-// sum_j a[j] b[j] (b = nullptr: sum_j a[j]) in eight lanes, in a fixed order.
+// sum_j a[j] b[j] in eight lanes, in a fixed order.
 VLMLAB_VECTOR_CLONES
 float Dot(const float* __restrict a, const float* __restrict b, int64_t n) {
   float lanes[8] = {};
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
 #pragma omp simd
-    for (int u = 0; u < 8; ++u) lanes[u] += a[j + u] * (b ? b[j + u] : 1.0f);
+    for (int u = 0; u < 8; ++u) lanes[u] += a[j + u] * b[j + u];
   }
   float sum = 0;
-  for (; j < n; ++j) sum += a[j] * (b ? b[j] : 1.0f);
+  for (; j < n; ++j) sum += a[j] * b[j];
   for (float x : lanes) sum += x;
   return sum;
 }
 
-// s[j] = exp(s[j] - shift) for j < n.
+// s[j] = exp(s[j] - shift) for j < n; returns sum_j s[j] (eight lanes, fixed order). Summing
+// in the same pass saves a second read of the row.
 VLMLAB_VECTOR_CLONES
-void ExpShifted(float* __restrict s, int64_t n, float shift) {
+float ExpShiftedSum(float* __restrict s, int64_t n, float shift) {
+  float lanes[8] = {};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
 #pragma omp simd
-  for (int64_t j = 0; j < n; ++j) s[j] = Exp(s[j] - shift);
+    for (int u = 0; u < 8; ++u) {
+      s[j + u] = Exp(s[j + u] - shift);
+      lanes[u] += s[j + u];
+    }
+  }
+  float sum = 0;
+  for (; j < n; ++j) {
+    s[j] = Exp(s[j] - shift);
+    sum += s[j];
+  }
+  for (float x : lanes) sum += x;
+  return sum;
+}
+
+// max_j s[j] for j in [begin, end) (-inf when empty).
+VLMLAB_VECTOR_CLONES
+float RowMax(const float* __restrict s, int64_t begin, int64_t end) {
+  float m = kNegInf;
+#pragma omp simd reduction(max : m)
+  for (int64_t j = begin; j < end; ++j) m = std::max(m, s[j]);
+  return m;
 }
 
 // Sets masked scores of row (b, h, i) in [begin, end) to -inf; returns their maximum.
 float MaskRow(const AttentionMaskRows& masks, int64_t b, int64_t h, int64_t i, int64_t begin,
               int64_t end, float* s) {
   const AttentionMaskRows::Row row = masks.RowFor(b, h, i);
-  float m = kNegInf;
+  if (row.pad == nullptr && row.mask == nullptr && row.segments == nullptr) {
+    return RowMax(s, begin, end);  // causal or no mask: nothing inside [begin, end) is masked
+  }
   for (int64_t j = begin; j < end; ++j) {
     if (!row.Allowed(j)) s[j] = kNegInf;
-    m = std::max(m, s[j]);
   }
-  return m;
+  return RowMax(s, begin, end);
 }
 
 // The first key any query row of the tile [i0, i0 + rows) may see, rounded down to a multiple
@@ -145,8 +170,7 @@ void ForwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, in
         lse[i] = kNegInf;
         continue;
       }
-      ExpShifted(si + begin, end - begin, m);
-      sums[r] = Dot(si + begin, nullptr, end - begin);
+      sums[r] = ExpShiftedSum(si + begin, end - begin, m);
       lse[i] = m + std::log(sums[r]);
     }
     SmallGemm(rows, n.dv, end_max - begin, 1.0f, w->s.data() + begin, n.tk_pad,
@@ -236,7 +260,7 @@ void BackwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, i
           continue;
         }
         MaskRow(masks, b, h, i, begin, end, pi);
-        ExpShifted(pi + begin, end - begin, lb[i]);
+        ExpShiftedSum(pi + begin, end - begin, lb[i]);
         std::fill(pi + end, pi + end_max, 0.0f);
         const float d = Dot(pi + begin, dsi + begin, end - begin);
         for (int64_t j = begin; j < end_max; ++j) dsi[j] = scale * pi[j] * (dsi[j] - d);
