@@ -104,17 +104,22 @@ float RowMax(const float* __restrict s, int64_t begin, int64_t end) {
   return m;
 }
 
-// Sets masked scores of row (b, h, i) in [begin, end) to -inf; returns their maximum.
-float MaskRow(const AttentionMaskRows& masks, int64_t b, int64_t h, int64_t i, int64_t begin,
-              int64_t end, float* s) {
+// Sets masked scores of row (b, h, i) in [begin, end) to -inf.
+void MaskRow(const AttentionMaskRows& masks, int64_t b, int64_t h, int64_t i, int64_t begin,
+             int64_t end, float* s) {
   const AttentionMaskRows::Row row = masks.RowFor(b, h, i);
-  if (row.pad == nullptr && row.mask == nullptr && row.segments == nullptr) {
-    return RowMax(s, begin, end);  // causal or no mask: nothing inside [begin, end) is masked
-  }
+  if (row.pad == nullptr && row.mask == nullptr && row.segments == nullptr) return;
   for (int64_t j = begin; j < end; ++j) {
     if (!row.Allowed(j)) s[j] = kNegInf;
   }
-  return RowMax(s, begin, end);
+}
+
+// ds[j] = scale * p[j] * (ds[j] - d): the softmax backward of one row.
+VLMLAB_VECTOR_CLONES
+void SoftmaxGradRow(const float* __restrict p, float* __restrict ds, int64_t n, float d,
+                    float scale) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) ds[j] = scale * p[j] * (ds[j] - d);
 }
 
 // The first key any query row of the tile [i0, i0 + rows) may see, rounded down to a multiple
@@ -127,15 +132,31 @@ int64_t TileKeyBegin(const AttentionMaskRows& masks, int64_t b, int64_t i0, int6
   return begin / kGemmCols * kGemmCols;
 }
 
-// dst [rows, ld_dst] (zero-padded) = src [rows, cols], or its transpose when `transpose`.
+// dst [dst_rows, ld_dst] = src [rows, cols] (or its transpose when `transpose`), zero-padded.
 void Pack(const float* src, int64_t rows, int64_t cols, bool transpose, float* dst, int64_t ld_dst,
           int64_t dst_rows) {
-  std::fill(dst, dst + dst_rows * ld_dst, 0.0f);
-  for (int64_t r = 0; r < rows; ++r) {
+  if (!transpose) {
+    for (int64_t r = 0; r < rows; ++r) {
+      std::memcpy(dst + r * ld_dst, src + r * cols, cols * sizeof(float));
+      std::fill(dst + r * ld_dst + cols, dst + (r + 1) * ld_dst, 0.0f);
+    }
+    std::fill(dst + rows * ld_dst, dst + dst_rows * ld_dst, 0.0f);
+    return;
+  }
+  // dst[c, r] = src[r, c] for c < cols (= dst_rows), in blocks of 8 source rows so each pass
+  // writes 8 consecutive floats of a destination row.
+  constexpr int64_t kBlock = 8;
+  int64_t r0 = 0;
+  for (; r0 + kBlock <= rows; r0 += kBlock) {
     for (int64_t c = 0; c < cols; ++c) {
-      (transpose ? dst[c * ld_dst + r] : dst[r * ld_dst + c]) = src[r * cols + c];
+      for (int64_t u = 0; u < kBlock; ++u) dst[c * ld_dst + r0 + u] = src[(r0 + u) * cols + c];
     }
   }
+  for (int64_t c = 0; c < cols; ++c) {
+    for (int64_t r = r0; r < rows; ++r) dst[c * ld_dst + r] = src[r * cols + c];
+    std::fill(dst + c * ld_dst + rows, dst + (c + 1) * ld_dst, 0.0f);
+  }
+  std::fill(dst + cols * ld_dst, dst + dst_rows * ld_dst, 0.0f);
 }
 
 struct ForwardWork {
@@ -162,7 +183,8 @@ void ForwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, in
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t i = i0 + r, end = std::max(masks.KeyEnd(i), begin);
       float* si = w->s.data() + r * n.tk_pad;
-      const float m = MaskRow(masks, b, h, i, begin, end, si);
+      MaskRow(masks, b, h, i, begin, end, si);
+      const float m = RowMax(si, begin, end);
       std::fill(si + end, si + end_max, 0.0f);
       if (m == kNegInf) {  // every key masked: zeros, lse = -inf
         std::fill(si + begin, si + end, 0.0f);
@@ -204,7 +226,7 @@ absl::Status Forward(const Tensor& q, const Tensor& k, const Tensor& v, const At
 }
 
 struct BackwardWork {
-  std::vector<float> kt, kp, vt, p, ds, pt, dst, qp, gp, dq, dk, dv;
+  std::vector<float> kt, kp, vt, p, ds, qp, gp, dq, dk, dv;
 };
 
 struct BackwardOut {
@@ -224,7 +246,6 @@ void BackwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, i
   w->kp.resize(n.tk * n.d_pad);
   w->vt.resize(n.dv * n.tk_pad);
   for (auto* buf : {&w->p, &w->ds}) buf->resize(kRowTile * n.tk_pad);
-  for (auto* buf : {&w->pt, &w->dst}) buf->resize(n.tk_pad * kRowTile);
   w->qp.resize(kRowTile * n.d_pad);
   w->gp.resize(kRowTile * n.dv_pad);
   w->dq.resize(kRowTile * n.d_pad);
@@ -263,7 +284,7 @@ void BackwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, i
         ExpShiftedSum(pi + begin, end - begin, lb[i]);
         std::fill(pi + end, pi + end_max, 0.0f);
         const float d = Dot(pi + begin, dsi + begin, end - begin);
-        for (int64_t j = begin; j < end_max; ++j) dsi[j] = scale * pi[j] * (dsi[j] - d);
+        SoftmaxGradRow(pi + begin, dsi + begin, end_max - begin, d, scale);
       }
       if (out.dq) {  // dQ = dS K
         SmallGemm(rows, n.d, keys, 1.0f, ds + begin, n.tk_pad, w->kp.data() + begin * n.d_pad,
@@ -274,19 +295,13 @@ void BackwardBlock(const Dims& n, const AttentionMaskRows& masks, float scale, i
         }
       }
       if (!kv_grads) continue;
-      // dK += dS^T Q;  dV += P^T dO
-      for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t j = begin; j < end_max; ++j) {
-          w->pt[j * kRowTile + r] = p[r * n.tk_pad + j];
-          w->dst[j * kRowTile + r] = ds[r * n.tk_pad + j];
-        }
-      }
+      // dK += dS^T Q;  dV += P^T dO (dS and P read transposed in place)
       Pack(qb + i0 * n.d, rows, n.d, false, w->qp.data(), n.d_pad, rows);
       Pack(gb + i0 * n.dv, rows, n.dv, false, w->gp.data(), n.dv_pad, rows);
-      SmallGemm(keys, n.d, rows, 1.0f, w->dst.data() + begin * kRowTile, kRowTile, w->qp.data(),
-                n.d_pad, true, w->dk.data() + begin * n.d_pad, n.d_pad);
-      SmallGemm(keys, n.dv, rows, 1.0f, w->pt.data() + begin * kRowTile, kRowTile, w->gp.data(),
-                n.dv_pad, true, w->dv.data() + begin * n.dv_pad, n.dv_pad);
+      SmallGemmTransA(keys, n.d, rows, 1.0f, ds + begin, n.tk_pad, w->qp.data(), n.d_pad, true,
+                      w->dk.data() + begin * n.d_pad, n.d_pad);
+      SmallGemmTransA(keys, n.dv, rows, 1.0f, p + begin, n.tk_pad, w->gp.data(), n.dv_pad, true,
+                      w->dv.data() + begin * n.dv_pad, n.dv_pad);
     }
   }
   for (int64_t j = 0; j < n.tk; ++j) {

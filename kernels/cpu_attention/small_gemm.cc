@@ -9,8 +9,9 @@ namespace {
 typedef float V8 __attribute__((vector_size(32)));
 constexpr int kVectors = kGemmCols / 8;
 
-// R rows x kGemmCols columns of c, accumulated in registers over the k products.
-template <int R>
+// R rows x kGemmCols columns of c, accumulated in registers over the k products. Row r of the
+// left operand is a[r * lda + l], or a[l * lda + r] when kTransA.
+template <int R, bool kTransA>
 __attribute__((always_inline)) inline void Block(int64_t k, float alpha, const float* __restrict a,
                                                  int64_t lda, const float* __restrict b,
                                                  int64_t ldb, bool accumulate, float* __restrict c,
@@ -22,7 +23,7 @@ __attribute__((always_inline)) inline void Block(int64_t k, float alpha, const f
     for (int u = 0; u < kVectors; ++u) std::memcpy(&bv[u], b + l * ldb + 8 * u, sizeof(V8));
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
-      const float x = a[r * lda + l];
+      const float x = kTransA ? a[l * lda + r] : a[r * lda + l];
 #pragma GCC unroll 4
       for (int u = 0; u < kVectors; ++u) acc[r][u] += x * bv[u];
     }
@@ -43,22 +44,42 @@ __attribute__((always_inline)) inline void Block(int64_t k, float alpha, const f
   }
 }
 
-}  // namespace
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-void SmallGemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-               const float* b, int64_t ldb, bool accumulate, float* c, int64_t ldc) {
+template <bool kTransA>
+__attribute__((always_inline)) inline void Gemm(int64_t m, int64_t n, int64_t k, float alpha,
+                                                const float* a, int64_t lda, const float* b,
+                                                int64_t ldb, bool accumulate, float* c,
+                                                int64_t ldc) {
+  // Where row r of a starts: rows are columns of the stored matrix when transposed.
+  const auto row = [&](int64_t r) { return kTransA ? a + r : a + r * lda; };
   for (int64_t j0 = 0; j0 < n; j0 += kGemmCols) {
     int64_t r = 0;
     for (; r + 3 <= m; r += 3) {
-      Block<3>(k, alpha, a + r * lda, lda, b + j0, ldb, accumulate, c + r * ldc + j0, ldc);
+      Block<3, kTransA>(k, alpha, row(r), lda, b + j0, ldb, accumulate, c + r * ldc + j0, ldc);
     }
     for (; r < m; ++r) {
-      Block<1>(k, alpha, a + r * lda, lda, b + j0, ldb, accumulate, c + r * ldc + j0, ldc);
+      Block<1, kTransA>(k, alpha, row(r), lda, b + j0, ldb, accumulate, c + r * ldc + j0, ldc);
     }
   }
+}
+
+}  // namespace
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VLMLAB_GEMM_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define VLMLAB_GEMM_CLONES
+#endif
+
+VLMLAB_GEMM_CLONES
+void SmallGemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+               const float* b, int64_t ldb, bool accumulate, float* c, int64_t ldc) {
+  Gemm<false>(m, n, k, alpha, a, lda, b, ldb, accumulate, c, ldc);
+}
+
+VLMLAB_GEMM_CLONES
+void SmallGemmTransA(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                     const float* b, int64_t ldb, bool accumulate, float* c, int64_t ldc) {
+  Gemm<true>(m, n, k, alpha, a, lda, b, ldb, accumulate, c, ldc);
 }
 
 }  // namespace vlmlab::cpu_attention

@@ -7,6 +7,7 @@
 //   std::vector<float> b(k * PaddedCols(n)), c(m * PaddedCols(n));
 //   SmallGemm(m, n, k, 1.0f, a.data(), k, b.data(), PaddedCols(n), false, c.data(),
 //             PaddedCols(n));
+//   SmallGemmTransA(m, n, k, 1.0f, at.data(), m, ...);  // at is a stored as [k, m]
 #ifndef VLMLAB_KERNELS_CPU_ATTENTION_SMALL_GEMM_H_
 #define VLMLAB_KERNELS_CPU_ATTENTION_SMALL_GEMM_H_
 
@@ -19,6 +20,11 @@ inline int64_t PaddedCols(int64_t n) { return (n + kGemmCols - 1) / kGemmCols * 
 
 void SmallGemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                const float* b, int64_t ldb, bool accumulate, float* c, int64_t ldc);
+
+// The same with the left operand stored transposed: c[r, j] = alpha * sum_l a[l * lda + r] *
+// b[l * ldb + j] (a is [k, lda] with lda >= m). Used for dK = dS^T Q without a transposed copy.
+void SmallGemmTransA(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                     const float* b, int64_t ldb, bool accumulate, float* c, int64_t ldc);
 
 }  // namespace vlmlab::cpu_attention
 

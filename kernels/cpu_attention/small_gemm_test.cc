@@ -32,5 +32,29 @@ TEST(SmallGemm, MatchesPlainLoopsOnOddSizesWithAccumulation) {
   }
 }
 
+TEST(SmallGemmTransA, EqualsSmallGemmOnTheTransposedCopy) {
+  for (int64_t m : {1, 2, 3, 7, 16}) {
+    for (int64_t n : {1, 31, 45}) {
+      for (int64_t k : {0, 1, 5, 16}) {
+        const int64_t lda = m + 2, ldb = PaddedCols(n), ldc = PaddedCols(n);
+        std::vector<float> at = Tensor::RandN({std::max<int64_t>(k, 1), lda}, 4).ToVector();
+        std::vector<float> a(std::max<int64_t>(m * k, 1));  // [m, k]
+        for (int64_t r = 0; r < m; ++r) {
+          for (int64_t l = 0; l < k; ++l) a[r * k + l] = at[l * lda + r];
+        }
+        std::vector<float> b = Tensor::RandN({std::max<int64_t>(k, 1), ldb}, 5).ToVector();
+        std::vector<float> c = Tensor::RandN({m, ldc}, 6).ToVector(), want = c;
+        SmallGemmTransA(m, n, k, 0.25f, at.data(), lda, b.data(), ldb, true, c.data(), ldc);
+        SmallGemm(m, n, k, 0.25f, a.data(), k, b.data(), ldb, true, want.data(), ldc);
+        for (int64_t r = 0; r < m; ++r) {
+          for (int64_t j = 0; j < n; ++j) {
+            ASSERT_EQ(c[r * ldc + j], want[r * ldc + j]) << "m " << m << " n " << n << " k " << k;
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace vlmlab::cpu_attention
