@@ -158,8 +158,8 @@ absl::Status Main() {
     const Clock::time_point t1 = Clock::now();
     VLMLAB_RETURN_IF_ERROR(Backward(loss));
     const Clock::time_point t2 = Clock::now();
-    VLMLAB_RETURN_IF_ERROR(optim::ClipGradNorm(opt->Parameters(), 1.0).status());
-    VLMLAB_RETURN_IF_ERROR(opt->Step(1e-3));
+    VLMLAB_ASSIGN_OR_RETURN(double norm, optim::GradNorm(opt->Parameters()));
+    VLMLAB_RETURN_IF_ERROR(opt->Step(1e-3, optim::ClipScale(norm, 1.0)));
     opt->ZeroGrad();
     const Clock::time_point t3 = Clock::now();
     const std::clock_t c3 = std::clock();

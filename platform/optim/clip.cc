@@ -4,6 +4,8 @@
 #include <unordered_set>
 
 #include "absl/strings/str_cat.h"
+#include "kernels/api/optimizer_update.h"
+#include "platform/base/status_macros.h"
 
 namespace vlmlab::optim {
 namespace {
@@ -28,30 +30,34 @@ absl::StatusOr<std::vector<Tensor>> Gradients(const std::vector<Tensor>& params)
   return grads;
 }
 
-double Norm(const std::vector<Tensor>& grads) {
-  double sum = 0;
-  for (const Tensor& g : grads) {
-    const float* d = g.data<float>();
-    for (int64_t i = 0, n = g.numel(); i < n; ++i) sum += static_cast<double>(d[i]) * d[i];
-  }
-  return std::sqrt(sum);
+absl::StatusOr<double> Norm(const std::vector<Tensor>& grads) {
+  if (grads.empty()) return 0.0;
+  double sum_sq = 0;
+  VLMLAB_RETURN_IF_ERROR(
+      SquaredNormKernels().Call(grads[0].device(), DType::kF32, grads, &sum_sq));
+  return std::sqrt(sum_sq);
 }
 
 }  // namespace
 
 absl::StatusOr<double> GradNorm(const std::vector<Tensor>& params) {
-  absl::StatusOr<std::vector<Tensor>> grads = Gradients(params);
-  if (!grads.ok()) return grads.status();
-  return Norm(*grads);
+  VLMLAB_ASSIGN_OR_RETURN(std::vector<Tensor> grads, Gradients(params));
+  return Norm(grads);
+}
+
+float ClipScale(double norm, double max_norm) {
+  if (max_norm > 0 && std::isfinite(norm) && norm > max_norm) {
+    return static_cast<float>(max_norm / (norm + 1e-6));
+  }
+  return 1.0f;
 }
 
 absl::StatusOr<double> ClipGradNorm(const std::vector<Tensor>& params, double max_norm) {
-  absl::StatusOr<std::vector<Tensor>> grads = Gradients(params);
-  if (!grads.ok()) return grads.status();
-  double norm = Norm(*grads);
-  if (max_norm > 0 && std::isfinite(norm) && norm > max_norm) {
-    const float scale = static_cast<float>(max_norm / (norm + 1e-6));
-    for (const Tensor& g : *grads) {
+  VLMLAB_ASSIGN_OR_RETURN(std::vector<Tensor> grads, Gradients(params));
+  VLMLAB_ASSIGN_OR_RETURN(double norm, Norm(grads));
+  const float scale = ClipScale(norm, max_norm);
+  if (scale != 1.0f) {
+    for (const Tensor& g : grads) {
       float* d = g.data<float>();
       for (int64_t i = 0, n = g.numel(); i < n; ++i) d[i] *= scale;
     }

@@ -7,7 +7,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "kernels/api/optimizer_update.h"
 #include "platform/autograd/grad_mode.h"
+#include "platform/base/status_macros.h"
 
 namespace vlmlab::optim {
 
@@ -50,17 +52,16 @@ void Optimizer::ZeroGrad() {
   }
 }
 
-absl::Status Optimizer::Step(double lr) {
+absl::Status Optimizer::Step(double lr, float grad_scale) {
   if (!std::isfinite(lr) || lr < 0) {
     return absl::InvalidArgumentError(absl::StrCat(name(), ": learning rate ", lr));
   }
+  if (!std::isfinite(grad_scale) || grad_scale < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(name(), ": gradient scale ", grad_scale));
+  }
   NoGradScope no_grad;
-  struct Work {
-    const std::string* name;
-    Tensor param, grad;
-    double lr, weight_decay;
-  };
-  std::vector<Work> work;
+  std::vector<const std::string*> names;
+  std::vector<ParamUpdate> work;
   // Check every gradient before touching anything: an error leaves the model as it was.
   for (const ParamGroup& group : groups_) {
     for (const auto& [pname, p] : group.params) {
@@ -72,23 +73,24 @@ absl::Status Optimizer::Step(double lr) {
                                                        g.DebugString(), " for parameter ",
                                                        p.DebugString()));
       }
-      work.push_back({&pname, p, g.Contiguous(), lr * group.lr_multiplier, group.weight_decay});
+      names.push_back(&pname);
+      work.push_back({p, g.Contiguous(), {}, lr * group.lr_multiplier, group.weight_decay, 0});
     }
   }
   const std::vector<std::string> slot_names = SlotNames();
-  for (Work& w : work) {
-    ParamState& st = state_[*w.name];
+  for (size_t i = 0; i < work.size(); ++i) {
+    ParamState& st = state_[*names[i]];
     if (st.slots.size() != slot_names.size()) {
       st.slots.clear();
-      for (size_t i = 0; i < slot_names.size(); ++i)
-        st.slots.push_back(Tensor::Zeros(w.param.shape()));
+      for (size_t k = 0; k < slot_names.size(); ++k) {
+        st.slots.push_back(Tensor::Zeros(work[i].param.shape()));
+      }
     }
-    ++st.steps;
-    std::vector<float*> slots;
-    for (const Tensor& s : st.slots) slots.push_back(s.data<float>());
-    Update(w.param.data<float>(), w.grad.data<float>(), slots, w.param.numel(), w.lr,
-           w.weight_decay, st.steps);
+    work[i].slots = st.slots;
+    work[i].t = st.steps + 1;
   }
+  VLMLAB_RETURN_IF_ERROR(Update(work, grad_scale));
+  for (const std::string* pname : names) ++state_[*pname].steps;
   ++step_;
   return absl::OkStatus();
 }
@@ -178,24 +180,24 @@ absl::StatusOr<std::unique_ptr<AdamW>> AdamW::Create(std::vector<ParamGroup> gro
   return std::unique_ptr<AdamW>(new AdamW(std::move(groups), options));
 }
 
-void AdamW::Update(float* p, const float* g, const std::vector<float*>& slots, int64_t n, double lr,
-                   double weight_decay, int64_t t) const {
-  float* m = slots[0];
-  float* v = slots[1];
+absl::Status AdamW::Update(const std::vector<ParamUpdate>& params, float grad_scale) const {
+  if (params.empty()) return absl::OkStatus();
   const double b1 = options_.beta1, b2 = options_.beta2;
-  const float decay = static_cast<float>(1.0 - lr * weight_decay);
-  const float step_size = static_cast<float>(lr / (1.0 - std::pow(b1, t)));
-  const float inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(b2, t)));
-  const float fb1 = static_cast<float>(b1), fb2 = static_cast<float>(b2);
-  const float c1 = static_cast<float>(1.0 - b1), c2 = static_cast<float>(1.0 - b2);
-  const float eps = static_cast<float>(options_.eps);
-  for (int64_t i = 0; i < n; ++i) {
-    const float gi = g[i];
-    m[i] = fb1 * m[i] + c1 * gi;
-    v[i] = fb2 * v[i] + c2 * gi * gi;
-    const float denom = std::sqrt(v[i]) * inv_sqrt_bc2 + eps;
-    p[i] = p[i] * decay - step_size * m[i] / denom;
+  std::vector<AdamWParam> fused;
+  fused.reserve(params.size());
+  for (const ParamUpdate& u : params) {
+    AdamWParam a{u.param, u.grad, u.slots[0], u.slots[1]};
+    a.decay = static_cast<float>(1.0 - u.lr * u.weight_decay);
+    a.step_size = static_cast<float>(u.lr / (1.0 - std::pow(b1, u.t)));
+    a.inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(b2, u.t)));
+    fused.push_back(std::move(a));
   }
+  AdamWConstants c;
+  c.beta1 = static_cast<float>(b1);
+  c.beta2 = static_cast<float>(b2);
+  c.eps = static_cast<float>(options_.eps);
+  c.grad_scale = grad_scale;
+  return AdamWKernels().Call(params[0].param.device(), DType::kF32, fused, c);
 }
 
 absl::StatusOr<std::unique_ptr<Sgd>> Sgd::Create(std::vector<ParamGroup> groups,
@@ -217,19 +219,23 @@ std::vector<std::string> Sgd::SlotNames() const {
   return {"momentum_buffer"};
 }
 
-void Sgd::Update(float* p, const float* g, const std::vector<float*>& slots, int64_t n, double lr,
-                 double weight_decay, int64_t t) const {
-  const float flr = static_cast<float>(lr), wd = static_cast<float>(weight_decay);
+absl::Status Sgd::Update(const std::vector<ParamUpdate>& params, float grad_scale) const {
   const float mu = static_cast<float>(options_.momentum);
-  float* buf = slots.empty() ? nullptr : slots[0];
-  for (int64_t i = 0; i < n; ++i) {
-    float d = g[i] + wd * p[i];
-    if (buf != nullptr) {
-      buf[i] = t == 1 ? d : mu * buf[i] + d;
-      d = options_.nesterov ? d + mu * buf[i] : buf[i];
+  for (const ParamUpdate& u : params) {
+    const float flr = static_cast<float>(u.lr), wd = static_cast<float>(u.weight_decay);
+    float* p = u.param.data<float>();
+    const float* g = u.grad.data<float>();
+    float* buf = u.slots.empty() ? nullptr : u.slots[0].data<float>();
+    for (int64_t i = 0, n = u.param.numel(); i < n; ++i) {
+      float d = g[i] * grad_scale + wd * p[i];
+      if (buf != nullptr) {
+        buf[i] = u.t == 1 ? d : mu * buf[i] + d;
+        d = options_.nesterov ? d + mu * buf[i] : buf[i];
+      }
+      p[i] -= flr * d;
     }
-    p[i] -= flr * d;
   }
+  return absl::OkStatus();
 }
 
 }  // namespace vlmlab::optim

@@ -9,14 +9,15 @@
 //   std::unique_ptr<Optimizer> opt = AdamW::Create(std::move(groups), AdamWOptions{}).value();
 //   for (int64_t step = 0; step < steps; ++step) {
 //     model.ZeroGrad();  ...  Backward(loss);
-//     double norm = ClipGradNorm(opt->Parameters(), 1.0).value();   // platform/optim/clip.h
-//     opt->Step(LearningRate(schedule, step));                       // platform/optim/schedule.h
+//     double norm = GradNorm(opt->Parameters()).value();             // platform/optim/clip.h
+//     opt->Step(LearningRate(schedule, step), ClipScale(norm, 1.0)); // platform/optim/schedule.h
 //   }
 //   OptimizerState s = opt->StateDict();      // deep copy;  opt->LoadStateDict(s) restores it
 //
 // Parameters without a gradient (frozen, or unused this step) are skipped and get no state.
-// The update loops here are plain C++ over contiguous f32 host memory, the reference
-// behaviour; device backends will provide fused kernels later (same math, same state layout).
+// AdamW updates every parameter in one call of the adamw_update kernel
+// (kernels/api/optimizer_update.h: the cpu_fused backend spreads all elements over the
+// threads); SGD's update is a plain loop here.
 // Build the optimizer after anything that rebinds parameter tensors (Module::SetParameter,
 // device moves, LoRA injection): it holds tensor handles.
 #ifndef VLMLAB_PLATFORM_OPTIM_OPTIMIZER_H_
@@ -49,8 +50,10 @@ class Optimizer {
   virtual ~Optimizer() = default;
   virtual const char* name() const = 0;  // "adamw", "sgd"
 
-  // One update of every parameter with a gradient, at lr * its group's multiplier.
-  absl::Status Step(double lr);
+  // One update of every parameter with a gradient, at lr * its group's multiplier, from the
+  // gradients times grad_scale (gradient clipping folded into the update: see ClipScale in
+  // platform/optim/clip.h; the same result as scaling the gradients first, without a pass).
+  absl::Status Step(double lr, float grad_scale = 1.0f);
   void ZeroGrad();  // drops every parameter's gradient
 
   int64_t step_count() const { return step_; }
@@ -69,10 +72,17 @@ class Optimizer {
 
   // Per-parameter state tensors, each of the parameter's shape, zero before the first update.
   virtual std::vector<std::string> SlotNames() const = 0;
-  // Updates n values of p in place from g. `t` counts this parameter's updates, this one
-  // included (1 on the first).
-  virtual void Update(float* p, const float* g, const std::vector<float*>& slots, int64_t n,
-                      double lr, double weight_decay, int64_t t) const = 0;
+
+  // One parameter's update: param and its slots change in place; `t` counts this parameter's
+  // updates, this one included (1 on the first).
+  struct ParamUpdate {
+    Tensor param, grad;
+    std::vector<Tensor> slots;
+    double lr, weight_decay;
+    int64_t t;
+  };
+  // Updates every listed parameter from grad * grad_scale. An error must leave them unchanged.
+  virtual absl::Status Update(const std::vector<ParamUpdate>& params, float grad_scale) const = 0;
 
  private:
   struct ParamState {
@@ -101,8 +111,7 @@ class AdamW : public Optimizer {
 
  protected:
   std::vector<std::string> SlotNames() const override { return {"exp_avg", "exp_avg_sq"}; }
-  void Update(float* p, const float* g, const std::vector<float*>& slots, int64_t n, double lr,
-              double weight_decay, int64_t t) const override;
+  absl::Status Update(const std::vector<ParamUpdate>& params, float grad_scale) const override;
 
  private:
   AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options)
@@ -126,8 +135,7 @@ class Sgd : public Optimizer {
 
  protected:
   std::vector<std::string> SlotNames() const override;
-  void Update(float* p, const float* g, const std::vector<float*>& slots, int64_t n, double lr,
-              double weight_decay, int64_t t) const override;
+  absl::Status Update(const std::vector<ParamUpdate>& params, float grad_scale) const override;
 
  private:
   Sgd(std::vector<ParamGroup> groups, const SgdOptions& options)

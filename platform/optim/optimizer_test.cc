@@ -1,9 +1,12 @@
 #include "platform/optim/optimizer.h"
 
 #include <cmath>
+#include <limits>
+#include <memory>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "platform/optim/clip.h"
 
 namespace vlmlab::optim {
 namespace {
@@ -214,6 +217,43 @@ TEST(Optimizer, RejectsBadParametersOptionsAndGradients) {
   EXPECT_EQ(w.ToVector(), (std::vector<float>{1, 2}));
   EXPECT_FALSE(opt->Step(-1).ok());
   EXPECT_FALSE(opt->Step(std::nan("")).ok());
+}
+
+// Folding the clip scale into the update gives the bits of clipping the gradients first.
+TEST(Optimizer, GradScaleEqualsClippingTheGradientsFirst) {
+  for (bool sgd : {false, true}) {
+    const std::vector<float> w0 = {0.5f, -1.0f, 2.0f, 0.25f, 3.0f};
+    const std::vector<float> g0 = {0.7f, -2.5f, 3.0f, 1e-3f, -4.0f};
+    Tensor folded = Param({5}, w0), clipped = Param({5}, w0);
+    auto make = [&](Tensor w) -> std::unique_ptr<Optimizer> {
+      if (sgd) return Sgd::Create(OneGroup({{"w", w}}, 0.1f)).value();
+      return AdamW::Create(OneGroup({{"w", w}}, 0.1f)).value();
+    };
+    std::unique_ptr<Optimizer> a = make(folded), b = make(clipped);
+    for (int step = 0; step < 3; ++step) {
+      std::vector<float> g = g0;
+      for (float& x : g) x *= static_cast<float>(step + 1);
+      folded.set_grad(Tensor::FromVector({5}, g));
+      clipped.set_grad(Tensor::FromVector({5}, g));
+      const double norm = GradNorm({folded}).value();
+      ASSERT_GT(ClipScale(norm, 1.0), 0.0f);
+      ASSERT_LT(ClipScale(norm, 1.0), 1.0f);
+      ASSERT_TRUE(a->Step(0.01, ClipScale(norm, 1.0)).ok());
+      ASSERT_EQ(ClipGradNorm({clipped}, 1.0).value(), norm);
+      ASSERT_TRUE(b->Step(0.01).ok());
+      EXPECT_EQ(folded.ToVector(), clipped.ToVector()) << (sgd ? "sgd" : "adamw") << " " << step;
+    }
+    EXPECT_NE(folded.ToVector(), w0);
+    EXPECT_FALSE(a->Step(0.01, -1.0f).ok());
+    EXPECT_FALSE(a->Step(0.01, std::nanf("")).ok());
+  }
+}
+
+TEST(ClipScale, IsOneUnlessAFiniteNormExceedsAPositiveLimit) {
+  EXPECT_EQ(ClipScale(0.5, 1.0), 1.0f);
+  EXPECT_EQ(ClipScale(5.0, 0.0), 1.0f);
+  EXPECT_EQ(ClipScale(std::numeric_limits<double>::infinity(), 1.0), 1.0f);
+  EXPECT_FLOAT_EQ(ClipScale(4.0, 1.0), static_cast<float>(1.0 / (4.0 + 1e-6)));
 }
 
 }  // namespace

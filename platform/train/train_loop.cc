@@ -58,11 +58,8 @@ absl::Status TrainLoop::Run(optim::Optimizer& optimizer, const MicroStep& micro_
       for (const auto& [k, v] : r.metrics) step_metrics[k] += v / o.grad_accum;
       samples += r.samples;
     }
-    // Measured either way, for the logs and the NaN guard.
-    VLMLAB_ASSIGN_OR_RETURN(double norm,
-                            o.max_grad_norm > 0
-                                ? optim::ClipGradNorm(optimizer.Parameters(), o.max_grad_norm)
-                                : optim::GradNorm(optimizer.Parameters()));
+    // Measured either way, for the logs and the NaN guard; clipping is applied by the update.
+    VLMLAB_ASSIGN_OR_RETURN(double norm, optim::GradNorm(optimizer.Parameters()));
     if (!std::isfinite(norm)) {
       return absl::FailedPreconditionError(absl::StrCat(
           "stage ", o.stage_name, ": the gradient norm became ", norm, " at step ", step + 1,
@@ -70,7 +67,7 @@ absl::Status TrainLoop::Run(optim::Optimizer& optimizer, const MicroStep& micro_
           "rate or enable max_grad_norm"));
     }
     double lr = optim::LearningRate(o.schedule, step);
-    VLMLAB_RETURN_IF_ERROR(optimizer.Step(lr));
+    VLMLAB_RETURN_IF_ERROR(optimizer.Step(lr, optim::ClipScale(norm, o.max_grad_norm)));
     optimizer.ZeroGrad();
     loss_sum += step_loss;
     ++loss_count;
