@@ -31,6 +31,8 @@
 #include "platform/base/status_macros.h"
 #include "platform/model/costs.h"
 #include "platform/model/vlm_model.h"
+#include "platform/ops/matmul_ops.h"
+#include "platform/ops/precision.h"
 #include "platform/optim/clip.h"
 #include "platform/optim/optimizer.h"
 #include "platform/optim/param_groups.h"
@@ -49,6 +51,9 @@ ABSL_FLAG(int, steps, 10, "timed steps");
 ABSL_FLAG(int, warmup, 2, "untimed steps first (oneDNN primitive creation, allocator warm-up)");
 ABSL_FLAG(int, threads, 0, "kernel threads; 0 = OMP_NUM_THREADS, else all cores");
 ABSL_FLAG(bool, profile, false, "time every kernel call and print the breakdown by op");
+ABSL_FLAG(std::string, dtype, "f32",
+          "f32, or bf16: matmuls and convolutions with bf16 inputs and f32 accumulation "
+          "(runtime.dtype: BF16); refused where the CPU has no native bf16 dot products");
 ABSL_FLAG(bool, json, false,
           "print one JSON line (median step, samples/s, parameters, training FLOPs per step) "
           "instead of the text report, for benchmarks/peer_benchmark.py");
@@ -120,6 +125,17 @@ absl::Status Main() {
   } else if (!google::protobuf::TextFormat::ParseFromString(model_text, &spec)) {
     return absl::InvalidArgumentError("--model is not a valid vlmlab.Model text proto");
   }
+  const std::string dtype = absl::GetFlag(FLAGS_dtype);
+  if (dtype != "f32" && dtype != "bf16") {
+    return absl::InvalidArgumentError(absl::StrCat("--dtype=", dtype, ": use f32 or bf16"));
+  }
+  if (dtype == "bf16" && !ops::HasFastBf16Matmul(DeviceType::kCpu)) {
+    return absl::FailedPreconditionError(
+        "--dtype=bf16: this CPU has no native bf16 dot products (avx512_bf16), so the bf16 "
+        "matmuls would be emulated; there is nothing to measure");
+  }
+  ops::ScopedMatmulPrecision precision(dtype == "bf16" ? ops::MatmulPrecision::kBF16
+                                                       : ops::MatmulPrecision::kF32);
   VLMLAB_ASSIGN_OR_RETURN(std::unique_ptr<VlmModel> model, BuildVlm(spec, GlobalRegistries(), 0));
   const int64_t batch = absl::GetFlag(FLAGS_batch), tokens = absl::GetFlag(FLAGS_tokens);
   VLMLAB_ASSIGN_OR_RETURN(ModelInputs in, MakeBatch(*model, batch, tokens));
@@ -138,10 +154,11 @@ absl::Status Main() {
   const double train_flops =
       batch * TrainingFlopsPerSample(*model, tokens - image_tokens, /*images=*/1);
   if (!json) std::printf("model: %s\n", model_text.c_str());
-  if (!json) std::printf("%lld parameters, batch %lld x %lld tokens (%lld visual per image), %d threads\n",
+  if (!json) std::printf("%lld parameters, batch %lld x %lld tokens (%lld visual per image), %d threads, %s\n",
               static_cast<long long>(model->NumParameters()), static_cast<long long>(batch),
               static_cast<long long>(tokens),
-              static_cast<long long>(model->summary().visual_tokens.tokens), CpuThreads());
+              static_cast<long long>(model->summary().visual_tokens.tokens), CpuThreads(),
+              dtype.c_str());
 
   const bool profile = absl::GetFlag(FLAGS_profile) || KernelProfiling();
   const int warmup = absl::GetFlag(FLAGS_warmup), steps = absl::GetFlag(FLAGS_steps);
@@ -175,10 +192,10 @@ absl::Status Main() {
   const double step = Median(total);
   if (json) {
     std::printf(
-        "{\"system\": \"vlmlab\", \"params\": %lld, \"batch\": %lld, \"tokens\": %lld, "
+        "{\"system\": \"vlmlab\", \"dtype\": \"%s\", \"params\": %lld, \"batch\": %lld, \"tokens\": %lld, "
         "\"threads\": %d, \"steps\": %d, \"median_step_ms\": %.3f, \"samples_per_s\": %.3f, "
         "\"train_flops_per_step\": %.6g, \"final_loss\": %.5f}\n",
-        static_cast<long long>(model->NumParameters()), static_cast<long long>(batch),
+        dtype.c_str(), static_cast<long long>(model->NumParameters()), static_cast<long long>(batch),
         static_cast<long long>(tokens), CpuThreads(), steps, step, 1000.0 * batch / step,
         train_flops, last_loss);
     return absl::OkStatus();

@@ -17,7 +17,8 @@ constexpr char kOp[] = "conv2d";
 // `t` contiguous, and in bf16 when `mixed` (the bf16 convolution kernels' inputs).
 absl::StatusOr<Tensor> KernelInput(const Tensor& t, bool mixed) {
   VLMLAB_ASSIGN_OR_RETURN(Tensor c, MakeContiguous(t));
-  return mixed ? c.To(DType::kBF16) : c;
+  if (!mixed) return c;
+  return ConvertTo(c, DType::kBF16);
 }
 
 class Conv2dBackward : public Node {

@@ -90,8 +90,8 @@ absl::StatusOr<Tensor> Matmul(const Tensor& a, const Tensor& b, bool ta, bool tb
   DType compute = a.dtype();
   if (a.dtype() == DType::kF32 && GetMatmulPrecision() == MatmulPrecision::kBF16 &&
       HasFastBf16Matmul(a.device().type)) {
-    ac = ac.To(DType::kBF16);
-    bc = bc.To(DType::kBF16);
+    VLMLAB_ASSIGN_OR_RETURN(ac, ConvertTo(ac, DType::kBF16));
+    VLMLAB_ASSIGN_OR_RETURN(bc, ConvertTo(bc, DType::kBF16));
     compute = DType::kBF16;
   }
   MatmulParams params{ta, tb, 0.0f};

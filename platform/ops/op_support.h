@@ -57,6 +57,10 @@ inline absl::StatusOr<Tensor> NewZeroedTensor(const Shape& shape, const Tensor& 
 // A contiguous tensor with t's values, copied through the device's copy kernel if needed.
 absl::StatusOr<Tensor> MakeContiguous(const Tensor& t);
 
+// t (contiguous) in `dtype`, through the device's convert kernel (f32 <-> bf16); t itself when
+// it already has that dtype. Not recorded for autograd.
+absl::StatusOr<Tensor> ConvertTo(const Tensor& t, DType dtype);
+
 }  // namespace vlmlab::ops
 
 #endif  // VLMLAB_PLATFORM_OPS_OP_SUPPORT_H_
