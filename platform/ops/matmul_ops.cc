@@ -28,20 +28,22 @@ class MatmulBackward : public Node {
     const Tensor& b = inputs()[1];
     Tensor ga, gb;
     // The gradient has g's dtype (f32 for bf16 inputs): cast back to the input's dtype.
+    // (ConvertTo returns a tensor already in that dtype as it is, without a copy.)
     if (needs_input_grad(0)) {
+      VLMLAB_ASSIGN_OR_RETURN(Tensor bg, ConvertTo(b, g.dtype()));
       if (!ta_) {
-        VLMLAB_ASSIGN_OR_RETURN(ga, Matmul(g, b.To(g.dtype()), false, !tb_));
+        VLMLAB_ASSIGN_OR_RETURN(ga, Matmul(g, bg, false, !tb_));
       } else if (b.dim() == 2 && a.dim() > 2) {
-        VLMLAB_ASSIGN_OR_RETURN(Tensor t, Matmul(g, b.To(g.dtype()), false, !tb_));
+        VLMLAB_ASSIGN_OR_RETURN(Tensor t, Matmul(g, bg, false, !tb_));
         VLMLAB_ASSIGN_OR_RETURN(ga, Transpose(t, -1, -2));
         VLMLAB_ASSIGN_OR_RETURN(ga, MakeContiguous(ga));
       } else {
-        VLMLAB_ASSIGN_OR_RETURN(ga, Matmul(b.To(g.dtype()), g, tb_, true));
+        VLMLAB_ASSIGN_OR_RETURN(ga, Matmul(bg, g, tb_, true));
       }
-      if (ga.dtype() != a.dtype()) ga = ga.To(a.dtype());
+      VLMLAB_ASSIGN_OR_RETURN(ga, ConvertTo(ga, a.dtype()));
     }
     if (needs_input_grad(1)) {
-      Tensor af = a.To(g.dtype());
+      VLMLAB_ASSIGN_OR_RETURN(Tensor af, ConvertTo(a, g.dtype()));
       if (b.dim() == 2 && a.dim() > 2 && !ta_) {
         // Shared weight: fold the batch into the rows, one GEMM.
         int64_t k = a.size(-1);
@@ -55,7 +57,7 @@ class MatmulBackward : public Node {
           VLMLAB_ASSIGN_OR_RETURN(gb, SumTo(gb, b.shape()));
         }
       }
-      if (gb.dtype() != b.dtype()) gb = gb.To(b.dtype());
+      VLMLAB_ASSIGN_OR_RETURN(gb, ConvertTo(gb, b.dtype()));
     }
     return std::vector<Tensor>{ga, gb};
   }
