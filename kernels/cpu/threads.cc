@@ -54,7 +54,9 @@ bool CpuHasBf16() {
 }
 
 bool UsePassiveOpenMpWaitByDefault() {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return true;
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) {
+    return true;
+  }
   std::ifstream f("/proc/self/cmdline", std::ios::binary);
   const std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   std::vector<std::string> args;

@@ -7,31 +7,30 @@ namespace {
 
 // GCC vector extension: one AVX register in the AVX2 clone, two SSE registers otherwise.
 typedef float V8 __attribute__((vector_size(32)));
-constexpr int kVectors = kGemmCols / 8;
 
-// R rows x kGemmCols columns of c, accumulated in registers over the k products. Row r of the
-// left operand is a[r * lda + l], or a[l * lda + r] when kTransA.
-template <int R, bool kTransA>
+// R rows x V vectors of 8 columns of c, accumulated in registers over the k products. Row r of
+// the left operand is a[r * lda + l], or a[l * lda + r] when kTransA.
+template <int R, int V, bool kTransA>
 __attribute__((always_inline)) inline void Block(int64_t k, float alpha, const float* __restrict a,
                                                  int64_t lda, const float* __restrict b,
                                                  int64_t ldb, bool accumulate, float* __restrict c,
                                                  int64_t ldc) {
-  V8 acc[R][kVectors] = {};
+  V8 acc[R][V] = {};
   for (int64_t l = 0; l < k; ++l) {
-    V8 bv[kVectors];
+    V8 bv[V];
 #pragma GCC unroll 4
-    for (int u = 0; u < kVectors; ++u) std::memcpy(&bv[u], b + l * ldb + 8 * u, sizeof(V8));
-#pragma GCC unroll 4
+    for (int u = 0; u < V; ++u) std::memcpy(&bv[u], b + l * ldb + 8 * u, sizeof(V8));
+#pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const float x = kTransA ? a[l * lda + r] : a[r * lda + l];
 #pragma GCC unroll 4
-      for (int u = 0; u < kVectors; ++u) acc[r][u] += x * bv[u];
+      for (int u = 0; u < V; ++u) acc[r][u] += x * bv[u];
     }
   }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
-    for (int u = 0; u < kVectors; ++u) {
+    for (int u = 0; u < V; ++u) {
       V8 y = alpha * acc[r][u];
       float* out = c + r * ldc + 8 * u;
       if (accumulate) {
@@ -44,21 +43,45 @@ __attribute__((always_inline)) inline void Block(int64_t k, float alpha, const f
   }
 }
 
+// Every row of c for the 8 V columns at b and c: R rows at a time (as many as the 16 AVX
+// registers hold with V accumulators each and the V row vectors of b), then single rows.
+template <int V, bool kTransA>
+__attribute__((always_inline)) inline void Columns(int64_t m, int64_t k, float alpha,
+                                                   const float* a, int64_t lda, const float* b,
+                                                   int64_t ldb, bool accumulate, float* c,
+                                                   int64_t ldc) {
+  constexpr int R = V == 4 ? 3 : V == 3 ? 4 : V == 2 ? 6 : 8;
+  // Where row r of a starts: rows are columns of the stored matrix when transposed.
+  const auto row = [&](int64_t r) { return kTransA ? a + r : a + r * lda; };
+  int64_t r = 0;
+  for (; r + R <= m; r += R) {
+    Block<R, V, kTransA>(k, alpha, row(r), lda, b, ldb, accumulate, c + r * ldc, ldc);
+  }
+  for (; r < m; ++r) Block<1, V, kTransA>(k, alpha, row(r), lda, b, ldb, accumulate, c + r * ldc, ldc);
+}
+
 template <bool kTransA>
 __attribute__((always_inline)) inline void Gemm(int64_t m, int64_t n, int64_t k, float alpha,
                                                 const float* a, int64_t lda, const float* b,
                                                 int64_t ldb, bool accumulate, float* c,
                                                 int64_t ldc) {
-  // Where row r of a starts: rows are columns of the stored matrix when transposed.
-  const auto row = [&](int64_t r) { return kTransA ? a + r : a + r * lda; };
-  for (int64_t j0 = 0; j0 < n; j0 += kGemmCols) {
-    int64_t r = 0;
-    for (; r + 3 <= m; r += 3) {
-      Block<3, kTransA>(k, alpha, row(r), lda, b + j0, ldb, accumulate, c + r * ldc + j0, ldc);
-    }
-    for (; r < m; ++r) {
-      Block<1, kTransA>(k, alpha, row(r), lda, b + j0, ldb, accumulate, c + r * ldc + j0, ldc);
-    }
+  const int64_t padded = PaddedCols(n);
+  int64_t j0 = 0;
+  for (; j0 + 32 <= padded; j0 += 32) {
+    Columns<4, kTransA>(m, k, alpha, a, lda, b + j0, ldb, accumulate, c + j0, ldc);
+  }
+  switch ((padded - j0) / 8) {
+    case 3:
+      Columns<3, kTransA>(m, k, alpha, a, lda, b + j0, ldb, accumulate, c + j0, ldc);
+      break;
+    case 2:
+      Columns<2, kTransA>(m, k, alpha, a, lda, b + j0, ldb, accumulate, c + j0, ldc);
+      break;
+    case 1:
+      Columns<1, kTransA>(m, k, alpha, a, lda, b + j0, ldb, accumulate, c + j0, ldc);
+      break;
+    default:
+      break;
   }
 }
 

@@ -15,7 +15,9 @@
 
 namespace vlmlab::cpu_attention {
 
-inline constexpr int64_t kGemmCols = 32;  // columns per register block
+// Columns are padded to a multiple of one AVX vector; blocks of 32 columns (4 vectors) are
+// the widest register block, a narrower one finishes the row.
+inline constexpr int64_t kGemmCols = 8;
 inline int64_t PaddedCols(int64_t n) { return (n + kGemmCols - 1) / kGemmCols * kGemmCols; }
 
 void SmallGemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
