@@ -11,6 +11,7 @@
 
 #include "kernels/api/attention.h"
 #include "kernels/cpu_attention/small_gemm.h"
+#include "kernels/cpu_fused/fast_math.h"
 
 namespace vlmlab::cpu_attention {
 namespace {
@@ -40,24 +41,6 @@ struct Dims {
   int64_t Group() const { return hq / hkv; }
 };
 
-// exp(x) by Cody-Waite reduction and a degree-6 polynomial (Cephes expf, about 1 ulp): plain
-// arithmetic the compiler vectorises (with -fno-trapping-math, which lets it turn the
-// selects into blends). 0 for x < -87 (masked scores are -inf).
-__attribute__((always_inline)) inline float Exp(float x) {
-  const float xc = std::min(std::max(x, -87.0f), 88.0f);
-  const float n = (xc * 1.44269504f + 12582912.0f) - 12582912.0f;  // round to nearest
-  const float r = (xc - n * 0.693359375f) + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const float scale = __builtin_bit_cast(float, (static_cast<int32_t>(n) + 127) << 23);
-  return x < -87.0f ? 0.0f : p * scale;
-}
-
 // sum_j a[j] b[j] in eight lanes, in a fixed order.
 VLMLAB_VECTOR_CLONES
 float Dot(const float* __restrict a, const float* __restrict b, int64_t n) {
@@ -73,25 +56,28 @@ float Dot(const float* __restrict a, const float* __restrict b, int64_t n) {
   return sum;
 }
 
-// s[j] = exp(s[j] - shift) for j < n; returns sum_j s[j] (eight lanes, fixed order). Summing
-// in the same pass saves a second read of the row.
+// s[j] = exp(s[j] - shift) for j < n (the vector exp of kernels/cpu_fused/fast_math.h;
+// exactly 0 for masked, -inf scores); returns sum_j s[j] (eight lanes, fixed order). Summing in
+// the same pass saves a second read of the row.
 VLMLAB_VECTOR_CLONES
 float ExpShiftedSum(float* __restrict s, int64_t n, float shift) {
-  float lanes[8] = {};
+  using cpu_fused::V8;
+  V8 acc{};
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
-#pragma omp simd
-    for (int u = 0; u < 8; ++u) {
-      s[j + u] = Exp(s[j + u] - shift);
-      lanes[u] += s[j + u];
-    }
+    const V8 e = cpu_fused::Exp(cpu_fused::Load(s + j) - shift);
+    cpu_fused::Store(s + j, e);
+    acc += e;
+  }
+  if (j < n) {
+    const int lanes = static_cast<int>(n - j);
+    const V8 e = cpu_fused::KeepLanes(
+        cpu_fused::Exp(cpu_fused::LoadN(s + j, lanes, -cpu_fused::kInf) - shift), lanes);
+    cpu_fused::StoreN(s + j, lanes, e);
+    acc += e;
   }
   float sum = 0;
-  for (; j < n; ++j) {
-    s[j] = Exp(s[j] - shift);
-    sum += s[j];
-  }
-  for (float x : lanes) sum += x;
+  for (int u = 0; u < 8; ++u) sum += acc[u];
   return sum;
 }
 
