@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/empty.pb.h"
 #include "gtest/gtest.h"
+#include "platform/metrics/score_files.h"
 #include "platform/registry/global_registries.h"
 
 namespace vlmlab {
@@ -57,6 +58,17 @@ TEST(Registry, RefusesDuplicateNamesAndNamesTheirOrigins) {
   EXPECT_THAT(dup.message(), ::testing::HasSubstr("libother.so")) << dup;
   EXPECT_THAT(dup.message(), ::testing::HasSubstr("built-in")) << dup;
   EXPECT_FALSE((AddPlugin<Stage, google::protobuf::Empty>(registries, "", "d", create)).ok());
+}
+
+// `vlmlab score` scores the official result files of these evaluators offline; each must be an
+// evaluator of the registry under the same name (a renamed plugin would otherwise leave a
+// scorer under a name no run writes).
+TEST(BuiltinRegistry, EveryOfflineScorerIsARegisteredEvaluator) {
+  const std::vector<std::string> evaluators =
+      GlobalRegistries().ForKind(PluginKind::kEvaluator).Names();
+  for (const std::string& name : metrics::EvaluatorNames()) {
+    EXPECT_THAT(evaluators, ::testing::Contains(name)) << "vlmlab score --evaluator=" << name;
+  }
 }
 
 }  // namespace
