@@ -55,11 +55,11 @@ def run(cmd, env=None):
     return json.loads(lines[-1]), usage.ru_maxrss / 1024.0, time.time() - t0
 
 
-def vlmlab(name, threads, steps):
+def vlmlab(name, threads, steps, dtype="f32"):
     exp, batch, visual, text = CONFIGS[name]
     return run([os.path.join(BIN, "vlm_step_benchmark"), f"--experiment={exp}",
                 f"--batch={batch}", f"--tokens={visual + text}", f"--steps={steps}",
-                f"--threads={threads}", "--json"])
+                f"--threads={threads}", f"--dtype={dtype}", "--json"])
 
 
 def torch_peer(name, threads, steps):
@@ -77,6 +77,17 @@ def matmul_ceiling(threads):
                           "--benchmark_format=json"], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True).stdout
     return max(b["GFLOP/s"] for b in json.loads(out)["benchmarks"] if "GFLOP/s" in b)
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
 
 
 def cpu_description():
@@ -102,13 +113,24 @@ def main():
     ap.add_argument("--steps", type=int, default=10, help="timed steps per process")
     ap.add_argument("--configs", default="quickstart,small,medium")
     ap.add_argument("--vlmlab_threads", type=int, default=2)
+    ap.add_argument("--bf16_configs", default="medium",
+                    help="configs also run by vlmlab with --dtype=bf16 (runtime.dtype: BF16), "
+                         "compared with its f32 run; skipped on CPUs without avx512_bf16 or "
+                         "AMX, where oneDNN would only emulate bf16")
     ap.add_argument("--no_build", action="store_true", help="use the binaries already built")
     ap.add_argument("--json", help="also write the raw measurements here")
     a = ap.parse_args()
     names = a.configs.split(",")
-    for n in names:
+    bf16_names = [n for n in a.bf16_configs.split(",") if n]
+    for n in names + bf16_names:
         if n not in CONFIGS:
             sys.exit(f"peer_benchmark: unknown config {n}; known: {', '.join(CONFIGS)}")
+    bf16_names = [n for n in bf16_names if n in names]
+    native_bf16 = bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
+    if bf16_names and not native_bf16:
+        print("no avx512_bf16 or AMX: oneDNN would emulate bf16, so the bf16 runs are skipped "
+              "(f32 stays the default)")
+        bf16_names = []
     if not a.no_build:
         subprocess.run(["bazel", "build", "-c", "opt", "//benchmarks:vlm_step_benchmark",
                         "//benchmarks:kernel_benchmarks"], cwd=ROOT, check=True)
@@ -124,14 +146,18 @@ def main():
         torch_threads[n] = best[1]
     print("PyTorch threads (fastest): " + ", ".join(f"{n} {t}" for n, t in torch_threads.items()))
 
-    results = {n: {"vlmlab": [], "torch": []} for n in names}
+    results = {n: {"vlmlab": [], "torch": [], "vlmlab_bf16": []} for n in names}
     ceilings = []
     for r in range(a.rounds):
         ceilings.append(matmul_ceiling(a.vlmlab_threads))
         for n in names:
             order = ["vlmlab", "torch"] if r % 2 == 0 else ["torch", "vlmlab"]
+            if n in bf16_names:
+                order.append("vlmlab_bf16")
             for system in order:
-                if system == "vlmlab":
+                if system == "vlmlab_bf16":
+                    m, rss, _ = vlmlab(n, a.vlmlab_threads, a.steps, "bf16")
+                elif system == "vlmlab":
                     m, rss, _ = vlmlab(n, a.vlmlab_threads, a.steps)
                 else:
                     m, rss, _ = torch_peer(n, torch_threads[n], a.steps)
@@ -162,6 +188,16 @@ def main():
         summary[n] = dict(vlmlab_samples_per_s=vs, torch_samples_per_s=ts, ratio=vs / ts,
                           mfu_vlmlab=mfu_v, mfu_torch=mfu_t, rss_vlmlab_mib=rv, rss_torch_mib=rt,
                           torch_threads=torch_threads[n], train_flops_per_step=flops)
+    for n in bf16_names:
+        v, b, t = results[n]["vlmlab"], results[n]["vlmlab_bf16"], results[n]["torch"]
+        vs = statistics.median(m["samples_per_s"] for m in v)
+        bs = statistics.median(m["samples_per_s"] for m in b)
+        ts = statistics.median(m["samples_per_s"] for m in t)
+        rb = statistics.median(m["peak_rss_mib"] for m in b)
+        print(f"{n} bf16: {bs:.1f} samples/s, {bs / vs:.2f}x vlmlab f32, {bs / ts:.2f}x PyTorch "
+              f"f32; peak RSS {rb:.0f} MiB; final loss {b[-1]['final_loss']:.4f} "
+              f"(f32 {v[-1]['final_loss']:.4f})")
+        summary[n].update(bf16_samples_per_s=bs, bf16_vs_f32=bs / vs, rss_bf16_mib=rb)
     print("\nMFU: the model's analytic training FLOPs (3 x forward, platform/model/costs.h) per "
           "second over the ceiling; the same FLOPs are credited to PyTorch.")
     if a.json:
