@@ -170,8 +170,8 @@ void RegisterAll() {
 
 // Kernels register at static initialisation, so the context is read here, in main.
 int main(int argc, char** argv) {
-  // First thing: may re-execute with OMP_WAIT_POLICY=passive (OpenMP threads do not spin).
-  vlmlab::UsePassiveOpenMpWaitByDefault();
+  // First thing: may re-execute with a brief OpenMP spin (OpenMP threads do not spin).
+  vlmlab::UseBriefOpenMpSpinByDefault();
   vlmlab::AddKernelContexts();
   vlmlab::RegisterAll();
   benchmark::Initialize(&argc, argv);

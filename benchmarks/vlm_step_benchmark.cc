@@ -237,7 +237,7 @@ absl::Status Main() {
 }  // namespace vlmlab
 
 int main(int argc, char** argv) {
-  vlmlab::UsePassiveOpenMpWaitByDefault();  // may re-execute with OMP_WAIT_POLICY=passive
+  vlmlab::UseBriefOpenMpSpinByDefault();  // may re-execute with a brief OpenMP spin
   absl::ParseCommandLine(argc, argv);
   absl::Status s = vlmlab::Main();
   if (!s.ok()) {

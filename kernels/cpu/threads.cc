@@ -53,7 +53,7 @@ bool CpuHasBf16() {
   return has;
 }
 
-bool UsePassiveOpenMpWaitByDefault() {
+bool UseBriefOpenMpSpinByDefault() {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) {
     return true;
   }
@@ -70,7 +70,7 @@ bool UsePassiveOpenMpWaitByDefault() {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
+  setenv("GOMP_SPINCOUNT", std::to_string(kDefaultOpenMpSpinCount).c_str(), /*overwrite=*/0);
   execv("/proc/self/exe", argv.data());
   return false;  // execv failed; the variable stays set (too late for libgomp, harmless)
 }

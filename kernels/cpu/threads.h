@@ -5,7 +5,7 @@
 //   int n = CpuThreads();    // threads the next kernel call on this thread will use
 //   if (CpuHasBf16()) ...    // avx512_bf16 available: the bf16 matmul kernel is registered
 //   int main(int argc, char** argv) {
-//     UsePassiveOpenMpWaitByDefault();  // first thing: may re-execute the program
+//     UseBriefOpenMpSpinByDefault();  // first thing: may re-execute the program
 //
 // Results are bitwise identical run to run for one thread count: primitives are cached per
 // thread count (oneDNN partitions work when a primitive is created).
@@ -25,16 +25,21 @@ int CpuThreads();
 // (avx512_bf16, e.g. Cooper Lake, Sapphire Rapids, Zen 4/5).
 bool CpuHasBf16();
 
-// OpenMP's idle threads spin (libgomp: GOMP_SPINCOUNT = 300000 iterations, milliseconds)
-// after every parallel region unless OMP_WAIT_POLICY=passive; on a shared, loaded machine the
-// spinning steals the cores the thread doing the serial work needs (a small training step took
-// 129 ms instead of 22). libgomp reads its environment once, when it is loaded, before main,
-// so this function, called first thing in main(), sets OMP_WAIT_POLICY=passive when it is
-// unset and re-executes the program (/proc/self/exe with the arguments of /proc/self/cmdline)
-// for the runtime to see it. Returns true without doing anything when OMP_WAIT_POLICY is set
-// (the user's choice, or after the re-exec); false when the re-exec failed (the program then
-// continues with OpenMP's default policy).
-bool UsePassiveOpenMpWaitByDefault();
+// How long OpenMP's idle workers spin before they sleep, in libgomp's GOMP_SPINCOUNT
+// iterations of its wait loop. libgomp's own default (300000 iterations, milliseconds) lets
+// spinning workers steal the cores a loaded machine's serial work needs (a small training step
+// took 129 ms instead of 22); 0 (OMP_WAIT_POLICY=passive) makes every kernel of a step pay a
+// futex wake-up of its workers (a quarter of a small model's step). In between, a brief spin
+// catches the next kernel of a step and sleeps between steps or when the cores are taken.
+inline constexpr int kDefaultOpenMpSpinCount = 20000;
+
+// libgomp reads its environment once, when it is loaded, before main, so this function,
+// called first thing in main(), sets GOMP_SPINCOUNT=kDefaultOpenMpSpinCount when neither it
+// nor OMP_WAIT_POLICY is set and re-executes the program (/proc/self/exe with the arguments of
+// /proc/self/cmdline) for the runtime to see it. Returns true without doing anything when
+// either variable is set (the user's choice, or after the re-exec); false when the re-exec
+// failed (the program then continues with OpenMP's default policy).
+bool UseBriefOpenMpSpinByDefault();
 
 }  // namespace vlmlab
 

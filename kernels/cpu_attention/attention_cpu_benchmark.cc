@@ -67,8 +67,8 @@ void RegisterAll() {
 }  // namespace vlmlab
 
 int main(int argc, char** argv) {
-  // First thing: may re-execute with OMP_WAIT_POLICY=passive (OpenMP threads do not spin).
-  vlmlab::UsePassiveOpenMpWaitByDefault();
+  // First thing: may re-execute with a brief OpenMP spin (OpenMP threads do not spin).
+  vlmlab::UseBriefOpenMpSpinByDefault();
   vlmlab::RegisterAll();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

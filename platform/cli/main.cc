@@ -129,9 +129,10 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  // OpenMP threads sleep between kernels unless the user chose otherwise: re-executes once with
-  // OMP_WAIT_POLICY=passive (kernels/cpu/threads.h).
-  vlmlab::UsePassiveOpenMpWaitByDefault();
+  // OpenMP workers spin briefly between kernels, then sleep, unless the user chose otherwise
+  // (OMP_WAIT_POLICY or GOMP_SPINCOUNT): re-executes once with GOMP_SPINCOUNT set
+  // (kernels/cpu/threads.h).
+  vlmlab::UseBriefOpenMpSpinByDefault();
   absl::SetProgramUsageMessage(kUsage);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   FLAGS_logtostderr = true;

@@ -37,8 +37,8 @@ double CpuMs() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // First thing: may re-execute with OMP_WAIT_POLICY=passive (OpenMP threads do not spin).
-  vlmlab::UsePassiveOpenMpWaitByDefault();
+  // First thing: may re-execute with a brief OpenMP spin (OpenMP threads do not spin).
+  vlmlab::UseBriefOpenMpSpinByDefault();
   absl::ParseCommandLine(argc, argv);
   using namespace vlmlab;  // NOLINT
   SetCpuThreads(absl::GetFlag(FLAGS_threads));

@@ -98,8 +98,8 @@ absl::Status Main(int argc, char** argv) {
 }  // namespace vlmlab::llms
 
 int main(int argc, char** argv) {
-  // First thing: may re-execute with OMP_WAIT_POLICY=passive (OpenMP threads do not spin).
-  vlmlab::UsePassiveOpenMpWaitByDefault();
+  // First thing: may re-execute with a brief OpenMP spin (OpenMP threads do not spin).
+  vlmlab::UseBriefOpenMpSpinByDefault();
   absl::Status s = vlmlab::llms::Main(argc, argv);
   if (!s.ok()) {
     std::fprintf(stderr, "llm_benchmark: %s\n", std::string(s.message()).c_str());
