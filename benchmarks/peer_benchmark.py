@@ -7,7 +7,7 @@ from the same architecture (benchmarks/torch_peer.py), in interleaved rounds.
 Prints per configuration the medians over rounds of samples/s of each system, their ratio,
 model FLOPs utilisation against the f32 matmul ceiling measured in the same run (the fastest
 raw oneDNN matmul of benchmarks/kernel_benchmarks at the medium shapes, with vlmlab's thread
-count), and each system's peak resident memory (ru_maxrss of its process).
+count), and each system's peak resident memory (VmHWM, which each process reports itself).
 
     /usr/bin/python3 benchmarks/peer_benchmark.py                 # 3 rounds, every config
     /usr/bin/python3 benchmarks/peer_benchmark.py --rounds 5 --configs quickstart --json out.json
@@ -40,19 +40,24 @@ CONFIGS = {
 
 
 def run(cmd, env=None):
-    """Runs `cmd`; returns (its last JSON line, its peak RSS in MiB, wall seconds)."""
+    """Runs `cmd`; returns (its last JSON line, its peak RSS in MiB, wall seconds). The peak is
+    the one the program reports (its own VmHWM): ru_maxrss of a child also counts the memory
+    of this driver it was forked from (over 200 MiB once torch is imported)."""
     t0 = time.time()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
                             env=env, text=True)
     out, err = proc.stdout.read(), proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"peer_benchmark: {' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
     lines = [l for l in out.splitlines() if l.startswith("{")]
     if not lines:
         sys.exit(f"peer_benchmark: no JSON from {' '.join(cmd)}:\n{out[-2000:]}{err[-2000:]}")
-    return json.loads(lines[-1]), usage.ru_maxrss / 1024.0, time.time() - t0
+    result = json.loads(lines[-1])
+    if "peak_rss_mib" not in result:
+        sys.exit(f"peer_benchmark: {' '.join(cmd)} reported no peak_rss_mib")
+    return result, result["peak_rss_mib"], time.time() - t0
 
 
 def vlmlab(name, threads, steps, dtype="f32"):

@@ -22,6 +22,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from torch_vlm import CONFIGS, adamw_for, forward, init_params, loss_of  # noqa: E402
 
 
+def peak_rss_mib():
+    """This process image's peak resident memory (VmHWM). Not ru_maxrss: a child inherits the
+    peak of the process it was forked from (the benchmark driver, with torch imported)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", required=True, choices=sorted(CONFIGS))
@@ -53,7 +63,7 @@ def main():
         if step >= a.warmup:
             times.append(1000 * (time.perf_counter() - t0))
     median = statistics.median(times)
-    print(json.dumps(dict(system="pytorch-eager", torch=torch.__version__, config=a.config,
+    print(json.dumps(dict(peak_rss_mib=peak_rss_mib(), system="pytorch-eager", torch=torch.__version__, config=a.config,
                           threads=torch.get_num_threads(),
                           params=sum(p.numel() for p in params.values()), batch=b,
                           tokens=v + a.text, steps=a.steps, median_step_ms=round(median, 3),

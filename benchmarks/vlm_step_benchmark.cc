@@ -67,6 +67,21 @@ double Ms(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
+// This process image's peak resident memory in MiB (VmHWM of /proc/self/status; 0 if
+// unreadable). Not getrusage's ru_maxrss: a child inherits the peak of the process it was
+// forked from, e.g. a Python driver that imported torch.
+double PeakRssMib() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  double kib = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %lf kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return kib / 1024.0;
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
@@ -194,10 +209,10 @@ absl::Status Main() {
     std::printf(
         "{\"system\": \"vlmlab\", \"dtype\": \"%s\", \"params\": %lld, \"batch\": %lld, \"tokens\": %lld, "
         "\"threads\": %d, \"steps\": %d, \"median_step_ms\": %.3f, \"samples_per_s\": %.3f, "
-        "\"train_flops_per_step\": %.6g, \"final_loss\": %.5f}\n",
+        "\"train_flops_per_step\": %.6g, \"final_loss\": %.5f, \"peak_rss_mib\": %.1f}\n",
         dtype.c_str(), static_cast<long long>(model->NumParameters()), static_cast<long long>(batch),
         static_cast<long long>(tokens), CpuThreads(), steps, step, 1000.0 * batch / step,
-        train_flops, last_loss);
+        train_flops, last_loss, PeakRssMib());
     return absl::OkStatus();
   }
   std::printf("median of %d steps: forward %.1f ms, backward %.1f ms, clip+adamw %.1f ms\n", steps,
@@ -206,9 +221,10 @@ absl::Status Main() {
               *std::min_element(total.begin(), total.end()), Median(cpu), 1000.0 * batch / step,
               last_loss);
   const CpuAllocatorStats a = GetCpuAllocatorStats();
-  std::printf("cpu allocator: %lld of %lld cacheable allocations from the cache, %.1f MB cached\n",
+  std::printf("cpu allocator: %lld of %lld cacheable allocations from the cache, %.1f MB cached; "
+              "peak RSS %.0f MiB\n",
               static_cast<long long>(a.cache_hits), static_cast<long long>(a.allocations),
-              a.cached_bytes / 1048576.0);
+              a.cached_bytes / 1048576.0, PeakRssMib());
   if (profile) {
     double wall = 0, cpu_sum = 0;
     std::vector<KernelTime> ks = KernelProfile();
