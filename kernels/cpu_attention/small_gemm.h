@@ -1,6 +1,7 @@
 // A register-blocked f32 micro-GEMM for the fused attention kernels: the score, value and
-// gradient products of one tile of query rows. Built in AVX2/FMA and baseline versions, chosen
-// at run time; accumulation order is fixed (deterministic).
+// gradient products of one tile of query rows. Built in AVX-512, AVX2/FMA and baseline
+// versions, chosen at run time; each element adds its products in the order of k in every
+// build (deterministic, and the AVX-512 and AVX2 builds give the same bits).
 //
 //   // c[r, j] = alpha * sum_l a[r * lda + l] * b[l * ldb + j]  (+ c[r, j] if accumulate)
 //   // for r < m and j < PaddedCols(n): b and c need PaddedCols(n) columns (zero-padded b).
@@ -27,6 +28,10 @@ void SmallGemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int
 // b[l * ldb + j] (a is [k, lda] with lda >= m). Used for dK = dS^T Q without a transposed copy.
 void SmallGemmTransA(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                      const float* b, int64_t ldb, bool accumulate, float* c, int64_t ldc);
+
+// Tests: set to true to run the AVX2 build on an AVX-512 CPU (not thread-safe; set it before
+// calling the kernels).
+bool& ForceAvx2SmallGemm();
 
 }  // namespace vlmlab::cpu_attention
 

@@ -56,5 +56,30 @@ TEST(SmallGemmTransA, EqualsSmallGemmOnTheTransposedCopy) {
   }
 }
 
+// Each element adds the same products in the same order in every build: the AVX-512 build
+// (on a CPU with it) equals the AVX2 build bit for bit. Elsewhere both calls run the AVX2 build.
+TEST(SmallGemm, Avx512AndAvx2BuildsGiveTheSameBits) {
+  if (!__builtin_cpu_supports("avx512f")) GTEST_SKIP() << "no AVX-512 on this CPU";
+  for (bool trans : {false, true}) {
+    for (int64_t m : {1, 5, 12, 16, 29}) {
+      for (int64_t n : {8, 24, 40, 64, 96}) {
+        const int64_t k = 37, lda = trans ? m + 1 : k + 1, ldb = PaddedCols(n);
+        std::vector<float> a = Tensor::RandN({trans ? k : m, lda}, 7).ToVector();
+        std::vector<float> b = Tensor::RandN({k, ldb}, 8).ToVector();
+        std::vector<float> wide = Tensor::RandN({m, ldb}, 9).ToVector(), narrow = wide;
+        auto run = [&](std::vector<float>* c) {
+          (trans ? SmallGemmTransA : SmallGemm)(m, n, k, 0.7f, a.data(), lda, b.data(), ldb, true,
+                                                 c->data(), ldb);
+        };
+        run(&wide);
+        ForceAvx2SmallGemm() = true;
+        run(&narrow);
+        ForceAvx2SmallGemm() = false;
+        ASSERT_EQ(wide, narrow) << "trans " << trans << " m " << m << " n " << n;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace vlmlab::cpu_attention
