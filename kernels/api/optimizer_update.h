@@ -14,7 +14,7 @@
 //   chunk is u mod 8; the chunk's sum is lane 0 + lane 1 + ... + lane 7 (left to right); the
 //   result adds the chunk sums of the first tensor, then the next, in order, to 0.
 // - AdamW, per element in f32 (no fused multiply-add): g = grad * grad_scale;
-//   m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g g;
+//   m = beta1 m + one_minus_beta1 g; v = beta2 v + one_minus_beta2 g g;
 //   p = p decay - step_size m / (sqrt(v) inv_sqrt_bc2 + eps).
 #ifndef VLMLAB_KERNELS_API_OPTIMIZER_UPDATE_H_
 #define VLMLAB_KERNELS_API_OPTIMIZER_UPDATE_H_
@@ -44,6 +44,8 @@ struct AdamWParam {
 
 struct AdamWConstants {
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+  // 1 - beta rounded from double, as PyTorch passes it (1.0f - 0.9f is not the float 0.1f).
+  float one_minus_beta1 = 0.1f, one_minus_beta2 = 0.001f;
   float grad_scale = 1;  // gradient clipping folded into the update (1: none)
 };
 

@@ -71,7 +71,7 @@ absl::Status SquaredNorm(const std::vector<Tensor>& xs, double* sum_sq) {
 VLMLAB_CPU_FUSED_CLONES
 void AdamWRange(float* __restrict p, const float* __restrict g, float* __restrict m,
                 float* __restrict v, int64_t n, const AdamWParam& a, const AdamWConstants& c) {
-  const float b1 = c.beta1, b2 = c.beta2, c1 = 1.0f - c.beta1, c2 = 1.0f - c.beta2;
+  const float b1 = c.beta1, b2 = c.beta2, c1 = c.one_minus_beta1, c2 = c.one_minus_beta2;
   const float eps = c.eps, scale = c.grad_scale;
   const float decay = a.decay, step_size = a.step_size, inv_sqrt_bc2 = a.inv_sqrt_bc2;
 #pragma omp simd

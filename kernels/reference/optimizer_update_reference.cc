@@ -29,7 +29,7 @@ absl::Status SquaredNorm(const std::vector<Tensor>& xs, double* sum_sq) {
 }
 
 absl::Status AdamW(const std::vector<AdamWParam>& params, const AdamWConstants& c) {
-  const float c1 = 1.0f - c.beta1, c2 = 1.0f - c.beta2;
+  const float c1 = c.one_minus_beta1, c2 = c.one_minus_beta2;
   for (const AdamWParam& a : params) {
     float* p = a.param.data<float>();
     const float* g = a.grad.data<float>();

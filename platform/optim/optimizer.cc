@@ -195,6 +195,8 @@ absl::Status AdamW::Update(const std::vector<ParamUpdate>& params, float grad_sc
   AdamWConstants c;
   c.beta1 = static_cast<float>(b1);
   c.beta2 = static_cast<float>(b2);
+  c.one_minus_beta1 = static_cast<float>(1.0 - b1);
+  c.one_minus_beta2 = static_cast<float>(1.0 - b2);
   c.eps = static_cast<float>(options_.eps);
   c.grad_scale = grad_scale;
   return AdamWKernels().Call(params[0].param.device(), DType::kF32, fused, c);

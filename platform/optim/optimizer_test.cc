@@ -219,6 +219,30 @@ TEST(Optimizer, RejectsBadParametersOptionsAndGradients) {
   EXPECT_FALSE(opt->Step(std::nan("")).ok());
 }
 
+// The update's f32 arithmetic, with 1 - beta rounded from double as PyTorch passes it: the
+// same bits as this plain loop (a kernel computing 1.0f - 0.9f would differ).
+TEST(AdamW, FirstStepHasTheBitsOfTheDocumentedFloatFormula) {
+  const std::vector<float> w0 = {0.5f, -1.0f, 2.0f, 0.25f, 3.0f, -7.5f, 1e-3f};
+  const std::vector<float> g = {0.7f, -2.5f, 3.0f, 1e-3f, -4.0f, 0.3f, 123.0f};
+  Tensor w = Param({7}, w0);
+  auto opt = AdamW::Create(OneGroup({{"w", w}}, /*wd=*/0.05f)).value();
+  w.set_grad(Tensor::FromVector({7}, g));
+  ASSERT_TRUE(opt->Step(0.01).ok());
+  const double lr = 0.01, wd = static_cast<double>(0.05f);
+  const float c1 = static_cast<float>(1.0 - 0.9), c2 = static_cast<float>(1.0 - 0.999);
+  const float decay = static_cast<float>(1.0 - lr * wd);
+  const float step_size = static_cast<float>(lr / (1.0 - 0.9));
+  const float inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(1.0 - 0.999));
+  std::vector<float> want(7);
+  for (int i = 0; i < 7; ++i) {
+    const float m = 0.9f * 0.0f + c1 * g[i];
+    const float v = 0.999f * 0.0f + c2 * g[i] * g[i];
+    const volatile float denom = std::sqrt(v) * inv_sqrt_bc2 + 1e-8f;  // no contraction
+    want[i] = w0[i] * decay - step_size * m / denom;
+  }
+  EXPECT_EQ(w.ToVector(), want);
+}
+
 // Folding the clip scale into the update gives the bits of clipping the gradients first.
 TEST(Optimizer, GradScaleEqualsClippingTheGradientsFirst) {
   for (bool sgd : {false, true}) {
