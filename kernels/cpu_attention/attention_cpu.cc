@@ -16,12 +16,6 @@
 namespace vlmlab::cpu_attention {
 namespace {
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define VLMLAB_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define VLMLAB_VECTOR_CLONES
-#endif
-
 constexpr int64_t kRowTile = 16;  // query rows per tile
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
@@ -42,7 +36,7 @@ struct Dims {
 };
 
 // sum_j a[j] b[j] in eight lanes, in a fixed order.
-VLMLAB_VECTOR_CLONES
+VLMLAB_CPU_FUSED_CLONES
 float Dot(const float* __restrict a, const float* __restrict b, int64_t n) {
   float lanes[8] = {};
   int64_t j = 0;
@@ -59,7 +53,7 @@ float Dot(const float* __restrict a, const float* __restrict b, int64_t n) {
 // s[j] = exp(s[j] - shift) for j < n (the vector exp of kernels/cpu_fused/fast_math.h;
 // exactly 0 for masked, -inf scores); returns sum_j s[j] (eight lanes, fixed order). Summing in
 // the same pass saves a second read of the row.
-VLMLAB_VECTOR_CLONES
+VLMLAB_CPU_FUSED_CLONES
 float ExpShiftedSum(float* __restrict s, int64_t n, float shift) {
   using cpu_fused::V8;
   V8 acc{};
@@ -82,7 +76,7 @@ float ExpShiftedSum(float* __restrict s, int64_t n, float shift) {
 }
 
 // max_j s[j] for j in [begin, end) (-inf when empty).
-VLMLAB_VECTOR_CLONES
+VLMLAB_CPU_FUSED_CLONES
 float RowMax(const float* __restrict s, int64_t begin, int64_t end) {
   float m = kNegInf;
 #pragma omp simd reduction(max : m)
@@ -101,7 +95,7 @@ void MaskRow(const AttentionMaskRows& masks, int64_t b, int64_t h, int64_t i, in
 }
 
 // ds[j] = scale * p[j] * (ds[j] - d): the softmax backward of one row.
-VLMLAB_VECTOR_CLONES
+VLMLAB_CPU_FUSED_CLONES
 void SoftmaxGradRow(const float* __restrict p, float* __restrict ds, int64_t n, float d,
                     float scale) {
 #pragma omp simd
