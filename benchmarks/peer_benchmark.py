@@ -84,30 +84,25 @@ def matmul_ceiling(threads):
     return max(b["GFLOP/s"] for b in json.loads(out)["benchmarks"] if "GFLOP/s" in b)
 
 
-def cpu_flags():
+def cpuinfo_field(key):
+    """The value of the first `key` line of /proc/cpuinfo ("" if absent or unreadable)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+                if line.startswith(key):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return set()
+    return ""
+
+
+def cpu_flags():
+    return set(cpuinfo_field("flags").split())
 
 
 def cpu_description():
-    name, flags = platform.processor(), set()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name") and not name.strip():
-                    name = line.split(":", 1)[1].strip()
-                elif line.startswith("model name"):
-                    name = line.split(":", 1)[1].strip()
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
+    name = cpuinfo_field("model name") or platform.processor()
+    flags = cpu_flags()
     isa = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags]
     return f"{name} ({os.cpu_count()} cores; {', '.join(isa) or 'no AVX2'})"
 

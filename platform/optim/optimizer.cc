@@ -60,7 +60,7 @@ absl::Status Optimizer::Step(double lr, float grad_scale) {
     return absl::InvalidArgumentError(absl::StrCat(name(), ": gradient scale ", grad_scale));
   }
   NoGradScope no_grad;
-  std::vector<const std::string*> names;
+  std::vector<const std::string*> names;  // of the parameters in `work`
   std::vector<ParamUpdate> work;
   // Check every gradient before touching anything: an error leaves the model as it was.
   for (const ParamGroup& group : groups_) {
@@ -78,8 +78,10 @@ absl::Status Optimizer::Step(double lr, float grad_scale) {
     }
   }
   const std::vector<std::string> slot_names = SlotNames();
+  std::vector<ParamState*> states;  // std::map keeps element addresses stable
   for (size_t i = 0; i < work.size(); ++i) {
     ParamState& st = state_[*names[i]];
+    states.push_back(&st);
     if (st.slots.size() != slot_names.size()) {
       st.slots.clear();
       for (size_t k = 0; k < slot_names.size(); ++k) {
@@ -90,7 +92,7 @@ absl::Status Optimizer::Step(double lr, float grad_scale) {
     work[i].t = st.steps + 1;
   }
   VLMLAB_RETURN_IF_ERROR(Update(work, grad_scale));
-  for (const std::string* pname : names) ++state_[*pname].steps;
+  for (ParamState* st : states) ++st->steps;
   ++step_;
   return absl::OkStatus();
 }
