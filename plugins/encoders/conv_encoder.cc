@@ -6,8 +6,11 @@
 // LayerNorm over each position's channels and the output needs no transpose. Pre-activation
 // residual design (ResNet v2), with act = GELU (tanh approximation) or ReLU and norm =
 // LayerNorm over channels or nothing:
-//   stem:   conv k x k, stride stem_stride (k = 3, padding 1 for strides 1 and 2; otherwise
-//           k = stem_stride, no padding: a patchify stem), channels -> width
+//   stem:   PATCHIFY: conv k x k, stride stem_stride (k = 3, padding 1 for strides 1 and 2;
+//           otherwise k = stem_stride, no padding: a patchify stem), channels -> width
+//           CONV3_STACK: log2(stem_stride) convs 3x3 stride 2 (padding 1), the first
+//           channels -> width and the rest width -> width, with act(norm(.)) between them
+//           ("early convolutions": overlapping receptive fields before the first token)
 //   stage 0: blocks_per_stage residual blocks at width
 //   stage s > 0: down doubling the channels, then blocks; down is a conv 3x3 stride 2 (padding
 //           1) after norm and act (NORM_ACT_CONV3), or a conv 2x2 stride 2 after the norm alone
@@ -19,6 +22,7 @@
 //
 // Parameter names (children of the model's "encoder"):
 //   stem.{weight,bias}                                   weight [width, channels, k, k]
+//   or, CONV3_STACK: stem.convs.<i>.{weight,bias}, stem.norms.<i>.{weight,bias} (i < last)
 //   stages.<s>.down_norm.{weight,bias}, stages.<s>.down.{weight,bias}      (s > 0)
 //   stages.<s>.blocks.<b>.{norm1,conv1,norm2,conv2}.{weight,bias}
 //   norm.{weight,bias}
@@ -51,6 +55,15 @@ int64_t Downsampling(const ConvEncoderOptions& o) {
 
 int64_t StemKernel(int64_t stride) { return stride <= 2 ? 3 : stride; }
 int64_t StemPadding(int64_t stride) { return stride <= 2 ? 1 : 0; }
+
+bool IsPowerOfTwo(int64_t v) { return v >= 1 && (v & (v - 1)) == 0; }
+
+// Convolutions of a CONV3_STACK stem: log2(stem_stride).
+int64_t StackedStemLayers(int64_t stride) {
+  int64_t layers = 0;
+  while ((int64_t{2} << layers) <= stride) ++layers;
+  return layers;
+}
 int64_t DownKernel(ConvEncoderOptions::Downsample d) {
   return d == ConvEncoderOptions::NORM_CONV2 ? 2 : 3;
 }
@@ -138,6 +151,42 @@ class ConvStage : public nn::Module {
   nn::Submodule down_norm_, down_, blocks_;
 };
 
+// CONV3_STACK stem: 3x3 stride-2 convs with act(norm(.)) between them.
+class StackedStem : public nn::Module {
+ public:
+  StackedStem(int64_t in_channels, int64_t width, int64_t layers, bool norm,
+              ConvEncoderOptions::Activation act)
+      : act_(act) {
+    auto convs = std::make_unique<nn::ModuleList>();
+    auto norms = std::make_unique<nn::ModuleList>();
+    for (int64_t i = 0; i < layers; ++i) {
+      convs_.push_back(convs->Append(
+          std::make_unique<Conv2dLayer>(i == 0 ? in_channels : width, width, 3, 2, 1)));
+      // Between convolutions only; with NO_NORM the activation stays.
+      norms_.push_back(norm && i + 1 < layers
+                           ? norms->Append(std::make_unique<nn::LayerNorm>(width, kNormEps))
+                           : nn::Submodule());
+    }
+    RegisterModule("convs", std::move(convs));
+    if (norms->size() > 0) RegisterModule("norms", std::move(norms));
+  }
+  const char* type_name() const override { return "StackedStem"; }
+  absl::StatusOr<Tensor> Forward(const Tensor& x) override {  // [N, H, W, C]
+    Tensor h = x;
+    for (size_t i = 0; i < convs_.size(); ++i) {
+      VLMLAB_ASSIGN_OR_RETURN(h, convs_[i]->Forward(h));  // [N, H / 2^(i+1), W / 2^(i+1), width]
+      if (i + 1 < convs_.size()) {
+        VLMLAB_ASSIGN_OR_RETURN(h, NormAct(norms_[i], act_)(h));
+      }
+    }
+    return h;
+  }
+
+ private:
+  ConvEncoderOptions::Activation act_;
+  std::vector<nn::Submodule> convs_, norms_;
+};
+
 class ConvEncoder : public Encoder {
  public:
   ConvEncoder(const ConvEncoderOptions& options, uint64_t seed)
@@ -166,9 +215,15 @@ class ConvEncoder : public Encoder {
     VLMLAB_RETURN_IF_ERROR(CheckOptions());
     const bool norm = options_.norm() == ConvEncoderOptions::LAYER_NORM;
     const int64_t s = options_.stem_stride();
-    stem_ =
-        RegisterModule("stem", std::make_unique<Conv2dLayer>(options_.channels(), options_.width(),
-                                                             StemKernel(s), s, StemPadding(s)));
+    if (options_.stem() == ConvEncoderOptions::CONV3_STACK) {
+      stem_ = RegisterModule("stem", std::make_unique<StackedStem>(
+                                         options_.channels(), options_.width(),
+                                         StackedStemLayers(s), norm, options_.activation()));
+    } else {
+      stem_ = RegisterModule("stem", std::make_unique<Conv2dLayer>(options_.channels(),
+                                                                   options_.width(), StemKernel(s),
+                                                                   s, StemPadding(s)));
+    }
     auto stages = std::make_unique<nn::ModuleList>();
     int64_t channels = options_.width();
     for (int i = 0; i < options_.stages(); ++i) {
@@ -217,7 +272,17 @@ class ConvEncoder : public Encoder {
     const int64_t s = options_.stem_stride(), k = StemKernel(s);
     int64_t side = size_ / s;
     int64_t c = options_.width();
-    int64_t macs = ops::Conv2dMacs(1, side, side, options_.channels(), c, k, k);
+    int64_t macs = 0;
+    if (options_.stem() == ConvEncoderOptions::CONV3_STACK) {
+      int64_t in = options_.channels(), stem_side = size_;
+      for (int64_t i = 0; i < StackedStemLayers(s); ++i) {
+        stem_side /= 2;
+        macs += ops::Conv2dMacs(1, stem_side, stem_side, in, c, 3, 3);
+        in = c;
+      }
+    } else {
+      macs += ops::Conv2dMacs(1, side, side, options_.channels(), c, k, k);
+    }
     for (int i = 0; i < options_.stages(); ++i) {
       if (i > 0) {
         side /= 2;
@@ -238,6 +303,11 @@ class ConvEncoder : public Encoder {
       return absl::InvalidArgumentError(
           "conv: stages must be in 1..8 and image_size, channels, width, blocks_per_stage, "
           "stem_stride >= 1");
+    }
+    if (o.stem() == ConvEncoderOptions::CONV3_STACK &&
+        (o.stem_stride() < 2 || !IsPowerOfTwo(o.stem_stride()))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "conv.stem CONV3_STACK needs stem_stride a power of two >= 2, not ", o.stem_stride()));
     }
     if (o.image_size() % Downsampling(o) != 0) {
       return absl::InvalidArgumentError(absl::StrCat("conv.image_size ", o.image_size(),
@@ -278,6 +348,12 @@ class ConvEncoder : public Encoder {
 
 void ValidateConv(const ConvEncoderOptions& o, ValidationContext& ctx) {
   if (o.stages() < 1 || o.stages() > 8 || o.stem_stride() < 1) return;  // range errors already
+  if (o.stem() == ConvEncoderOptions::CONV3_STACK &&
+      (o.stem_stride() < 2 || !IsPowerOfTwo(o.stem_stride()))) {
+    ctx.Error("stem", absl::StrCat("CONV3_STACK halves the grid per 3x3 conv, so stem_stride must "
+                                   "be a power of two >= 2 (2, 4, 8, ...), not ",
+                                   o.stem_stride(), "; use stem: PATCHIFY for other strides"));
+  }
   int64_t down = Downsampling(o);
   if (o.image_size() % down != 0) {
     ctx.Error("image_size",

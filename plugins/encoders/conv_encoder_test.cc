@@ -117,6 +117,87 @@ TEST(Conv, ParameterNames) {
   EXPECT_EQ(conv->StateDict().at("stem.weight").shape(), (Shape{2, 3, 3, 3}));
 }
 
+// CONV3_STACK: stem_stride 4 is two 3x3 stride-2 convs with one norm between them.
+ConvEncoderOptions Stacked() {
+  ConvEncoderOptions o = Tiny();
+  o.set_image_size(16);
+  o.set_stem_stride(4);
+  o.set_stem(ConvEncoderOptions::CONV3_STACK);
+  return o;
+}
+
+TEST(Conv, StackedStemNamesShapesAndGrid) {
+  std::unique_ptr<Encoder> conv = MakeConv(Stacked());
+  const nn::TensorMap state = conv->StateDict();
+  EXPECT_EQ(state.at("stem.convs.0.weight").shape(), (Shape{2, 3, 3, 3}));
+  EXPECT_EQ(state.at("stem.convs.1.weight").shape(), (Shape{2, 2, 3, 3}));
+  EXPECT_EQ(state.at("stem.norms.0.weight").shape(), (Shape{2}));
+  EXPECT_EQ(state.count("stem.norms.1.weight"), 0u);  // no norm after the last conv
+  EXPECT_EQ(state.count("stem.weight"), 0u);
+  // Total stride 4 * 2: a 2 x 2 grid from 16 px, as with the patchify stem.
+  absl::StatusOr<EncodedImages> out = conv->Encode({Tensor::RandN({1, 3, 16, 16}, 1)});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->tokens.shape(), (Shape{1, 4, 4}));
+  // Three convolutions for stride 8, and no norms at all with NO_NORM.
+  ConvEncoderOptions o = Stacked();
+  o.set_stem_stride(8);
+  o.set_norm(ConvEncoderOptions::NO_NORM);
+  const nn::TensorMap plain = MakeConv(o)->StateDict();
+  EXPECT_EQ(plain.count("stem.convs.2.weight"), 1u);
+  EXPECT_EQ(plain.count("stem.norms.0.weight"), 0u);
+}
+
+// The stacked stem sees overlapping 3x3 windows: a pixel moves tokens that a patchify stem of
+// the same stride keeps apart. With stride 4 and one stage (no residual mixing across
+// positions at all when the blocks are zeroed), changing one pixel at (3, 3) changes only
+// token (0, 0) under PATCHIFY, and also tokens (0, 1), (1, 0), (1, 1) under CONV3_STACK.
+TEST(Conv, StackedStemHasOverlappingReceptiveFields) {
+  for (ConvEncoderOptions::Stem stem :
+       {ConvEncoderOptions::PATCHIFY, ConvEncoderOptions::CONV3_STACK}) {
+    ConvEncoderOptions o = Stacked();
+    o.set_image_size(8);
+    o.set_stages(1);
+    o.set_stem(stem);
+    o.set_norm(ConvEncoderOptions::NO_NORM);
+    std::unique_ptr<Encoder> conv = MakeConv(o, 21);
+    for (const auto& [name, t] : conv->StateDict()) {
+      if (name.find(".conv2.") != std::string::npos) {
+        ASSERT_TRUE(conv->SetParameter(name, Tensor::Zeros(t.shape())).ok()) << name;
+      }
+    }
+    const Tensor x = Tensor::RandN({1, 3, 8, 8}, 22);
+    std::vector<float> moved = x.ToVector();
+    moved[3 * 8 + 3] += 5.0f;  // channel 0, row 3, column 3
+    const std::vector<float> a = conv->Encode({x})->tokens.ToVector();
+    const std::vector<float> b =
+        conv->Encode({Tensor::FromVector({1, 3, 8, 8}, moved)})->tokens.ToVector();
+    std::vector<bool> changed(4, false);  // tokens of the 2 x 2 grid, 2 channels each
+    for (size_t i = 0; i < a.size(); ++i) changed[i / 2] = changed[i / 2] || a[i] != b[i];
+    if (stem == ConvEncoderOptions::PATCHIFY) {
+      EXPECT_EQ(changed, (std::vector<bool>{true, false, false, false}));
+    } else {
+      EXPECT_EQ(changed, (std::vector<bool>{true, true, true, true}));
+    }
+  }
+}
+
+TEST(Conv, StackedStemNeedsAPowerOfTwoStride) {
+  for (int stride : {1, 3, 6}) {
+    ConvEncoderOptions bad = Stacked();
+    bad.set_stem_stride(stride);
+    bad.set_image_size(12 * stride);
+    absl::Status s = MakeConv(bad, 1, false)->Build();
+    EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("power of two >= 2")) << stride;
+  }
+}
+
+TEST(Conv, StackedStemFlopsCountEachConvolution) {
+  // Stem: 3->2 at 8x8 (k3) and 2->2 at 4x4; then Tiny's stages at 4x4 and 2x2 (16 px / 4).
+  const double stem = 64 * 2 * 27 + 16 * 2 * 18;
+  const double rest = 2 * 16 * 2 * 18 + 4 * 4 * 18 + 2 * 4 * 4 * 36;
+  EXPECT_DOUBLE_EQ(MakeConv(Stacked())->ForwardFlops(), 2 * (stem + rest));
+}
+
 TEST(Conv, BadImagesAreErrorsNotCrashes) {
   std::unique_ptr<Encoder> conv = MakeConv(Tiny());
   ExpectError(conv->Encode({Tensor::RandN({1, 4, 8, 8}, 1)}), "4 channels, but conv.channels is 3");
@@ -137,24 +218,36 @@ TEST(Conv, GradientsMatchFiniteDifferences) {
   struct Config {
     ConvEncoderOptions::Norm norm;
     ConvEncoderOptions::Downsample down;
+    bool stacked = false;
   };
   const Config configs[] = {
       {ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NORM_ACT_CONV3},
       {ConvEncoderOptions::NO_NORM, ConvEncoderOptions::NORM_ACT_CONV3},
       {ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NORM_CONV2},
+      {ConvEncoderOptions::LAYER_NORM, ConvEncoderOptions::NORM_ACT_CONV3, /*stacked=*/true},
   };
   for (const Config& c : configs) {
     const ConvEncoderOptions::Norm norm = c.norm;
     ConvEncoderOptions o = Tiny();
-    o.set_width(4);  // a LayerNorm over 2 channels is nearly a sign function: too sharp
+    // A LayerNorm over 2 channels is nearly a sign function: too sharp. The stacked stem puts
+    // one more LayerNorm before the blocks (4 channels: 1% off at element 36; 8 agree).
+    o.set_width(c.stacked ? 8 : 4);
     o.set_norm(norm);
     o.set_downsample(c.down);
+    if (c.stacked) {
+      o.set_image_size(16);
+      o.set_stem_stride(4);
+      o.set_stem(ConvEncoderOptions::CONV3_STACK);
+    }
     std::unique_ptr<Encoder> conv = MakeConv(o, 17);
-    std::vector<std::string> params = {"stem.weight", "stages.1.down.weight",
+    std::vector<std::string> params = {c.stacked ? "stem.convs.1.weight" : "stem.weight",
+                                       "stages.1.down.weight",
                                        "stages.0.blocks.0.conv2.bias",
                                        "stages.1.blocks.0.conv1.weight"};
     if (norm == ConvEncoderOptions::LAYER_NORM) params.push_back("norm.weight");
-    std::vector<Tensor> inputs = {Tensor::RandN({2, 3, 8, 8}, 18)};
+    if (c.stacked) params.push_back("stem.norms.0.weight");
+    const int64_t side = o.image_size();
+    std::vector<Tensor> inputs = {Tensor::RandN({2, 3, side, side}, 18)};
     const nn::TensorMap state = conv->StateDict();
     for (const std::string& p : params) inputs.push_back(state.at(p).To(DType::kF32));
     Encoder* e = conv.get();
