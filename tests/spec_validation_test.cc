@@ -108,6 +108,25 @@ TEST_F(SpecValidationTest, PluginCrossFieldChecksPointAtTheField) {
   EXPECT_CONTAINS(err, "model.encoder.vit.heads: 6 heads do not divide width 64");
 }
 
+TEST_F(SpecValidationTest, AStackedConvStemNeedsAPowerOfTwoStride) {
+  const std::string conv =
+      "encoder { conv { image_size: 48 stages: 1 stem_stride: 6 stem: CONV3_STACK } }";
+  std::string path = files_.Write(
+      "a.textproto",
+      Variant("encoder { vit { image_size: 32 patch_size: 8 width: 64 depth: 2 heads: 4 } }",
+              conv));
+  std::string err = Check(path);
+  EXPECT_CONTAINS(err, path + ":3:");
+  EXPECT_CONTAINS(err, "model.encoder.conv.stem: CONV3_STACK halves the grid per 3x3 conv");
+  EXPECT_CONTAINS(err, "not 6; use stem: PATCHIFY");
+  EXPECT_EQ(
+      Check(files_.Write(
+          "b.textproto",
+          Variant("encoder { vit { image_size: 32 patch_size: 8 width: 64 depth: 2 heads: 4 } }",
+                  absl::StrReplaceAll(conv, {{"stem_stride: 6", "stem_stride: 8"}})))),
+      "");
+}
+
 TEST_F(SpecValidationTest, ModelPartsMustFitTogether) {
   std::string path = files_.Write(
       "a.textproto", Variant("projector { mlp {} }", "projector { pixel_shuffle { factor: 3 } }"));
@@ -126,28 +145,31 @@ TEST_F(SpecValidationTest, ReferencesBetweenPartsAreChecked) {
 TEST_F(SpecValidationTest, EvaluatorMixturesMustExist) {
   const std::string ev = "evaluators { name: \"vqa\" vqa_accuracy {} data: \"caps\"";
   std::string good = files_.Write(
-      "good.textproto",
-      Variant(ev, ev + " baseline_data: \"caps\" shots: 2 shots_data: \"caps\""));
+      "good.textproto", Variant(ev, ev + " baseline_data: \"caps\" shots: 2 shots_data: \"caps\""));
   EXPECT_EQ(Check(good), "");
 
-  std::string data = files_.Write("data.textproto", Variant("data: \"caps\" }", "data: \"cpas\" }"));
+  std::string data =
+      files_.Write("data.textproto", Variant("data: \"caps\" }", "data: \"cpas\" }"));
   std::string err = Check(data);
   EXPECT_CONTAINS(err, data + ":10:");
-  EXPECT_CONTAINS(err, "evaluators[vqa].data: no data mixture named 'cpas' (did you mean 'caps'?)"
-                       "; defined: caps");
+  EXPECT_CONTAINS(err,
+                  "evaluators[vqa].data: no data mixture named 'cpas' (did you mean 'caps'?)"
+                  "; defined: caps");
 
   std::string baseline =
       files_.Write("baseline.textproto", Variant(ev, ev + " baseline_data: \"train\""));
   err = Check(baseline);
   EXPECT_CONTAINS(err, baseline + ":10:");
-  EXPECT_CONTAINS(err, "evaluators[vqa].baseline_data: no data mixture named 'train'; defined: caps");
+  EXPECT_CONTAINS(err,
+                  "evaluators[vqa].baseline_data: no data mixture named 'train'; defined: caps");
 
   std::string shots =
       files_.Write("shots.textproto", Variant(ev, ev + " shots: 2 shots_data: \"caps2\""));
   err = Check(shots);
   EXPECT_CONTAINS(err, shots + ":10:");
-  EXPECT_CONTAINS(err, "evaluators[vqa].shots_data: no data mixture named 'caps2' "
-                       "(did you mean 'caps'?); defined: caps");
+  EXPECT_CONTAINS(err,
+                  "evaluators[vqa].shots_data: no data mixture named 'caps2' "
+                  "(did you mean 'caps'?); defined: caps");
 }
 
 TEST_F(SpecValidationTest, ShotsNeedShotsData) {
@@ -155,8 +177,9 @@ TEST_F(SpecValidationTest, ShotsNeedShotsData) {
   std::string path = files_.Write("a.textproto", Variant(ev, ev + " shots: 4"));
   std::string err = Check(path);
   EXPECT_CONTAINS(err, path + ":10:");
-  EXPECT_CONTAINS(err, "evaluators[vqa].shots_data: required when shots > 0 (shots is 4); name a "
-                       "data mixture");
+  EXPECT_CONTAINS(err,
+                  "evaluators[vqa].shots_data: required when shots > 0 (shots is 4); name a "
+                  "data mixture");
   // shots: 0 needs none.
   std::string zero = files_.Write("b.textproto", Variant(ev, ev + " shots: 0"));
   EXPECT_EQ(Check(zero), "");

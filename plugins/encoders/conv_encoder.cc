@@ -216,13 +216,13 @@ class ConvEncoder : public Encoder {
     const bool norm = options_.norm() == ConvEncoderOptions::LAYER_NORM;
     const int64_t s = options_.stem_stride();
     if (options_.stem() == ConvEncoderOptions::CONV3_STACK) {
-      stem_ = RegisterModule("stem", std::make_unique<StackedStem>(
-                                         options_.channels(), options_.width(),
-                                         StackedStemLayers(s), norm, options_.activation()));
+      stem_ = RegisterModule(
+          "stem", std::make_unique<StackedStem>(options_.channels(), options_.width(),
+                                                StackedStemLayers(s), norm, options_.activation()));
     } else {
-      stem_ = RegisterModule("stem", std::make_unique<Conv2dLayer>(options_.channels(),
-                                                                   options_.width(), StemKernel(s),
-                                                                   s, StemPadding(s)));
+      stem_ = RegisterModule("stem",
+                             std::make_unique<Conv2dLayer>(options_.channels(), options_.width(),
+                                                           StemKernel(s), s, StemPadding(s)));
     }
     auto stages = std::make_unique<nn::ModuleList>();
     int64_t channels = options_.width();

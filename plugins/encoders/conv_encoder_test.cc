@@ -241,8 +241,7 @@ TEST(Conv, GradientsMatchFiniteDifferences) {
     }
     std::unique_ptr<Encoder> conv = MakeConv(o, 17);
     std::vector<std::string> params = {c.stacked ? "stem.convs.1.weight" : "stem.weight",
-                                       "stages.1.down.weight",
-                                       "stages.0.blocks.0.conv2.bias",
+                                       "stages.1.down.weight", "stages.0.blocks.0.conv2.bias",
                                        "stages.1.blocks.0.conv1.weight"};
     if (norm == ConvEncoderOptions::LAYER_NORM) params.push_back("norm.weight");
     if (c.stacked) params.push_back("stem.norms.0.weight");
