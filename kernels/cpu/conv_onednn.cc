@@ -11,10 +11,22 @@
 // [Cout, Cin, kh, kw] weights into it (or the weight gradient back out of it), which costs
 // little next to the convolution. Primitives and reorders are cached per (threads, pass,
 // geometry); a geometry oneDNN does not implement falls back to the reference kernel.
+//
+// The weight gradient sums over the batch and every output position, and oneDNN splits that
+// reduction by its thread count, so its bits would change with the threads. To keep training
+// results independent of the thread count, the batch is cut into fixed chunks (their number
+// depends only on N); each chunk runs a primitive built for one thread, the chunks run in
+// parallel, and their gradients are added in chunk order.
+#include <omp.h>
+
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "kernels/api/conv.h"
 #include "kernels/cpu/onednn_common.h"
 #include "kernels/cpu/threads.h"
@@ -55,14 +67,32 @@ struct AlignedBuffer {
 
 using tag = dnnl::memory::format_tag;
 
-// Key: threads, pass, bias, dtype, then the geometry.
+// Weight-gradient chunks: at most this many, whatever the thread count.
+constexpr int64_t kWeightGradChunks = 8;
+
+// Sets this thread's OpenMP thread count for its lifetime (oneDNN sizes a primitive's work
+// split by it when the primitive is created).
+class ScopedOmpThreads {
+ public:
+  explicit ScopedOmpThreads(int n) : previous_(omp_get_max_threads()) { omp_set_num_threads(n); }
+  ~ScopedOmpThreads() { omp_set_num_threads(previous_); }
+  ScopedOmpThreads(const ScopedOmpThreads&) = delete;
+  ScopedOmpThreads& operator=(const ScopedOmpThreads&) = delete;
+
+ private:
+  int previous_;
+};
+
+// Key: threads, pass, bias, dtype, then the geometry. `threads` 0: the current CpuThreads().
 absl::StatusOr<std::shared_ptr<const ConvEntry>> Lookup(Pass pass, bool bias, DType dt,
-                                                        const Geometry& g) {
-  CacheKey key = {CpuThreads(), pass,     bias, static_cast<int64_t>(dt),
-                  g.n,          g.h,      g.w,  g.cin,
-                  g.cout,       g.kh,     g.kw, g.oh,
-                  g.ow,         g.stride, g.pad};
+                                                        const Geometry& g, int threads = 0) {
+  if (threads == 0) threads = CpuThreads();
+  CacheKey key = {threads, pass,     bias, static_cast<int64_t>(dt),
+                  g.n,     g.h,      g.w,  g.cin,
+                  g.cout,  g.kh,     g.kw, g.oh,
+                  g.ow,    g.stride, g.pad};
   return Cache().GetOrCreate(key, [&] {
+    ScopedOmpThreads scoped(threads);
     return MakeEntry<ConvEntry>(__FILE__, __LINE__, "convolution primitive", [&] {
       // Inputs in `dt`; outputs f32 when `dt` is bf16 (mixed precision), else `dt`.
       const auto t = DnnlType(dt);
@@ -187,25 +217,67 @@ absl::Status OnednnConv2dBackwardWeights(const Tensor& x, const Tensor& grad_y,
                                          Tensor* grad_bias) {
   const Geometry g = GetGeometry(x, *grad_weight, grad_y, p);
   const bool bias = grad_bias != nullptr;
-  VLMLAB_ASSIGN_OR_RETURN(std::shared_ptr<const ConvEntry> e,
-                          Lookup(kBackwardWeights, bias, x.dtype(), g));
-  if (e == nullptr) {
-    return Fallback(Conv2dBackwardWeightsKernels(), x.dtype(), x, grad_y, p, grad_weight,
-                    grad_bias);
-  }
-  try {
-    AlignedBuffer buffer(e->internal_bytes);
-    void* gw = e->internal_bytes == 0 ? grad_weight->raw_data() : buffer.ptr;
-    if (bias) {
-      e->args.Execute(e->prim, {x.raw_data(), grad_y.raw_data(), gw, grad_bias->raw_data()});
-    } else {
-      e->args.Execute(e->prim, {x.raw_data(), grad_y.raw_data(), gw});
+  // Chunk c holds images [c * n / chunks, (c + 1) * n / chunks): at most two chunk sizes.
+  const int64_t chunks = std::min(g.n, kWeightGradChunks);
+  auto begin = [&](int64_t c) { return c * g.n / chunks; };
+  std::vector<std::shared_ptr<const ConvEntry>> entries(chunks);
+  for (int64_t c = 0; c < chunks; ++c) {
+    Geometry part = g;
+    part.n = begin(c + 1) - begin(c);
+    if (c > 0 && part.n == begin(c) - begin(c - 1)) {
+      entries[c] = entries[c - 1];
+      continue;
     }
-    if (e->internal_bytes != 0) {
-      e->reorder_args->Execute(e->reorder, {buffer.ptr, grad_weight->raw_data()});
+    VLMLAB_ASSIGN_OR_RETURN(entries[c],
+                            Lookup(kBackwardWeights, bias, x.dtype(), part, /*threads=*/1));
+    if (entries[c] == nullptr) {
+      return Fallback(Conv2dBackwardWeightsKernels(), x.dtype(), x, grad_y, p, grad_weight,
+                      grad_bias);
     }
   }
-  VLMLAB_DNNL_CATCH("convolution backward weights execute")
+  // Per chunk: the weight gradient in the user's layout, then the bias gradient ([Cout]).
+  const int64_t w_elems = grad_weight->numel();
+  const int64_t b_elems = bias ? g.cout : 0;
+  std::vector<float> partial(static_cast<size_t>(chunks * (w_elems + b_elems)));
+  const size_t x_image = static_cast<size_t>(g.h * g.w * g.cin) * DTypeSize(x.dtype());
+  const size_t y_image = static_cast<size_t>(g.oh * g.ow * g.cout) * DTypeSize(grad_y.dtype());
+  std::vector<std::string> errors(chunks);
+#pragma omp parallel for schedule(static) num_threads(CpuThreads())
+  for (int64_t c = 0; c < chunks; ++c) {
+    const ConvEntry& e = *entries[c];
+    char* xs = static_cast<char*>(const_cast<void*>(x.raw_data())) + begin(c) * x_image;
+    char* gys = static_cast<char*>(const_cast<void*>(grad_y.raw_data())) + begin(c) * y_image;
+    float* gw = partial.data() + c * (w_elems + b_elems);
+    float* gb = gw + w_elems;
+    try {
+      AlignedBuffer buffer(e.internal_bytes);
+      void* out = e.internal_bytes == 0 ? static_cast<void*>(gw) : buffer.ptr;
+      if (bias) {
+        e.args.Execute(e.prim, {xs, gys, out, gb});
+      } else {
+        e.args.Execute(e.prim, {xs, gys, out});
+      }
+      if (e.internal_bytes != 0) e.reorder_args->Execute(e.reorder, {buffer.ptr, gw});
+    } catch (const dnnl::error& err) {
+      errors[c] = err.what();
+    }
+  }
+  for (int64_t c = 0; c < chunks; ++c) {
+    if (!errors[c].empty()) {
+      return absl::InternalError(
+          absl::StrCat("oneDNN convolution backward weights execute: ", errors[c]));
+    }
+  }
+  // Fixed order: chunk 0 first, then each later chunk added in turn.
+  float* gw = static_cast<float*>(grad_weight->raw_data());
+  float* gb = bias ? static_cast<float*>(grad_bias->raw_data()) : nullptr;
+  std::memcpy(gw, partial.data(), sizeof(float) * w_elems);
+  if (bias) std::memcpy(gb, partial.data() + w_elems, sizeof(float) * b_elems);
+  for (int64_t c = 1; c < chunks; ++c) {
+    const float* part = partial.data() + c * (w_elems + b_elems);
+    for (int64_t i = 0; i < w_elems; ++i) gw[i] += part[i];
+    for (int64_t i = 0; i < b_elems; ++i) gb[i] += part[w_elems + i];
+  }
   return absl::OkStatus();
 }
 
