@@ -126,14 +126,19 @@ def llama(h, p, c):  # plugins/llms/llama_llm.h
     return h @ head.t()
 
 
-def conv_encoder(img, p):  # plugins/encoders/conv_encoder.cc, one stage, patchify stem
+def conv_encoder(img, p):  # plugins/encoders/conv_encoder.cc, one stage, CONV3_STACK stem
     def ln_c(x, name):  # LayerNorm over the channels of each position
         return layer_norm(x.permute(0, 2, 3, 1), p, name, 1e-6).permute(0, 3, 1, 2)
 
     def gelu(x):
         return F.gelu(x, approximate="tanh")
 
-    x = F.conv2d(img, p["encoder.stem.weight"], p["encoder.stem.bias"], stride=8)
+    x = img
+    for i in range(3):  # stem_stride 8: three 3x3 stride-2 convs with act(norm(.)) between
+        x = F.conv2d(x, p[f"encoder.stem.convs.{i}.weight"], p[f"encoder.stem.convs.{i}.bias"],
+                     stride=2, padding=1)
+        if i < 2:
+            x = gelu(ln_c(x, f"encoder.stem.norms.{i}"))
     n = "encoder.stages.0.blocks.0."
     y = gelu(ln_c(x, n + "norm1"))
     y = F.conv2d(y, p[n + "conv1.weight"], p[n + "conv1.bias"], padding=1)
@@ -176,15 +181,20 @@ def fuse(ids, visual, p):  # plugins/fusion/self_attention_fusion.cc: -1 marks a
 # ---- configurations ----
 
 def quickstart_shapes():
-    d, f, v = 96, 256, 407
-    s = {"encoder.stem.weight": (32, 3, 8, 8), "encoder.stem.bias": (32,)}
-    for part, shape in (("norm1", None), ("conv1", (32, 32, 3, 3)), ("norm2", None),
-                        ("conv2", (32, 32, 3, 3))):
+    d, f, v, w = 96, 256, 407, 48  # w: experiments/quickstart.textproto's conv.width
+    s = {}
+    for i in range(3):
+        s[f"encoder.stem.convs.{i}.weight"] = (w, 3 if i == 0 else w, 3, 3)
+        s[f"encoder.stem.convs.{i}.bias"] = (w,)
+    for i in range(2):
+        s[f"encoder.stem.norms.{i}.weight"] = s[f"encoder.stem.norms.{i}.bias"] = (w,)
+    for part, shape in (("norm1", None), ("conv1", (w, w, 3, 3)), ("norm2", None),
+                        ("conv2", (w, w, 3, 3))):
         n = "encoder.stages.0.blocks.0." + part
-        s[n + ".weight"] = shape or (32,)
-        s[n + ".bias"] = (32,)
-    s.update({"encoder.norm.weight": (32,), "encoder.norm.bias": (32,),
-              "projector.mlp.layers.0.weight": (d, 32), "projector.mlp.layers.0.bias": (d,),
+        s[n + ".weight"] = shape or (w,)
+        s[n + ".bias"] = (w,)
+    s.update({"encoder.norm.weight": (w,), "encoder.norm.bias": (w,),
+              "projector.mlp.layers.0.weight": (d, w), "projector.mlp.layers.0.bias": (d,),
               "projector.mlp.layers.1.weight": (d, d), "projector.mlp.layers.1.bias": (d,),
               "llm.embed.weight": (v, d), "llm.norm.weight": (d,)})
     s.update(llama_block_shapes(2, d, f))
