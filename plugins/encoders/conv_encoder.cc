@@ -56,7 +56,11 @@ int64_t Downsampling(const ConvEncoderOptions& o) {
 int64_t StemKernel(int64_t stride) { return stride <= 2 ? 3 : stride; }
 int64_t StemPadding(int64_t stride) { return stride <= 2 ? 1 : 0; }
 
-bool IsPowerOfTwo(int64_t v) { return v >= 1 && (v & (v - 1)) == 0; }
+// CONV3_STACK halves the grid per conv, so its stride must be 2, 4, 8, ...
+bool StemStrideFitsStem(const ConvEncoderOptions& o) {
+  const int64_t s = o.stem_stride();
+  return o.stem() != ConvEncoderOptions::CONV3_STACK || (s >= 2 && (s & (s - 1)) == 0);
+}
 
 // Convolutions of a CONV3_STACK stem: log2(stem_stride).
 int64_t StackedStemLayers(int64_t stride) {
@@ -304,8 +308,7 @@ class ConvEncoder : public Encoder {
           "conv: stages must be in 1..8 and image_size, channels, width, blocks_per_stage, "
           "stem_stride >= 1");
     }
-    if (o.stem() == ConvEncoderOptions::CONV3_STACK &&
-        (o.stem_stride() < 2 || !IsPowerOfTwo(o.stem_stride()))) {
+    if (!StemStrideFitsStem(o)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "conv.stem CONV3_STACK needs stem_stride a power of two >= 2, not ", o.stem_stride()));
     }
@@ -348,8 +351,7 @@ class ConvEncoder : public Encoder {
 
 void ValidateConv(const ConvEncoderOptions& o, ValidationContext& ctx) {
   if (o.stages() < 1 || o.stages() > 8 || o.stem_stride() < 1) return;  // range errors already
-  if (o.stem() == ConvEncoderOptions::CONV3_STACK &&
-      (o.stem_stride() < 2 || !IsPowerOfTwo(o.stem_stride()))) {
+  if (!StemStrideFitsStem(o)) {
     ctx.Error("stem", absl::StrCat("CONV3_STACK halves the grid per 3x3 conv, so stem_stride must "
                                    "be a power of two >= 2 (2, 4, 8, ...), not ",
                                    o.stem_stride(), "; use stem: PATCHIFY for other strides"));
