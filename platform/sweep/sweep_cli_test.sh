@@ -117,4 +117,38 @@ if grep -q "ETA" piped.txt; then
   echo "FAIL: status lines every second in a log file:"; cat piped.txt; failures=$((failures + 1))
 fi
 
+# --launcher slurm: one sbatch --array job of the runs not completed yet. A fake `sbatch` on
+# PATH stands in for Slurm: it runs each array task of the script in turn, as the job would.
+sed -e 's|store: "out/store.sqlite"|store: "outS/store.sqlite"|' -e 's|output_dir: "out"|output_dir: "outS"|' \
+  base.textproto > baseS.textproto
+printf 'name: "slurm_sweep"\nbase: "baseS.textproto"\nvariants { name: "linear" merge: "model { projector { linear {} } }" }\nseeds: 0\n' \
+  > slurm.sweep.textproto
+expect 2 "--launcher is 'pbs'; give local or slurm" -- \
+  "$VLMLAB" sweep slurm.sweep.textproto --launcher pbs
+expect 2 "--slurm_extra 'account=lab' must be one sbatch option starting with --" -- \
+  "$VLMLAB" sweep slurm.sweep.textproto --launcher slurm --slurm_extra account=lab --dry_run
+expect 0 "#SBATCH --array=0-1%1" -- "$VLMLAB" sweep slurm.sweep.textproto --launcher slurm \
+  --dry_run --slurm_max_parallel 1 --slurm_partition debug
+expect 0 "#SBATCH --partition=debug" -- "$VLMLAB" sweep slurm.sweep.textproto --launcher slurm \
+  --dry_run --slurm_partition debug
+# One run completed locally: only the other is submitted.
+expect 0 "1 completed" -- "$VLMLAB" sweep slurm.sweep.textproto --limit 1
+expect 0 "#SBATCH --array=0-0" -- "$VLMLAB" sweep slurm.sweep.textproto --launcher slurm --dry_run
+mkdir -p emptybin fakebin
+expect 1 "sbatch was not found on PATH" -- env PATH="$TMP/emptybin" "$VLMLAB" sweep \
+  slurm.sweep.textproto --launcher slurm
+cat > fakebin/sbatch <<'FAKE'
+#!/bin/bash
+range="$(sed -n 's/^#SBATCH --array=\([0-9]*\)-\([0-9]*\).*/\1 \2/p' "$1")"
+read -r first last <<<"$range"
+for ((i = first; i <= last; ++i)); do SLURM_ARRAY_TASK_ID=$i bash "$1" || exit 1; done
+echo "Submitted batch job 42"
+FAKE
+chmod +x fakebin/sbatch
+expect 0 "Submitted batch job 42" -- env PATH="$TMP/fakebin:$PATH" "$VLMLAB" sweep \
+  slurm.sweep.textproto --launcher slurm
+expect 0 "nothing to submit: all 2 runs are completed" -- env PATH="$TMP/fakebin:$PATH" \
+  "$VLMLAB" sweep slurm.sweep.textproto --launcher slurm
+expect 0 "| linear | linear | 1 |" -- "$VLMLAB" report slurm.sweep.textproto --format markdown
+
 finish "sweep CLI"
