@@ -217,6 +217,11 @@ absl::Status OnednnConv2dBackwardWeights(const Tensor& x, const Tensor& grad_y,
                                          Tensor* grad_bias) {
   const Geometry g = GetGeometry(x, *grad_weight, grad_y, p);
   const bool bias = grad_bias != nullptr;
+  if (g.n == 0) {  // no images: the gradients are zero
+    std::memset(grad_weight->raw_data(), 0, sizeof(float) * grad_weight->numel());
+    if (bias) std::memset(grad_bias->raw_data(), 0, sizeof(float) * g.cout);
+    return absl::OkStatus();
+  }
   // Chunk c holds images [c * n / chunks, (c + 1) * n / chunks): at most two chunk sizes.
   const int64_t chunks = std::min(g.n, kWeightGradChunks);
   auto begin = [&](int64_t c) { return c * g.n / chunks; };

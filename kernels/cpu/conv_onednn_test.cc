@@ -127,5 +127,14 @@ TEST(ConvOnednn, SameBitsAtAnyThreadCount) {
   }
 }
 
+TEST(ConvOnednn, AnEmptyBatchHasZeroWeightGradients) {
+  const Conv2dParams p{2, 1};
+  Tensor x = Tensor::Zeros({0, 8, 8, 3}), gy = Tensor::Zeros({0, 4, 4, 4});
+  Tensor gw = Tensor::Full({4, 3, 3, 3}, 7.0f), gb = Tensor::Full({4}, 7.0f);
+  ASSERT_TRUE(Impl(Conv2dBackwardWeightsKernels(), "onednn")(x, gy, p, &gw, &gb).ok());
+  EXPECT_THAT(gw, IsClose(Tensor::Zeros({4, 3, 3, 3}), 0, 0));
+  EXPECT_THAT(gb, IsClose(Tensor::Zeros({4}), 0, 0));
+}
+
 }  // namespace
 }  // namespace vlmlab
