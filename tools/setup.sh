@@ -14,6 +14,7 @@ PACKAGES=(
   libsqlite3-dev libssl-dev nlohmann-json3-dev libicu-dev libonig-dev
   clang libclang-rt-14-dev
   libpq-dev postgresql
+  slurm-wlm munge
   libpng-dev libjpeg62-turbo-dev libfreetype-dev fonts-dejavu-core
   libcpp-httplib-dev chromium
 )

@@ -2,7 +2,8 @@
 # Runs the whole test suite on a fresh Debian 12 machine: installs what is missing, then
 # builds and tests every target, checks that the build refuses every forbidden import between
 # layers (tools/check_layering.sh), then runs the results-store tests again against a throwaway
-# PostgreSQL server (tools/with_postgres.sh), then the parsers' tests under ASan+UBSan and the
+# PostgreSQL server (tools/with_postgres.sh), then a sweep on a local Slurm
+# (tests/slurm/slurm_sweep_test.sh), then the parsers' tests under ASan+UBSan and the
 # threaded parts under TSan, then fuzzes each parser briefly (tools/fuzz.sh).
 # Used by CI (.ci/run) and named in README.md.
 #
@@ -19,6 +20,9 @@ bazel test //...
 tools/check_layering.sh
 # The URL carries a random port: passing it only here keeps the main run's cache keys stable.
 tools/with_postgres.sh bazel test --test_env=VLMLAB_TEST_POSTGRES_URL //platform/store/...
+# A real single-node Slurm on localhost runs a two-run sweep submitted by
+# `vlmlab sweep --launcher slurm` (needs root to start munged and slurmd; skips without).
+tests/slurm/slurm_sweep_test.sh
 # The parsers' tests and the fuzz corpus replays again under AddressSanitizer + UBSan.
 bazel test --config=asan //plugins/tokenizers/... //platform/spec/... //platform/weights/... \
   //platform/base/... \
