@@ -38,8 +38,8 @@ TEST(SlurmScript, OptionsBecomeSbatchLines) {
   o.mem = "8G";
   o.cpus_per_task = 2;
   o.max_parallel = 3;
-  o.log_dir = "/shared/runs/slurm";
-  o.workdir = "/shared/lab";
+  o.log_dir = "lab/runs/slurm";
+  o.workdir = "lab";
   o.extra = {"--account=lab"};
   ASSERT_TRUE(ValidateSlurmOptions(o).ok());
   const std::string s = SlurmArrayScript("tiny sweep", Commands(), o);
@@ -50,9 +50,9 @@ TEST(SlurmScript, OptionsBecomeSbatchLines) {
   EXPECT_THAT(s, HasSubstr("#SBATCH --partition=cpu\n"));
   EXPECT_THAT(s, HasSubstr("#SBATCH --time=01:30:00\n"));
   EXPECT_THAT(s, HasSubstr("#SBATCH --mem=8G\n"));
-  EXPECT_THAT(s, HasSubstr("#SBATCH --output=/shared/runs/slurm/%x-%A_%a.out\n"));
+  EXPECT_THAT(s, HasSubstr("#SBATCH --output=lab/runs/slurm/%x-%A_%a.out\n"));
   EXPECT_THAT(s, HasSubstr("#SBATCH --account=lab\n"));
-  EXPECT_THAT(s, HasSubstr("#SBATCH --chdir=/shared/lab\n"));
+  EXPECT_THAT(s, HasSubstr("#SBATCH --chdir=lab\n"));
   EXPECT_THAT(
       s, HasSubstr("  0)  # mlp seed 0 (run-a)\n    exec /bin/echo first 'it'\\''s quoted' ;;"));
   EXPECT_THAT(s, HasSubstr("  1)  # linear seed 1 (run-b)\n    exec /bin/echo second ;;"));
